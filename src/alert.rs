@@ -1,0 +1,178 @@
+//! The alert event of the contract, and the per-brand alert lifecycle that produces it.
+//!
+//! The JSON form of [`AlertEvent`] is public: webhooks receive it, `backtest --json` prints it,
+//! `/api/v1/alerts` lists it. Fields may be added, never renamed or removed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How bad it is. Ordered, so that `min_level` filters compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Level {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warning => "warning",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Firing,
+    Resolved,
+}
+
+/// What kind of surge: negative (`storm`), not negative (`buzz`), or sentiment unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Storm,
+    Buzz,
+    Volume,
+}
+
+impl Kind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::Storm => "storm",
+            Kind::Buzz => "buzz",
+            Kind::Volume => "volume",
+        }
+    }
+}
+
+/// A post shown with an alert, chosen for its reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleMention {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<u64>,
+    pub score: f64,
+}
+
+/// One notice in a storm's thread: it started (`firing`), it got worse (`firing`, higher level),
+/// or it is over (`resolved`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    pub version: u32,
+    pub id: String,
+    pub brand: String,
+    pub status: Status,
+    pub level: Level,
+    pub kind: Kind,
+    pub observed_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub window_seconds: u64,
+    pub mentions: u64,
+    pub negative: u64,
+    pub negative_share: f64,
+    pub expected: f64,
+    pub velocity_ratio: f64,
+    pub reasons: Vec<String>,
+    pub sample: Vec<SampleMention>,
+    /// Set only on `test-alert` notices, so receivers can tell them from real ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
+}
+
+impl AlertEvent {
+    /// The one-line headline used as email subject and chat title.
+    pub fn headline(&self) -> String {
+        let window = crate::config::duration::format(std::time::Duration::from_secs(
+            self.window_seconds,
+        ));
+        let test = if self.test { "TEST " } else { "" };
+        match self.status {
+            Status::Firing => {
+                let mut s = format!(
+                    "[sturmglas] {test}{} {}: {} — {} mentions in {window}",
+                    self.level.as_str().to_uppercase(),
+                    self.kind.as_str(),
+                    self.brand,
+                    self.mentions
+                );
+                if self.kind != Kind::Volume {
+                    s.push_str(&format!(
+                        ", {:.0}% negative",
+                        self.negative_share * 100.0
+                    ));
+                }
+                s
+            }
+            Status::Resolved => format!(
+                "[sturmglas] {test}RESOLVED {}: {} — back to normal",
+                self.kind.as_str(),
+                self.brand
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_event() -> AlertEvent {
+        AlertEvent {
+            version: 1,
+            id: "a1".into(),
+            brand: "Nordwind Energie".into(),
+            status: Status::Firing,
+            level: Level::Critical,
+            kind: Kind::Storm,
+            observed_at: "2026-03-07T13:58:00Z".parse().unwrap(),
+            started_at: "2026-03-07T13:52:00Z".parse().unwrap(),
+            window_seconds: 900,
+            mentions: 61,
+            negative: 50,
+            negative_share: 0.82,
+            expected: 4.1,
+            velocity_ratio: 14.9,
+            reasons: vec!["61 mentions in 15m, 14.9x the expected 4.1".into()],
+            sample: vec![],
+            test: false,
+        }
+    }
+
+    #[test]
+    fn headline_matches_the_contract() {
+        assert_eq!(
+            sample_event().headline(),
+            "[sturmglas] CRITICAL storm: Nordwind Energie — 61 mentions in 15m, 82% negative"
+        );
+    }
+
+    #[test]
+    fn json_has_the_contract_fields() {
+        let v = serde_json::to_value(sample_event()).unwrap();
+        for k in [
+            "version", "id", "brand", "status", "level", "kind", "observed_at", "started_at",
+            "window_seconds", "mentions", "negative", "negative_share", "expected",
+            "velocity_ratio", "reasons", "sample",
+        ] {
+            assert!(v.get(k).is_some(), "missing {k}");
+        }
+        assert_eq!(v["status"], "firing");
+        assert_eq!(v["observed_at"], "2026-03-07T13:58:00Z");
+        assert!(v.get("test").is_none());
+    }
+
+    #[test]
+    fn levels_order_for_filters() {
+        assert!(Level::Critical > Level::Warning && Level::Warning > Level::Ok);
+    }
+}

@@ -1,0 +1,1 @@
+//! `sturmglas backtest`: replays history through the same core with a simulated clock.

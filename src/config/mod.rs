@@ -1,0 +1,553 @@
+//! Configuration: TOML text → raw serde structs → validated, typed [`Config`].
+//!
+//! Invariant: every error a user can make is reported as `PATH:LINE:COL: message`. Structural
+//! errors (unknown keys, wrong types, bad durations) come from the TOML parser with the span of
+//! the offending item; semantic errors (an empty keyword list, an unreadable secret file) are
+//! collected by [`Ctx`] from `toml::Spanned` fields, all of them at once.
+
+pub mod duration;
+pub mod notify;
+pub mod secret;
+pub mod sources;
+pub mod thresholds;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use duration::HumanDuration;
+pub use secret::Secret;
+pub use thresholds::{Thresholds, ThresholdsRaw};
+
+/// Where the daemon looks when no `-c` is given and `$STURMGLAS_CONFIG` is unset.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/sturmglas/sturmglas.toml";
+
+/// One problem in a config file, located for an editor's "go to line".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )
+    }
+}
+
+/// All the problems found in one config file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Turns byte offsets into 1-based line and column (in characters) of the source text.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src[..floor_char_boundary(src, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Validation context: the source for locating spans, where relative paths start, and the
+/// errors found so far. Validation goes on after an error so that all of them are reported.
+pub struct Ctx<'a> {
+    src: &'a str,
+    path: String,
+    config_dir: PathBuf,
+    credentials_dir: Option<PathBuf>,
+    errors: Vec<ConfigError>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(src: &'a str, path: &Path) -> Self {
+        let config_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ctx {
+            src,
+            path: path.display().to_string(),
+            config_dir,
+            credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Records an error at a span of the source.
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.src, span.start);
+        self.errors.push(ConfigError {
+            path: self.path.clone(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+
+    /// Resolves an inline secret or a `*_file` secret; both set, or an unreadable file, is an
+    /// error. `None` when neither is given.
+    pub fn secret(
+        &mut self,
+        key: &str,
+        inline: Option<&Spanned<String>>,
+        file: Option<&Spanned<String>>,
+    ) -> Option<Secret> {
+        match (inline, file) {
+            (Some(v), Some(_)) => {
+                self.error(
+                    v.span(),
+                    format!("set either `{key}` or `{key}_file`, not both"),
+                );
+                None
+            }
+            (Some(v), None) => {
+                if v.get_ref().is_empty() {
+                    self.error(v.span(), format!("`{key}` is empty"));
+                    None
+                } else {
+                    Some(Secret::new(v.get_ref().clone()))
+                }
+            }
+            (None, Some(f)) => {
+                let path = secret::resolve_path(
+                    f.get_ref(),
+                    &self.config_dir,
+                    self.credentials_dir.as_deref(),
+                );
+                match secret::read_file(&path) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        self.error(f.span(), e);
+                        None
+                    }
+                }
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// Resolves a non-secret path relative to the config file's folder.
+    pub fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.config_dir.join(p)
+        }
+    }
+
+    /// Checks that a string is a valid http(s) URL, recording an error if not.
+    pub fn http_url(&mut self, v: &Spanned<String>) -> Option<url::Url> {
+        match url::Url::parse(v.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+            Ok(u) => {
+                self.error(
+                    v.span(),
+                    format!("URL scheme must be http or https, not {:?}", u.scheme()),
+                );
+                None
+            }
+            Err(e) => {
+                self.error(v.span(), format!("invalid URL {:?}: {e}", v.get_ref()));
+                None
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<ConfigError> {
+        self.errors
+    }
+}
+
+/// The config file as written: every table optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub server: ServerRaw,
+    #[serde(default)]
+    pub storage: StorageRaw,
+    #[serde(default)]
+    pub defaults: DefaultsRaw,
+    #[serde(default)]
+    pub brands: Vec<BrandRaw>,
+    #[serde(default)]
+    pub notify: notify::NotifyRaw,
+    #[serde(default)]
+    pub sources: sources::SourcesRaw,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerRaw {
+    /// Address of the HTTP server (health, metrics, API, dashboard, ingest).
+    pub listen: Option<Spanned<String>>,
+    /// Bearer token for `POST /api/v1/mentions`; without one, ingest is disabled.
+    pub ingest_token: Option<Spanned<String>>,
+    pub ingest_token_file: Option<Spanned<String>>,
+    /// Largest accepted ingest body in bytes.
+    pub max_body_bytes: Option<Spanned<u64>>,
+    /// How often the detector looks at the windows.
+    pub tick: Option<HumanDuration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageRaw {
+    pub state_dir: Option<String>,
+    /// How long de-duplication keys are remembered.
+    pub dedup_retention: Option<HumanDuration>,
+    /// How long alert events are kept for the API and the dashboard.
+    pub alert_retention: Option<HumanDuration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsRaw {
+    #[serde(default)]
+    pub thresholds: ThresholdsRaw,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandRaw {
+    pub name: Spanned<String>,
+    pub keywords: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub thresholds: ThresholdsRaw,
+}
+
+/// The validated configuration the daemon runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub brands: Vec<Brand>,
+    pub notify: notify::NotifyConfig,
+    pub sources: sources::SourcesConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub ingest_token: Option<Secret>,
+    pub max_body_bytes: usize,
+    pub tick: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub state_dir: PathBuf,
+    pub dedup_retention: std::time::Duration,
+    pub alert_retention: std::time::Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brand {
+    pub name: String,
+    pub keywords: Vec<String>,
+    pub exclude: Vec<String>,
+    pub thresholds: Thresholds,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9797";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where state lives when the config does not say: systemd's `StateDirectory=` if set.
+pub fn default_state_dir() -> PathBuf {
+    std::env::var("STATE_DIRECTORY")
+        .ok()
+        .and_then(|v| v.split(':').next().map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("./sturmglas-state"))
+}
+
+/// The config path from `-c`, else `$STURMGLAS_CONFIG`, else the system default.
+pub fn resolve_config_path(cli: Option<&Path>) -> PathBuf {
+    if let Some(p) = cli {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("STURMGLAS_CONFIG") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(DEFAULT_CONFIG_PATH),
+    }
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            path: path.display().to_string(),
+            line: 1,
+            col: 1,
+            message: format!("cannot read config: {e}"),
+        }])
+    })?;
+    parse(&src, path)
+}
+
+/// Validates config text; `path` names the file in errors and anchors relative paths.
+pub fn parse(src: &str, path: &Path) -> Result<Config, ConfigErrors> {
+    let raw: RawConfig = match toml::from_str(src) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let (line, col) = e.span().map(|s| line_col(src, s.start)).unwrap_or((1, 1));
+            return Err(ConfigErrors(vec![ConfigError {
+                path: path.display().to_string(),
+                line,
+                col,
+                message: e.message().trim().to_string(),
+            }]));
+        }
+    };
+    let mut ctx = Ctx::new(src, path);
+    let config = validate(raw, &mut ctx, path);
+    let errors = ctx.finish();
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(errors))
+    }
+}
+
+fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
+    let server = validate_server(&raw.server, ctx);
+    let storage = StorageConfig {
+        state_dir: raw
+            .storage
+            .state_dir
+            .as_deref()
+            .map(|p| ctx.path(p))
+            .unwrap_or_else(default_state_dir),
+        dedup_retention: raw
+            .storage
+            .dedup_retention
+            .map(|d| d.0)
+            .unwrap_or(std::time::Duration::from_secs(7 * 86_400)),
+        alert_retention: raw
+            .storage
+            .alert_retention
+            .map(|d| d.0)
+            .unwrap_or(std::time::Duration::from_secs(90 * 86_400)),
+    };
+    let defaults = Thresholds::default().overlay(&raw.defaults.thresholds, ctx);
+    let mut brands: Vec<Brand> = Vec::with_capacity(raw.brands.len());
+    for b in &raw.brands {
+        let name = b.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            ctx.error(b.name.span(), "brand `name` is empty");
+        } else if brands.iter().any(|o| o.name == name) {
+            ctx.error(b.name.span(), format!("duplicate brand name {name:?}"));
+        }
+        let mut keywords = Vec::new();
+        for k in b.keywords.get_ref() {
+            let kw = k.get_ref().trim();
+            if kw.is_empty() {
+                ctx.error(k.span(), "empty keyword");
+            } else {
+                keywords.push(kw.to_string());
+            }
+        }
+        if b.keywords.get_ref().is_empty() {
+            ctx.error(
+                b.keywords.span(),
+                format!("brand {name:?} needs at least one keyword"),
+            );
+        }
+        let mut exclude = Vec::new();
+        for x in &b.exclude {
+            let x2 = x.get_ref().trim();
+            if x2.is_empty() {
+                ctx.error(x.span(), "empty exclude phrase");
+            } else {
+                exclude.push(x2.to_string());
+            }
+        }
+        let thresholds = defaults.overlay(&b.thresholds, ctx);
+        brands.push(Brand {
+            name,
+            keywords,
+            exclude,
+            thresholds,
+        });
+    }
+    let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
+    let sources = sources::SourcesConfig::validate(&raw.sources, ctx);
+    Config {
+        path: path.to_path_buf(),
+        server,
+        storage,
+        brands,
+        notify,
+        sources,
+    }
+}
+
+fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
+    let listen = match &raw.listen {
+        Some(l) => match l.get_ref().parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                ctx.error(
+                    l.span(),
+                    format!(
+                        "invalid listen address {:?}: expected IP:PORT, e.g. \"127.0.0.1:9797\"",
+                        l.get_ref()
+                    ),
+                );
+                DEFAULT_LISTEN.parse().expect("default listen address")
+            }
+        },
+        None => DEFAULT_LISTEN.parse().expect("default listen address"),
+    };
+    let ingest_token = ctx.secret(
+        "ingest_token",
+        raw.ingest_token.as_ref(),
+        raw.ingest_token_file.as_ref(),
+    );
+    let max_body_bytes = match &raw.max_body_bytes {
+        Some(v) if *v.get_ref() < 1024 => {
+            ctx.error(v.span(), "max_body_bytes must be at least 1024");
+            DEFAULT_MAX_BODY_BYTES
+        }
+        Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
+        None => DEFAULT_MAX_BODY_BYTES,
+    };
+    ServerConfig {
+        listen,
+        ingest_token,
+        max_body_bytes,
+        tick: raw
+            .tick
+            .map(|d| d.0)
+            .unwrap_or(std::time::Duration::from_secs(5)),
+    }
+}
+
+impl Config {
+    /// A one-screen summary for `sturmglas check`.
+    pub fn summary(&self) -> String {
+        let mut s = format!("config {} is valid\n", self.path.display());
+        s.push_str(&format!(
+            "  server:  listen {}, ingest {}\n",
+            self.server.listen,
+            if self.server.ingest_token.is_some() {
+                "enabled"
+            } else {
+                "disabled (no ingest_token)"
+            }
+        ));
+        s.push_str(&format!(
+            "  state:   {}\n",
+            self.storage.state_dir.display()
+        ));
+        s.push_str(&format!("  brands:  {}\n", self.brands.len()));
+        for b in &self.brands {
+            s.push_str(&format!(
+                "    - {} ({} keywords, {} excluded, window {})\n",
+                b.name,
+                b.keywords.len(),
+                b.exclude.len(),
+                duration::format(b.thresholds.window)
+            ));
+        }
+        s.push_str(&format!("  sources: {}\n", self.sources.summary()));
+        s.push_str(&format!("  notify:  {}\n", self.notify.summary()));
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<Config, ConfigErrors> {
+        parse(s, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn minimal_config_is_valid_with_defaults() {
+        let c = parse_str("[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n").unwrap();
+        assert_eq!(c.brands[0].name, "Acme");
+        assert_eq!(c.server.listen.to_string(), DEFAULT_LISTEN);
+        assert!(c.server.ingest_token.is_none());
+    }
+
+    #[test]
+    fn unknown_key_is_reported_with_line_and_column() {
+        let err = parse_str("[server]\nlisten = \"127.0.0.1:1\"\nlistn = 3\n").unwrap_err();
+        let e = &err.0[0];
+        assert_eq!((e.line, e.col), (3, 1), "{err}");
+        assert!(e.message.contains("unknown field"), "{err}");
+        assert!(err.to_string().starts_with("test.toml:3:1: "));
+    }
+
+    #[test]
+    fn bad_duration_points_at_the_value() {
+        let err = parse_str("[defaults.thresholds]\nwindow = \"15x\"\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (2, 10), "{err}");
+        assert!(err.0[0].message.contains("unknown unit"), "{err}");
+    }
+
+    #[test]
+    fn several_semantic_errors_at_once() {
+        let src = "[server]\nlisten = \"nope\"\n\n[[brands]]\nname = \"A\"\nkeywords = []\n\n[[brands]]\nname = \"A\"\nkeywords = [\"\"]\n";
+        let err = parse_str(src).unwrap_err();
+        let lines: Vec<usize> = err.0.iter().map(|e| e.line).collect();
+        assert!(lines.contains(&2), "{err}");
+        assert!(lines.contains(&6), "{err}");
+        assert!(lines.contains(&9), "{err}");
+        assert!(lines.contains(&10), "{err}");
+    }
+
+    #[test]
+    fn secret_file_is_read_and_errors_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tok"), "s3cret\n").unwrap();
+        let path = dir.path().join("c.toml");
+        let c = parse("[server]\ningest_token_file = \"tok\"\n", &path).unwrap();
+        assert_eq!(c.server.ingest_token.unwrap().expose(), "s3cret");
+        let err = parse("[server]\ningest_token_file = \"missing\"\n", &path).unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (2, 21), "{err}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ä = 1\nx", 7), (2, 1));
+        assert_eq!(line_col("äb", 2), (1, 2));
+    }
+}

@@ -1,0 +1,274 @@
+//! Notification channels: `[[notify.email]]` and `[[notify.webhook]]`.
+//!
+//! Channel names are unique: the outbox records deliveries per channel name, so a renamed
+//! channel is a new channel and a duplicate name would make two channels share one record.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Brand, Ctx, Secret};
+use crate::alert::Level;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyRaw {
+    #[serde(default)]
+    pub email: Vec<EmailRaw>,
+    #[serde(default)]
+    pub webhook: Vec<WebhookRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRaw {
+    pub name: Spanned<String>,
+    pub smtp_host: Spanned<String>,
+    pub smtp_port: Option<u16>,
+    pub tls: Option<TlsMode>,
+    pub from: Spanned<String>,
+    pub to: Spanned<Vec<Spanned<String>>>,
+    pub username: Option<String>,
+    pub password: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub brands: Option<Vec<Spanned<String>>>,
+    pub min_level: Option<Level>,
+    /// Deliveries per minute at most, so a flapping brand cannot flood an inbox.
+    pub rate_per_minute: Option<Spanned<u32>>,
+    /// Send "all clear" notices when a storm is over.
+    pub send_resolved: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    Json,
+    Slack,
+    Teams,
+    Discord,
+    Mattermost,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRaw {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub format: Option<WebhookFormat>,
+    pub secret: Option<Spanned<String>>,
+    pub secret_file: Option<Spanned<String>>,
+    pub brands: Option<Vec<Spanned<String>>>,
+    pub min_level: Option<Level>,
+    pub rate_per_minute: Option<Spanned<u32>>,
+    pub send_resolved: Option<bool>,
+    /// Per-request timeout.
+    pub timeout: Option<super::HumanDuration>,
+}
+
+/// What every channel has: which alerts it wants and how fast it may be sent to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelFilter {
+    /// `None`: every brand.
+    pub brands: Option<Vec<String>>,
+    pub min_level: Level,
+    pub rate_per_minute: u32,
+    pub send_resolved: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailChannel {
+    pub name: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub tls: TlsMode,
+    pub from: String,
+    pub to: Vec<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub filter: ChannelFilter,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookChannel {
+    pub name: String,
+    pub url: url::Url,
+    pub format: WebhookFormat,
+    pub secret: Option<Secret>,
+    pub filter: ChannelFilter,
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NotifyConfig {
+    pub email: Vec<EmailChannel>,
+    pub webhook: Vec<WebhookChannel>,
+}
+
+impl NotifyConfig {
+    pub fn validate(raw: &NotifyRaw, brands: &[Brand], ctx: &mut Ctx<'_>) -> NotifyConfig {
+        let mut names: Vec<String> = Vec::new();
+        let mut check_name = |n: &Spanned<String>, ctx: &mut Ctx<'_>| -> String {
+            let name = n.get_ref().trim().to_string();
+            if name.is_empty() {
+                ctx.error(n.span(), "channel `name` is empty");
+            } else if names.contains(&name) {
+                ctx.error(n.span(), format!("duplicate channel name {name:?}"));
+            }
+            names.push(name.clone());
+            name
+        };
+        let mut out = NotifyConfig::default();
+        for e in &raw.email {
+            let name = check_name(&e.name, ctx);
+            if e.smtp_host.get_ref().trim().is_empty() {
+                ctx.error(e.smtp_host.span(), "smtp_host is empty");
+            }
+            let from = e.from.get_ref().trim().to_string();
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                ctx.error(e.from.span(), format!("invalid `from` address {from:?}"));
+            }
+            let mut to = Vec::new();
+            for t in e.to.get_ref() {
+                if t.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+                    ctx.error(t.span(), format!("invalid recipient {:?}", t.get_ref()));
+                } else {
+                    to.push(t.get_ref().trim().to_string());
+                }
+            }
+            if e.to.get_ref().is_empty() {
+                ctx.error(e.to.span(), "`to` needs at least one recipient");
+            }
+            let tls = e.tls.unwrap_or(TlsMode::Starttls);
+            let password = ctx.secret("password", e.password.as_ref(), e.password_file.as_ref());
+            out.email.push(EmailChannel {
+                name,
+                smtp_host: e.smtp_host.get_ref().trim().to_string(),
+                smtp_port: e.smtp_port.unwrap_or(match tls {
+                    TlsMode::None => 25,
+                    TlsMode::Starttls => 587,
+                    TlsMode::Tls => 465,
+                }),
+                tls,
+                from,
+                to,
+                username: e.username.clone(),
+                password,
+                filter: filter(
+                    e.brands.as_deref(),
+                    e.min_level,
+                    e.rate_per_minute.as_ref(),
+                    e.send_resolved,
+                    brands,
+                    ctx,
+                ),
+            });
+        }
+        for w in &raw.webhook {
+            let name = check_name(&w.name, ctx);
+            let url = ctx.http_url(&w.url);
+            let secret = ctx.secret("secret", w.secret.as_ref(), w.secret_file.as_ref());
+            let filter = filter(
+                w.brands.as_deref(),
+                w.min_level,
+                w.rate_per_minute.as_ref(),
+                w.send_resolved,
+                brands,
+                ctx,
+            );
+            if let Some(url) = url {
+                out.webhook.push(WebhookChannel {
+                    name,
+                    url,
+                    format: w.format.unwrap_or(WebhookFormat::Json),
+                    secret,
+                    filter,
+                    timeout: w
+                        .timeout
+                        .map(|d| d.0)
+                        .unwrap_or(std::time::Duration::from_secs(10)),
+                });
+            }
+        }
+        out
+    }
+
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = self
+            .email
+            .iter()
+            .map(|e| format!("email {:?} → {}", e.name, e.to.join(", ")))
+            .collect();
+        parts.extend(
+            self.webhook
+                .iter()
+                .map(|w| format!("webhook {:?} ({:?})", w.name, w.format)),
+        );
+        if parts.is_empty() {
+            "none (alerts are only shown in the API and dashboard)".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+
+    /// Every channel's name, for `test-alert --channel`.
+    pub fn channel_names(&self) -> Vec<String> {
+        self.email
+            .iter()
+            .map(|e| e.name.clone())
+            .chain(self.webhook.iter().map(|w| w.name.clone()))
+            .collect()
+    }
+}
+
+fn filter(
+    names: Option<&[Spanned<String>]>,
+    min_level: Option<Level>,
+    rate: Option<&Spanned<u32>>,
+    send_resolved: Option<bool>,
+    brands: &[Brand],
+    ctx: &mut Ctx<'_>,
+) -> ChannelFilter {
+    let brands = names.map(|names| {
+        names
+            .iter()
+            .map(|n| {
+                if !brands.iter().any(|b| &b.name == n.get_ref()) {
+                    ctx.error(n.span(), format!("unknown brand {:?}", n.get_ref()));
+                }
+                n.get_ref().clone()
+            })
+            .collect()
+    });
+    let rate_per_minute = match rate {
+        Some(r) if *r.get_ref() == 0 => {
+            ctx.error(r.span(), "rate_per_minute must be at least 1");
+            10
+        }
+        Some(r) => *r.get_ref(),
+        None => 10,
+    };
+    ChannelFilter {
+        brands,
+        min_level: min_level.unwrap_or(Level::Warning),
+        rate_per_minute,
+        send_resolved: send_resolved.unwrap_or(true),
+    }
+}
+
+impl ChannelFilter {
+    /// Whether an alert for `brand` at `level` goes to this channel.
+    pub fn wants(&self, brand: &str, level: Level) -> bool {
+        level >= self.min_level
+            && self
+                .brands
+                .as_ref()
+                .is_none_or(|bs| bs.iter().any(|b| b == brand))
+    }
+}

@@ -1,0 +1,1 @@
+//! The daemon: the one place that spawns tasks, wires channels, reloads and shuts down.

@@ -1,0 +1,1 @@
+//! `sturmglas demo`: the offline first experience over a bundled recording.

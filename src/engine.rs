@@ -1,0 +1,402 @@
+//! The pure core: matching → sentiment → windows → detection → alert events.
+//!
+//! Invariant: no IO and no clock of its own. The daemon, `backtest` and `demo` feed it mentions
+//! and call [`Engine::tick`] with the time they decide, so all three behave identically and
+//! tests drive time directly. Persistence is the caller's: [`Engine::export_states`] and
+//! [`Engine::import_states`] move the per-brand monitors in and out as JSON.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::alert::{AlertEvent, Kind, SampleMention, Status};
+use crate::config::Brand;
+use crate::detect::{BrandMonitor, BrandStatus, Notice};
+use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
+use crate::mention::Mention;
+use crate::sentiment::{Analyzer, Lang, Sentiment};
+
+/// How many recent mentions per brand are kept as candidates for an alert's sample.
+const RECENT_CAP: usize = 200;
+/// How many posts an alert shows.
+const SAMPLE_SIZE: usize = 5;
+/// Longest text kept for a sample; longer texts are cut at a character boundary.
+const SAMPLE_TEXT_CHARS: usize = 500;
+
+#[derive(Debug, Clone)]
+struct Recent {
+    at: DateTime<Utc>,
+    text: String,
+    url: Option<String>,
+    author: Option<String>,
+    reach: Option<u64>,
+    score: f64,
+}
+
+struct BrandSlot {
+    brand: Brand,
+    monitor: BrandMonitor,
+    recent: VecDeque<Recent>,
+}
+
+/// What the core made of one mention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processed {
+    /// Indices of the brands it mentions.
+    pub brands: Vec<usize>,
+    /// Its sentiment; only scored when it matched a brand, since nothing else needs it.
+    pub sentiment: Option<Sentiment>,
+}
+
+/// A brand's state for the API and the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrandView {
+    pub name: String,
+    #[serde(flatten)]
+    pub status: BrandStatus,
+}
+
+pub struct Engine {
+    analyzer: Arc<Analyzer>,
+    matcher: BrandMatcher,
+    brands: Vec<BrandSlot>,
+}
+
+fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
+    let specs: Vec<BrandKeywords<'_>> = brands
+        .iter()
+        .map(|b| BrandKeywords {
+            keywords: &b.keywords,
+            exclude: &b.exclude,
+        })
+        .collect();
+    BrandMatcher::new(&specs)
+}
+
+impl Engine {
+    pub fn new(
+        brands: &[Brand],
+        analyzer: Arc<Analyzer>,
+        now: DateTime<Utc>,
+    ) -> Result<Engine, MatchError> {
+        Ok(Engine {
+            analyzer,
+            matcher: build_matcher(brands)?,
+            brands: brands
+                .iter()
+                .map(|b| BrandSlot {
+                    brand: b.clone(),
+                    monitor: BrandMonitor::new(&b.thresholds, now),
+                    recent: VecDeque::new(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Applies a new brand list (after a reload): brands keep their history by name, new ones
+    /// start fresh, removed ones are dropped.
+    pub fn reconfigure(&mut self, brands: &[Brand], now: DateTime<Utc>) -> Result<(), MatchError> {
+        let matcher = build_matcher(brands)?;
+        let mut old: HashMap<String, BrandSlot> = self
+            .brands
+            .drain(..)
+            .map(|s| (s.brand.name.clone(), s))
+            .collect();
+        self.brands = brands
+            .iter()
+            .map(|b| match old.remove(&b.name) {
+                Some(mut slot) => {
+                    slot.monitor.set_thresholds(&b.thresholds);
+                    slot.brand = b.clone();
+                    slot
+                }
+                None => BrandSlot {
+                    brand: b.clone(),
+                    monitor: BrandMonitor::new(&b.thresholds, now),
+                    recent: VecDeque::new(),
+                },
+            })
+            .collect();
+        self.matcher = matcher;
+        Ok(())
+    }
+
+    pub fn brands(&self) -> impl Iterator<Item = &Brand> {
+        self.brands.iter().map(|s| &s.brand)
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Matches, scores and counts one mention that arrived at `arrival`.
+    pub fn process(&mut self, m: &Mention, arrival: DateTime<Utc>) -> Processed {
+        let brands = self.matcher.matches(&m.text);
+        if brands.is_empty() {
+            return Processed {
+                brands,
+                sentiment: None,
+            };
+        }
+        let lang = m.lang.as_deref().and_then(Lang::from_code);
+        let sentiment = self.analyzer.analyze(&m.text, lang);
+        let at = m.time_or(arrival);
+        for &b in &brands {
+            let slot = &mut self.brands[b];
+            slot.monitor.record(at, Some(sentiment.is_negative()));
+            if slot.recent.len() >= RECENT_CAP {
+                slot.recent.pop_front();
+            }
+            slot.recent.push_back(Recent {
+                at,
+                text: truncate(&m.text, SAMPLE_TEXT_CHARS),
+                url: m.url.clone(),
+                author: m.author.clone(),
+                reach: m.reach,
+                score: sentiment.score,
+            });
+        }
+        Processed {
+            brands,
+            sentiment: Some(sentiment),
+        }
+    }
+
+    /// Counts `count` mentions of unknown sentiment for a brand (volume-only series).
+    pub fn record_volume(&mut self, brand: usize, at: DateTime<Utc>, count: u64) {
+        if let Some(slot) = self.brands.get_mut(brand) {
+            for _ in 0..count {
+                slot.monitor.record(at, None);
+            }
+        }
+    }
+
+    /// Runs detection for every brand at `now`; returns the notices to send.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<AlertEvent> {
+        let mut out = Vec::new();
+        for slot in &mut self.brands {
+            if let Some(notice) = slot.monitor.tick(now) {
+                let sample = if notice.status == Status::Firing {
+                    pick_sample(&slot.recent, &notice, now)
+                } else {
+                    Vec::new()
+                };
+                out.push(event_from(&slot.brand.name, notice, now, sample));
+            }
+            let horizon = now - Duration::hours(24);
+            while slot.recent.front().is_some_and(|r| r.at < horizon) {
+                slot.recent.pop_front();
+            }
+        }
+        out
+    }
+
+    /// Every brand's current numbers.
+    pub fn views(&mut self, now: DateTime<Utc>) -> Vec<BrandView> {
+        self.brands
+            .iter_mut()
+            .map(|s| BrandView {
+                name: s.brand.name.clone(),
+                status: s.monitor.status(now),
+            })
+            .collect()
+    }
+
+    /// Serialises every brand's monitor, for the store.
+    pub fn export_states(&self) -> Vec<(String, String)> {
+        self.brands
+            .iter()
+            .filter_map(|s| {
+                serde_json::to_string(&s.monitor)
+                    .ok()
+                    .map(|j| (s.brand.name.clone(), j))
+            })
+            .collect()
+    }
+
+    /// Restores monitors saved by [`Engine::export_states`]; returns the brands whose saved
+    /// state could not be read (they start fresh; the caller logs them).
+    pub fn import_states(&mut self, states: &HashMap<String, String>) -> Vec<String> {
+        let mut bad = Vec::new();
+        for slot in &mut self.brands {
+            if let Some(json) = states.get(&slot.brand.name) {
+                match serde_json::from_str::<BrandMonitor>(json) {
+                    Ok(mut m) => {
+                        m.set_thresholds(&slot.brand.thresholds);
+                        slot.monitor = m;
+                    }
+                    Err(_) => bad.push(slot.brand.name.clone()),
+                }
+            }
+        }
+        bad
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The posts shown with an alert: those in the window, the ones that fit the alert's kind
+/// (negative for a storm) first, then by reach, then by how strongly they were scored.
+fn pick_sample(recent: &VecDeque<Recent>, n: &Notice, now: DateTime<Utc>) -> Vec<SampleMention> {
+    let since = now - Duration::seconds(n.window_seconds as i64);
+    let mut c: Vec<&Recent> = recent.iter().filter(|r| r.at >= since).collect();
+    let fits = |r: &Recent| match n.kind {
+        Kind::Storm => r.score < 0.0,
+        Kind::Buzz => r.score >= 0.0,
+        Kind::Volume => true,
+    };
+    c.sort_by(|a, b| {
+        fits(b)
+            .cmp(&fits(a))
+            .then(b.reach.unwrap_or(0).cmp(&a.reach.unwrap_or(0)))
+            .then(a.score.abs().total_cmp(&b.score.abs()).reverse())
+            .then(b.at.cmp(&a.at))
+    });
+    c.into_iter()
+        .take(SAMPLE_SIZE)
+        .map(|r| SampleMention {
+            text: r.text.clone(),
+            url: r.url.clone(),
+            author: r.author.clone(),
+            reach: r.reach,
+            score: (r.score * 100.0).round() / 100.0,
+        })
+        .collect()
+}
+
+/// A stable id: the same notice computed twice (a replayed tick) has the same id.
+fn event_id(brand: &str, n: &Notice, now: DateTime<Utc>) -> String {
+    let mut h = Sha256::new();
+    h.update(brand.as_bytes());
+    h.update(n.started_at.timestamp().to_be_bytes());
+    h.update(now.timestamp().to_be_bytes());
+    h.update([n.status as u8, n.level as u8, n.kind as u8]);
+    hex::encode(&h.finalize()[..12])
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn event_from(brand: &str, n: Notice, now: DateTime<Utc>, sample: Vec<SampleMention>) -> AlertEvent {
+    AlertEvent {
+        version: 1,
+        id: event_id(brand, &n, now),
+        brand: brand.to_string(),
+        status: n.status,
+        level: n.level,
+        kind: n.kind,
+        observed_at: now,
+        started_at: n.started_at,
+        window_seconds: n.window_seconds,
+        mentions: n.mentions,
+        negative: n.negative,
+        negative_share: round2(n.negative_share),
+        expected: round2(n.expected),
+        velocity_ratio: round2(n.velocity_ratio),
+        reasons: n.reasons,
+        sample,
+        test: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Thresholds;
+
+    fn brand(name: &str, kw: &str) -> Brand {
+        Brand {
+            name: name.into(),
+            keywords: vec![kw.into()],
+            exclude: vec![],
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    fn t0() -> DateTime<Utc> {
+        "2026-03-07T13:00:00Z".parse().unwrap()
+    }
+
+    fn engine() -> Engine {
+        Engine::new(
+            &[brand("Nordwind", "nordwind"), brand("Acme", "acme")],
+            Arc::new(Analyzer::new()),
+            t0(),
+        )
+        .unwrap()
+    }
+
+    fn post(text: &str, reach: u64) -> Mention {
+        let mut m = Mention::new(text);
+        m.reach = Some(reach);
+        m.created_at = Some(t0());
+        m
+    }
+
+    #[test]
+    fn unmatched_mentions_are_not_scored() {
+        let mut e = engine();
+        let p = e.process(&post("nothing to see", 1), t0());
+        assert!(p.brands.is_empty() && p.sentiment.is_none());
+    }
+
+    #[test]
+    fn a_negative_burst_is_one_storm_with_a_sample_of_the_loudest_posts() {
+        let mut e = engine();
+        for i in 0..120 {
+            e.process(&post("Nordwind ist eine Abzocke, Skandal!", i), t0());
+        }
+        e.process(&post("acme ist super", 5), t0());
+        let events = e.tick(t0() + Duration::seconds(5));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let ev = &events[0];
+        assert_eq!((ev.brand.as_str(), ev.kind), ("Nordwind", Kind::Storm));
+        assert_eq!(ev.sample.len(), SAMPLE_SIZE);
+        assert_eq!(ev.sample[0].reach, Some(119));
+        assert!(e.tick(t0() + Duration::seconds(10)).is_empty());
+    }
+
+    #[test]
+    fn states_survive_export_and_import() {
+        let mut e = engine();
+        for _ in 0..120 {
+            e.process(&post("Nordwind Abzocke Skandal", 1), t0());
+        }
+        assert_eq!(e.tick(t0()).len(), 1);
+        let saved: HashMap<String, String> = e.export_states().into_iter().collect();
+        let mut fresh = engine();
+        assert!(fresh.import_states(&saved).is_empty());
+        // The restored monitor knows the storm is on and does not announce it again.
+        assert!(fresh.tick(t0() + Duration::seconds(5)).is_empty());
+        assert_eq!(fresh.views(t0())[0].status.level, crate::alert::Level::Critical);
+    }
+
+    #[test]
+    fn reconfigure_keeps_history_by_name() {
+        let mut e = engine();
+        for _ in 0..3 {
+            e.process(&post("acme", 1), t0());
+        }
+        e.reconfigure(&[brand("Acme", "acme"), brand("New", "neu")], t0())
+            .unwrap();
+        let v = e.views(t0());
+        assert_eq!(v[0].name, "Acme");
+        assert_eq!(v[0].status.mentions, 3);
+        assert_eq!(v[1].status.mentions, 0);
+    }
+
+    #[test]
+    fn truncates_on_char_boundaries() {
+        assert_eq!(truncate("äöü", 2), "äö…");
+        assert_eq!(truncate("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,1 @@
+//! HTTP: health, Prometheus metrics, the JSON API, ingest, and the dashboard.

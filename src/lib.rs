@@ -1,0 +1,40 @@
+//! sturmglas: a shitstorm early-warning daemon.
+//!
+//! The crate is laid out as the pipeline runs. Everything between `sources` and `notify` is
+//! pure and synchronous with the clock passed in, so the daemon, `backtest` and `demo` run the
+//! same code and tests drive time directly.
+//!
+//! - [`config`]: TOML → raw serde structs → validated, typed values; errors carry line:col.
+//! - [`mention`]: the unit that flows through the daemon, and its JSON / NDJSON forms.
+//! - [`sources`]: tasks that turn outside feeds (RSS/Atom, Mastodon, Bluesky, …) into mentions.
+//! - [`matching`]: one Aho-Corasick automaton for every brand's keywords.
+//! - [`sentiment`]: lexicon-and-rules scoring for German and English, with language id.
+//! - [`window`]: per-brand bucketed counts of mentions and negative mentions.
+//! - [`detect`]: baseline, surge and negativity tests per brand.
+//! - [`alert`]: the per-brand alert lifecycle and the alert event of the contract.
+//! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
+//! - [`notify`]: email and webhook delivery through a persistent outbox.
+//! - [`store`]: the one SQLite database: dedup keys, brand state, alerts, outbox, cursors.
+//! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
+//! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
+//! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
+//! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
+
+pub mod alert;
+pub mod backtest;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod detect;
+pub mod engine;
+pub mod http;
+pub mod matching;
+pub mod mention;
+pub mod metrics;
+pub mod notify;
+pub mod scenario;
+pub mod sentiment;
+pub mod shutdown;
+pub mod sources;
+pub mod store;
+pub mod window;

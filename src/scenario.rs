@@ -1,0 +1,1 @@
+//! Synthetic mention streams: calm days with daily and weekly rhythm, storms, buzz, news.

@@ -1,0 +1,163 @@
+//! The one embedded SQLite database (WAL) under the state directory.
+//!
+//! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
+//! alert events, the delivery outbox, source cursors — and each write that belongs together
+//! (an alert and its outbox rows; a batch's dedup keys and its cursor) is one transaction.
+//! All calls block: async callers go through `spawn_blocking` or the core thread.
+
+mod alerts;
+mod cursors;
+mod dedup;
+mod outbox;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use outbox::{OutboxEntry, OutboxStats};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create state directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database file inside the state directory.
+pub const DB_FILE: &str = "sturmglas.db";
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS dedup (
+    key     TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_seen ON dedup(seen_at);
+
+CREATE TABLE IF NOT EXISTS brand_state (
+    brand      TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    brand       TEXT NOT NULL,
+    observed_at INTEGER NOT NULL,
+    event       TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id     TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    delivered_at INTEGER,
+    failed_at    INTEGER,
+    last_error   TEXT,
+    UNIQUE(alert_id, channel)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(delivered_at, failed_at, next_attempt);
+
+CREATE TABLE IF NOT EXISTS cursors (
+    source     TEXT PRIMARY KEY,
+    cursor     TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+"#;
+
+impl Store {
+    /// Opens (creating if needed) the database in `state_dir`.
+    pub fn open(state_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::CreateDir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        let path = state_dir.join(DB_FILE);
+        let conn = Connection::open(&path)?;
+        Self::init(conn, path)
+    }
+
+    /// A private in-memory database, for tests and `backtest`.
+    pub fn in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(conn: Connection, path: PathBuf) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection. A panic while it was held cannot leave SQLite in a half-written state
+    /// (transactions roll back), so a poisoned lock is safe to take over.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Deletes what has outlived its retention: old dedup keys, old alerts, finished deliveries.
+    pub fn prune(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        dedup_retention: std::time::Duration,
+        alert_retention: std::time::Duration,
+    ) -> Result<usize> {
+        let conn = self.conn();
+        let now = now.timestamp();
+        let dedup_cut = now - dedup_retention.as_secs() as i64;
+        let alert_cut = now - alert_retention.as_secs() as i64;
+        let mut n = conn.execute("DELETE FROM dedup WHERE seen_at < ?1", [dedup_cut])?;
+        n += conn.execute("DELETE FROM alerts WHERE observed_at < ?1", [alert_cut])?;
+        n += conn.execute(
+            "DELETE FROM outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < ?1",
+            [alert_cut],
+        )?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_on_disk_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("state")).unwrap();
+        let mode: String = s
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(s);
+        Store::open(&dir.path().join("state")).unwrap();
+    }
+}
