@@ -49,6 +49,13 @@ enum Command {
         /// Texts to score; stdin lines when none are given.
         text: Vec<String>,
     },
+    /// Replay a bundled recording (a German storm among calm days) through the real pipeline
+    /// and write its alert emails as .eml files.
+    Demo {
+        /// Where the .eml files go.
+        #[arg(long, default_value = "sturmglas-demo")]
+        out: PathBuf,
+    },
     /// Send a clearly marked test alert through every (or the named) channel.
     TestAlert {
         /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
@@ -126,6 +133,7 @@ fn main() -> ExitCode {
             explain,
             text,
         } => sentiment(lang, json, explain, text),
+        Command::Demo { out } => demo(&out),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {
@@ -201,6 +209,15 @@ fn sentiment(
             score(t, &mut out)?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use sturmglas::demo;
+    let cfg = demo::demo_config()?;
+    let recording = demo::parse_recording(demo::RECORDING)?;
+    let report = demo::run(&cfg, &recording, out)?;
+    print!("{}", demo::account(&cfg, &report, out));
     Ok(ExitCode::SUCCESS)
 }
 
