@@ -87,3 +87,13 @@ fn every_command_has_help() {
         assert!(out.status.success(), "{cmd} --help");
     }
 }
+
+#[test]
+fn run_exits_2_on_a_config_error_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.toml");
+    std::fs::write(&p, "[server]\nlisten = \"nowhere\"\n").unwrap();
+    let out = sturmglas().args(["run", "-c"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":2:10: invalid listen address"));
+}

@@ -62,6 +62,7 @@ struct Daemon {
     metrics: Arc<Metrics>,
     ingest: Arc<RwLock<IngestSettings>>,
     notify_tx: watch::Sender<Arc<crate::config::notify::NotifyConfig>>,
+    config_tx: watch::Sender<Arc<Config>>,
     batch_tx: mpsc::Sender<Batch>,
     http: reqwest::Client,
     sources: SourceSet,
@@ -148,6 +149,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         max_body_bytes: config.server.max_body_bytes,
     }));
     let (notify_tx, notify_rx) = watch::channel(Arc::new(config.notify.clone()));
+    let (config_tx, config_rx) = watch::channel(config.clone());
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
 
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
@@ -187,7 +189,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     )));
     tasks.push(tokio::spawn(maintenance(
         store.clone(),
-        config.clone(),
+        config_rx,
         shutdown.clone(),
     )));
     let sources = start_sources(&config, &store, &batch_tx, &metrics, &http_client);
@@ -199,6 +201,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         metrics,
         ingest,
         notify_tx,
+        config_tx,
         batch_tx,
         http: http_client,
         sources,
@@ -289,6 +292,7 @@ impl Daemon {
             };
         }
         self.notify_tx.send_replace(Arc::new(new.notify.clone()));
+        self.config_tx.send_replace(new.clone());
         let fresh = start_sources(&new, &self.store, &self.batch_tx, &self.metrics, &self.http);
         let old = std::mem::replace(&mut self.sources, fresh);
         stop_sources(old).await;
@@ -339,14 +343,21 @@ async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut sh
 }
 
 /// Hourly: drop dedup keys and alerts past their retention.
-async fn maintenance(store: Arc<Store>, config: Arc<Config>, mut shutdown: Shutdown) {
+async fn maintenance(
+    store: Arc<Store>,
+    config: watch::Receiver<Arc<Config>>,
+    mut shutdown: Shutdown,
+) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tokio::select! {
             _ = shutdown.recv() => return,
             _ = interval.tick() => {
                 let store = store.clone();
-                let (d, a) = (config.storage.dedup_retention, config.storage.alert_retention);
+                let (d, a) = {
+                    let c = config.borrow();
+                    (c.storage.dedup_retention, c.storage.alert_retention)
+                };
                 match tokio::task::spawn_blocking(move || store.prune(Utc::now(), d, a)).await {
                     Ok(Ok(n)) if n > 0 => tracing::info!(rows = n, "Pruned old state."),
                     Ok(Err(error)) => tracing::error!(%error, "Pruning failed."),
