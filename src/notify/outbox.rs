@@ -29,6 +29,8 @@ use crate::store::{OutboxEntry, Store, StoreError};
 const BATCH: usize = 20;
 /// How long a stopping worker may go on delivering what is already due.
 const DRAIN: Duration = Duration::from_secs(5);
+/// The pause after a failed database call.
+const DB_PAUSE: Duration = Duration::from_secs(1);
 /// The longest sleep: a safety net should a wake-up be missed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
@@ -70,6 +72,13 @@ pub async fn run(
         let Some(outcome) = outcome.filter(|_| !shutdown.is_shutdown()) else {
             break;
         };
+        if outcome.db_trouble {
+            tokio::select! {
+                _ = tokio::time::sleep(DB_PAUSE) => {}
+                _ = shutdown.recv() => break,
+            }
+            continue;
+        }
         if outcome.attempted > 0 {
             // More may be due (a full batch, or rows queued meanwhile): go again at once.
             continue;
@@ -120,6 +129,8 @@ struct PassOutcome {
     attempted: usize,
     /// When a channel held back by its rate limit may send again.
     held_until: Option<Instant>,
+    /// A database call failed: pause before the next pass instead of spinning on it.
+    db_trouble: bool,
 }
 
 impl Worker {
@@ -136,6 +147,7 @@ impl Worker {
         let mut outcome = PassOutcome::default();
         for o in futures_util::future::join_all(runs).await {
             outcome.attempted += o.attempted;
+            outcome.db_trouble |= o.db_trouble;
             outcome.held_until = match (outcome.held_until, o.held_until) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -229,6 +241,7 @@ impl Worker {
             Ok(rows) => rows,
             Err(error) => {
                 tracing::error!(channel = %name, %error, "Cannot read the outbox.");
+                outcome.db_trouble = true;
                 return outcome;
             }
         };
@@ -244,17 +257,21 @@ impl Worker {
             }
             outcome.attempted += 1;
             let result = super::deliver(cfg, &name, &row.event, &self.http).await;
-            self.record(cfg, &row, result).await;
+            if !self.record(cfg, &row, result).await {
+                outcome.db_trouble = true;
+                break;
+            }
         }
         outcome
     }
 
+    /// Marks the row after an attempt; false if the database refused the write.
     async fn record(
         &self,
         cfg: &NotifyConfig,
         row: &OutboxEntry,
         result: Result<(), DeliveryError>,
-    ) {
+    ) -> bool {
         let channel = row.channel.as_str();
         let alert = row.event.id.as_str();
         let attempt = row.attempts + 1;
@@ -314,9 +331,10 @@ impl Worker {
             "sturmglas_deliveries_total",
             &[("channel", channel), ("result", label)],
         );
-        if let Err(error) = store_result {
+        if let Err(error) = &store_result {
             tracing::error!(channel, alert, %error, "Cannot record the delivery in the outbox.");
         }
+        store_result.is_ok()
     }
 }
 
