@@ -347,3 +347,18 @@ async fn test_alert_reaches_every_channel_marked_as_test() {
         Err(DeliveryError::UnknownChannel(_))
     ));
 }
+
+#[tokio::test]
+async fn starttls_never_falls_back_to_plaintext() {
+    // The test server offers no STARTTLS: a channel that asks for it must not send in clear.
+    let smtp = SmtpServer::start();
+    let cfg = config(
+        &email_channel("m", smtp.port(), "").replace("tls = \"none\"", "tls = \"starttls\""),
+    );
+    let err = notify::deliver(&cfg, "m", &storm(), &reqwest::Client::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(smtp.messages().is_empty());
+}

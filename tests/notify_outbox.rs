@@ -328,3 +328,23 @@ async fn a_queued_alert_is_delivered_after_a_restart() {
     assert!(second.rows()[0].delivered_at.is_some());
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_what_is_due() {
+    let hook_rx = WebhookReceiver::start().await;
+    let w = Worker::start(
+        Arc::new(Store::in_memory().unwrap()),
+        config(&hook("ops", &hook_rx.url("/h"), "")),
+    );
+    // Let the worker go idle, then queue without waking it: only the drain can send this.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let e = event("a1");
+    w.store
+        .record_alert(&e, &["ops".into()], Utc::now())
+        .unwrap();
+    w.trigger.trigger();
+    let store = Arc::clone(&w.store);
+    w.stop().await;
+    assert_eq!(hook_rx.requests().len(), 1);
+    assert_eq!(store.outbox_stats().unwrap().delivered, 1);
+}

@@ -52,6 +52,8 @@ pub async fn run(
         unrecorded: Arc::new(Mutex::new(HashSet::new())),
     };
     let mut config_open = true;
+    // Set when shutdown interrupted a pass: the drain shares its time limit.
+    let mut drain_deadline = None;
     tracing::debug!("Outbox worker started.");
     loop {
         let cfg = config.borrow_and_update().clone();
@@ -62,9 +64,9 @@ pub async fn run(
                 outcome = &mut pass => Some(outcome),
                 _ = shutdown.recv() => {
                     // Let what is under way finish, within limits.
-                    if tokio::time::timeout(DRAIN, pass).await.is_err() {
-                        tracing::warn!("Outbox drain timed out; the rest is delivered after the restart.");
-                    }
+                    let deadline = Instant::now() + DRAIN;
+                    drain_deadline = Some(deadline);
+                    let _ = tokio::time::timeout_at(deadline, pass).await;
                     None
                 }
             }
@@ -102,14 +104,17 @@ pub async fn run(
                 }
             }
             _ = tokio::time::sleep_until(until) => {}
-            _ = shutdown.recv() => {
-                let cfg = config.borrow().clone();
-                if tokio::time::timeout(DRAIN, worker.pass(&cfg)).await.is_err() {
-                    tracing::warn!("Outbox drain timed out; the rest is delivered after the restart.");
-                }
-                break;
-            }
+            _ = shutdown.recv() => break,
         }
+    }
+    // The drain: one last pass for what is due now (rate limits still apply).
+    let deadline = drain_deadline.unwrap_or_else(|| Instant::now() + DRAIN);
+    let cfg = config.borrow().clone();
+    if tokio::time::timeout_at(deadline, worker.pass(&cfg))
+        .await
+        .is_err()
+    {
+        tracing::warn!("Outbox drain timed out; the rest is delivered after the restart.");
     }
     tracing::debug!("Outbox worker stopped.");
 }
