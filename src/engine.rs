@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -299,8 +299,8 @@ fn event_from(
         status: n.status,
         level: n.level,
         kind: n.kind,
-        observed_at: now,
-        started_at: n.started_at,
+        observed_at: now.trunc_subsecs(0),
+        started_at: n.started_at.trunc_subsecs(0),
         window_seconds: n.window_seconds,
         mentions: n.mentions,
         negative: n.negative,

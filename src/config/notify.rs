@@ -346,7 +346,7 @@ impl ChannelFilter {
             && self
                 .brands
                 .as_ref()
-                .map_or(true, |bs| bs.iter().any(|b| b == brand))
+                .is_none_or(|bs| bs.iter().any(|b| b == brand))
     }
 }
 

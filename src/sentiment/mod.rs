@@ -131,3 +131,23 @@ impl Analyzer {
         Sentiment { lang, score, label }
     }
 }
+
+/// Which words moved a score (placeholder: the score alone).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub score: f64,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "score {:.3}", self.score)
+    }
+}
+
+impl Analyzer {
+    pub fn explain(&self, text: &str, lang: Option<Lang>) -> Explanation {
+        Explanation {
+            score: self.analyze(text, lang).score,
+        }
+    }
+}
