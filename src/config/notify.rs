@@ -16,6 +16,22 @@ pub struct NotifyRaw {
     pub email: Vec<EmailRaw>,
     #[serde(default)]
     pub webhook: Vec<WebhookRaw>,
+    /// `[notify.retry]`: how the outbox retries failed deliveries, for every channel.
+    #[serde(default)]
+    pub retry: RetryRaw,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryRaw {
+    /// Wait after the first failed attempt; each further failure triples it.
+    pub initial_backoff: Option<Spanned<super::HumanDuration>>,
+    /// The longest wait between two attempts.
+    pub max_backoff: Option<Spanned<super::HumanDuration>>,
+    /// A delivery still failing this long after the alert was queued is given up.
+    pub give_up_after: Option<super::HumanDuration>,
+    /// A delivery that failed this many times is given up.
+    pub max_attempts: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +52,8 @@ pub struct EmailRaw {
     pub rate_per_minute: Option<Spanned<u32>>,
     /// Send "all clear" notices when a storm is over.
     pub send_resolved: Option<bool>,
+    /// Limit for one whole SMTP conversation step (connect, each command).
+    pub timeout: Option<super::HumanDuration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -93,6 +111,7 @@ pub struct EmailChannel {
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub filter: ChannelFilter,
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -105,10 +124,32 @@ pub struct WebhookChannel {
     pub timeout: std::time::Duration,
 }
 
+/// How the outbox retries: exponential backoff (×3 per failure, with jitter) between
+/// `initial_backoff` and `max_backoff`, until `give_up_after` or `max_attempts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    pub initial_backoff: std::time::Duration,
+    pub max_backoff: std::time::Duration,
+    pub give_up_after: std::time::Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_backoff: std::time::Duration::from_secs(5),
+            max_backoff: std::time::Duration::from_secs(30 * 60),
+            give_up_after: std::time::Duration::from_secs(24 * 3600),
+            max_attempts: 100,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct NotifyConfig {
     pub email: Vec<EmailChannel>,
     pub webhook: Vec<WebhookChannel>,
+    pub retry: RetryPolicy,
 }
 
 impl NotifyConfig {
@@ -168,6 +209,10 @@ impl NotifyConfig {
                     brands,
                     ctx,
                 ),
+                timeout: e
+                    .timeout
+                    .map(|d| d.0)
+                    .unwrap_or(std::time::Duration::from_secs(30)),
             });
         }
         for w in &raw.webhook {
@@ -196,6 +241,7 @@ impl NotifyConfig {
                 });
             }
         }
+        out.retry = retry_policy(&raw.retry, ctx);
         out
     }
 
@@ -225,6 +271,37 @@ impl NotifyConfig {
             .chain(self.webhook.iter().map(|w| w.name.clone()))
             .collect()
     }
+}
+
+fn retry_policy(raw: &RetryRaw, ctx: &mut Ctx<'_>) -> RetryPolicy {
+    let mut p = RetryPolicy::default();
+    if let Some(d) = &raw.initial_backoff {
+        p.initial_backoff = d.get_ref().0;
+    }
+    if let Some(d) = &raw.max_backoff {
+        p.max_backoff = d.get_ref().0;
+        if p.max_backoff < p.initial_backoff {
+            ctx.error(
+                d.span(),
+                format!(
+                    "max_backoff ({}) is shorter than initial_backoff ({})",
+                    d.get_ref(),
+                    super::duration::format(p.initial_backoff)
+                ),
+            );
+        }
+    } else if p.initial_backoff > p.max_backoff {
+        p.max_backoff = p.initial_backoff;
+    }
+    if let Some(d) = raw.give_up_after {
+        p.give_up_after = d.0;
+    }
+    match &raw.max_attempts {
+        Some(n) if *n.get_ref() == 0 => ctx.error(n.span(), "max_attempts must be at least 1"),
+        Some(n) => p.max_attempts = *n.get_ref(),
+        None => {}
+    }
+    p
 }
 
 fn filter(
@@ -270,5 +347,81 @@ impl ChannelFilter {
                 .brands
                 .as_ref()
                 .is_none_or(|bs| bs.iter().any(|b| b == brand))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::*;
+
+    const BRANDS: &str = "[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n";
+
+    fn parse(extra: &str) -> Result<crate::config::Config, crate::config::ConfigErrors> {
+        crate::config::parse(&format!("{BRANDS}{extra}"), Path::new("t.toml"))
+    }
+
+    #[test]
+    fn channel_keys_and_defaults() {
+        let c = parse(
+            "[[notify.email]]\nname = \"m\"\nsmtp_host = \"127.0.0.1\"\ntls = \"none\"\n\
+             from = \"a@example.org\"\nto = [\"b@example.org\"]\ntimeout = \"5s\"\n\
+             rate_per_minute = 3\nsend_resolved = false\nmin_level = \"critical\"\n\
+             [[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nformat = \"slack\"\n",
+        )
+        .unwrap();
+        let m = &c.notify.email[0];
+        assert_eq!(
+            (m.smtp_port, m.tls, m.timeout),
+            (25, TlsMode::None, Duration::from_secs(5))
+        );
+        assert_eq!(m.filter.rate_per_minute, 3);
+        assert!(!m.filter.send_resolved);
+        assert_eq!(m.filter.min_level, Level::Critical);
+        let h = &c.notify.webhook[0];
+        assert_eq!(h.format, WebhookFormat::Slack);
+        assert_eq!(h.timeout, Duration::from_secs(10));
+        assert_eq!(h.filter.rate_per_minute, 10);
+        assert_eq!(c.notify.retry, RetryPolicy::default());
+    }
+
+    #[test]
+    fn retry_table_is_read_and_checked() {
+        let c = parse(
+            "[notify.retry]\ninitial_backoff = \"200ms\"\nmax_backoff = \"2s\"\n\
+             give_up_after = \"1h\"\nmax_attempts = 7\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify.retry,
+            RetryPolicy {
+                initial_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(2),
+                give_up_after: Duration::from_secs(3600),
+                max_attempts: 7,
+            }
+        );
+        let err = parse(
+            "[notify.retry]\ninitial_backoff = \"1m\"\nmax_backoff = \"10s\"\nmax_attempts = 0\n",
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize)> = err.0.iter().map(|e| (e.line, e.col)).collect();
+        assert_eq!(at, vec![(6, 15), (7, 16)], "{err}");
+        let err = parse("[notify.retry]\nbackoff = \"1m\"\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (5, 1), "{err}");
+    }
+
+    #[test]
+    fn bad_channel_values_are_located() {
+        let err = parse(
+            "[[notify.webhook]]\nname = \"h\"\nurl = \"ftp://x\"\nrate_per_minute = 0\n\
+             brands = [\"Nope\"]\n",
+        )
+        .unwrap_err();
+        let mut lines: Vec<usize> = err.0.iter().map(|e| e.line).collect();
+        lines.sort();
+        assert_eq!(lines, vec![6, 7, 8], "{err}");
     }
 }

@@ -3,28 +3,55 @@
 //! The core records an alert and its outbox rows in one transaction ([`targets`] picks the
 //! channels); the outbox worker ([`outbox::run`]) delivers them with per-channel rate limits
 //! and retries with backoff, so an alert survives a mail server outage and a restart.
+//! Every channel reports a failure as [`DeliveryError`], and the split between transient and
+//! permanent is what decides whether the outbox tries again.
 
+pub mod chat;
 pub mod email;
 pub mod outbox;
+pub mod render;
+pub mod retry;
 pub mod webhook;
 
-use crate::alert::{AlertEvent, Status};
-use crate::config::notify::NotifyConfig;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::alert::{AlertEvent, Kind, Level, SampleMention, Status};
+use crate::config::notify::{ChannelFilter, NotifyConfig};
 
 /// Why a delivery failed. Transient failures are retried; permanent ones are not.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
-    #[error("temporary failure: {0}")]
-    Transient(String),
+    /// Worth another try later; `retry_after` is the receiver's own wish (`Retry-After`).
+    #[error("temporary failure: {message}")]
+    Transient {
+        message: String,
+        retry_after: Option<Duration>,
+    },
     #[error("permanent failure: {0}")]
     Permanent(String),
     #[error("no channel named {0:?}")]
     UnknownChannel(String),
 }
 
+impl DeliveryError {
+    pub fn transient(message: impl Into<String>) -> Self {
+        DeliveryError::Transient {
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DeliveryError::Transient { .. })
+    }
+}
+
 /// The names of the channels that want this event, by their brand and level filters.
+/// Test alerts are not filtered here: they go through [`test_alert`], never the outbox.
 pub fn targets(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
-    let wants = |f: &crate::config::notify::ChannelFilter| {
+    let wants = |f: &ChannelFilter| {
         f.wants(&event.brand, event.level) && (event.status == Status::Firing || f.send_resolved)
     };
     cfg.email
@@ -38,6 +65,20 @@ pub fn targets(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
                 .map(|w| w.name.clone()),
         )
         .collect()
+}
+
+/// The filter (brands, level, rate) of the named channel.
+pub fn filter_of<'a>(cfg: &'a NotifyConfig, channel: &str) -> Option<&'a ChannelFilter> {
+    cfg.email
+        .iter()
+        .find(|e| e.name == channel)
+        .map(|e| &e.filter)
+        .or_else(|| {
+            cfg.webhook
+                .iter()
+                .find(|w| w.name == channel)
+                .map(|w| &w.filter)
+        })
 }
 
 /// Delivers one event to one named channel, now, without the outbox.
@@ -56,39 +97,125 @@ pub async fn deliver(
     Err(DeliveryError::UnknownChannel(channel.to_string()))
 }
 
-/// Sends a clearly marked test alert to every channel, or only to `only`.
+/// Sends a clearly marked test alert (`test: true`) to every channel, or to the named one,
+/// directly and once, whatever the channels' filters. One result per channel, in config order.
 pub async fn test_alert(
     cfg: &NotifyConfig,
-    only: Option<&str>,
+    channel: Option<&str>,
     http: &reqwest::Client,
 ) -> Vec<(String, Result<(), DeliveryError>)> {
-    let now = chrono::Utc::now();
-    let event = AlertEvent {
-        version: 1,
-        id: format!("test-{}", now.timestamp()),
-        brand: "sturmglas test".into(),
-        status: Status::Firing,
-        level: crate::alert::Level::Critical,
-        kind: crate::alert::Kind::Storm,
-        observed_at: now,
-        started_at: now,
-        window_seconds: 900,
-        mentions: 0,
-        negative: 0,
-        negative_share: 0.0,
-        expected: 0.0,
-        velocity_ratio: 0.0,
-        reasons: vec!["This is a test alert sent by `sturmglas test-alert`.".into()],
-        sample: vec![],
-        test: true,
+    let names: Vec<String> = match channel {
+        Some(name) => vec![name.to_string()],
+        None => cfg.channel_names(),
     };
-    let mut out = Vec::new();
-    for name in cfg.channel_names() {
-        if only.is_some_and(|o| o != name) {
-            continue;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let brand = filter_of(cfg, &name)
+            .and_then(|f| f.brands.as_ref().and_then(|b| b.first().cloned()))
+            .unwrap_or_else(|| "Example Brand".to_string());
+        let event = test_event(&brand);
+        let result = deliver(cfg, &name, &event, http).await;
+        match &result {
+            Ok(()) => tracing::info!(channel = %name, "Test alert delivered."),
+            Err(error) => tracing::warn!(channel = %name, %error, "Test alert not delivered."),
         }
-        let r = deliver(cfg, &name, &event, http).await;
-        out.push((name, r));
+        out.push((name, result));
     }
     out
+}
+
+/// A plausible storm notice, marked as a test everywhere it shows.
+pub fn test_event(brand: &str) -> AlertEvent {
+    let now = Utc::now();
+    AlertEvent {
+        version: 1,
+        id: format!("test-{}", now.timestamp_millis()),
+        brand: brand.to_string(),
+        status: Status::Firing,
+        level: Level::Critical,
+        kind: Kind::Storm,
+        observed_at: now,
+        started_at: now - chrono::Duration::minutes(6),
+        window_seconds: 900,
+        mentions: 61,
+        negative: 50,
+        negative_share: 0.82,
+        expected: 4.1,
+        velocity_ratio: 14.9,
+        reasons: vec![
+            "This is a test alert sent by `sturmglas test-alert`; nothing is happening.".into(),
+            "61 mentions in 15m, 14.9x the expected 4.1".into(),
+            "82% negative (usual: 12%)".into(),
+        ],
+        sample: vec![SampleMention {
+            text: format!("Test post about {brand}: if you can read this, alerts reach you."),
+            url: Some("https://example.org/sturmglas/test-alert".into()),
+            author: Some("sturmglas".into()),
+            reach: Some(1200),
+            score: -0.8,
+        }],
+        test: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::notify::{WebhookChannel, WebhookFormat};
+
+    fn hook(
+        name: &str,
+        brands: Option<Vec<&str>>,
+        min_level: Level,
+        resolved: bool,
+    ) -> WebhookChannel {
+        WebhookChannel {
+            name: name.into(),
+            url: "http://127.0.0.1:9/hook".parse().unwrap(),
+            format: WebhookFormat::Json,
+            secret: None,
+            filter: ChannelFilter {
+                brands: brands.map(|b| b.into_iter().map(String::from).collect()),
+                min_level,
+                rate_per_minute: 10,
+                send_resolved: resolved,
+            },
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn targets_follow_brand_level_and_resolved_filters() {
+        let cfg = NotifyConfig {
+            webhook: vec![
+                hook("all", None, Level::Warning, true),
+                hook("crit", None, Level::Critical, true),
+                hook("other", Some(vec!["Other"]), Level::Warning, true),
+                hook("quiet", None, Level::Warning, false),
+            ],
+            ..Default::default()
+        };
+        let mut e = test_event("Acme");
+        e.level = Level::Warning;
+        assert_eq!(targets(&cfg, &e), vec!["all", "quiet"]);
+        e.level = Level::Critical;
+        assert_eq!(targets(&cfg, &e), vec!["all", "crit", "quiet"]);
+        e.status = Status::Resolved;
+        assert_eq!(targets(&cfg, &e), vec!["all", "crit"]);
+    }
+
+    #[test]
+    fn test_event_is_marked() {
+        let e = test_event("Acme");
+        assert!(e.test);
+        assert!(e.headline().contains("TEST"), "{}", e.headline());
+    }
+
+    #[tokio::test]
+    async fn test_alert_reports_an_unknown_channel() {
+        let cfg = NotifyConfig::default();
+        let r = test_alert(&cfg, Some("nope"), &reqwest::Client::new()).await;
+        assert_eq!(r.len(), 1);
+        assert!(matches!(r[0].1, Err(DeliveryError::UnknownChannel(_))));
+    }
 }

@@ -1,23 +1,366 @@
 //! The outbox worker: delivers due rows, rate-limited per channel, retried with backoff.
+//!
+//! Invariant: a row is sent at most once by this process — it is marked delivered right after
+//! the channel accepted it, and should that write fail the row is remembered in memory and
+//! never sent again — and it is never dropped silently: it ends delivered, or failed with the
+//! error logged at error level (permanent failure, retries exhausted, or channel removed from
+//! the config). Channels are served side by side, so a slow or rate-limited channel does not
+//! hold back the others. All database calls run on the blocking pool.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{watch, Notify};
+use tokio::time::Instant;
 
+use super::retry::{self, Next};
+use super::DeliveryError;
 use crate::config::notify::NotifyConfig;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
-use crate::store::Store;
+use crate::store::{OutboxEntry, Store, StoreError};
 
-/// Runs until shutdown. `wake` is notified when the core queued new rows.
+/// Rows taken per channel and pass; more are taken in the next pass right away.
+const BATCH: usize = 20;
+/// How long a stopping worker may go on delivering what is already due.
+const DRAIN: Duration = Duration::from_secs(5);
+/// The pause after a failed database call.
+const DB_PAUSE: Duration = Duration::from_secs(1);
+/// The longest sleep: a safety net should a wake-up be missed.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+/// Runs until shutdown. `wake` is notified when the core queued new rows; use
+/// `notify_one`, which keeps the wake-up for a worker that is busy at that moment.
 pub async fn run(
     store: Arc<Store>,
-    config: watch::Receiver<Arc<NotifyConfig>>,
+    mut config: watch::Receiver<Arc<NotifyConfig>>,
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     http: reqwest::Client,
     mut shutdown: Shutdown,
 ) {
-    let _ = (store, config, wake, metrics, http);
-    shutdown.recv().await;
+    let mut worker = Worker {
+        store,
+        metrics,
+        http,
+        limiters: HashMap::new(),
+        unrecorded: Arc::new(Mutex::new(HashSet::new())),
+    };
+    let mut config_open = true;
+    // Set when shutdown interrupted a pass: the drain shares its time limit.
+    let mut drain_deadline = None;
+    tracing::debug!("Outbox worker started.");
+    loop {
+        let cfg = config.borrow_and_update().clone();
+        let outcome = {
+            let pass = worker.pass(&cfg);
+            tokio::pin!(pass);
+            tokio::select! {
+                outcome = &mut pass => Some(outcome),
+                _ = shutdown.recv() => {
+                    // Let what is under way finish, within limits.
+                    let deadline = Instant::now() + DRAIN;
+                    drain_deadline = Some(deadline);
+                    let _ = tokio::time::timeout_at(deadline, pass).await;
+                    None
+                }
+            }
+        };
+        let Some(outcome) = outcome.filter(|_| !shutdown.is_shutdown()) else {
+            break;
+        };
+        if outcome.db_trouble {
+            tokio::select! {
+                _ = tokio::time::sleep(DB_PAUSE) => {}
+                _ = shutdown.recv() => break,
+            }
+            continue;
+        }
+        if outcome.attempted > 0 {
+            // More may be due (a full batch, or rows queued meanwhile): go again at once.
+            continue;
+        }
+        let next_due = db(&worker.store, |s| s.outbox_next_due_after(Utc::now()))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "Cannot read the outbox.");
+                None
+            })
+            .map(instant_of);
+        let mut until = Instant::now() + MAX_IDLE;
+        for t in [next_due, outcome.held_until].into_iter().flatten() {
+            until = until.min(t);
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            changed = config.changed(), if config_open => {
+                if changed.is_err() {
+                    config_open = false;
+                }
+            }
+            _ = tokio::time::sleep_until(until) => {}
+            _ = shutdown.recv() => break,
+        }
+    }
+    // The drain: one last pass for what is due now (rate limits still apply).
+    let deadline = drain_deadline.unwrap_or_else(|| Instant::now() + DRAIN);
+    let cfg = config.borrow().clone();
+    if tokio::time::timeout_at(deadline, worker.pass(&cfg))
+        .await
+        .is_err()
+    {
+        tracing::warn!("Outbox drain timed out; the rest is delivered after the restart.");
+    }
+    tracing::debug!("Outbox worker stopped.");
+}
+
+struct Worker {
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    http: reqwest::Client,
+    /// Per channel: the rate it was built for, and the limiter.
+    limiters: HashMap<String, (u32, DefaultDirectRateLimiter)>,
+    /// Rows delivered whose "delivered" mark could not be written: never sent again.
+    unrecorded: Arc<Mutex<HashSet<i64>>>,
+}
+
+#[derive(Debug, Default)]
+struct PassOutcome {
+    attempted: usize,
+    /// When a channel held back by its rate limit may send again.
+    held_until: Option<Instant>,
+    /// A database call failed: pause before the next pass instead of spinning on it.
+    db_trouble: bool,
+}
+
+impl Worker {
+    /// One round: give up rows of removed channels, then deliver what is due on every channel.
+    async fn pass(&mut self, cfg: &NotifyConfig) -> PassOutcome {
+        self.fail_removed_channels(cfg).await;
+        self.sync_limiters(cfg);
+        self.retry_unrecorded().await;
+        let this = &*self;
+        let runs = cfg
+            .channel_names()
+            .into_iter()
+            .map(|name| async move { this.serve_channel(cfg, name).await });
+        let mut outcome = PassOutcome::default();
+        for o in futures_util::future::join_all(runs).await {
+            outcome.attempted += o.attempted;
+            outcome.db_trouble |= o.db_trouble;
+            outcome.held_until = match (outcome.held_until, o.held_until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        match db(&self.store, |s| s.outbox_stats()).await {
+            Ok(stats) => self
+                .metrics
+                .set("sturmglas_outbox_pending", &[], stats.pending as f64),
+            Err(error) => tracing::error!(%error, "Cannot read the outbox."),
+        }
+        outcome
+    }
+
+    async fn fail_removed_channels(&self, cfg: &NotifyConfig) {
+        let pending = match db(&self.store, |s| s.outbox_pending_channels()).await {
+            Ok(p) => p,
+            Err(error) => {
+                tracing::error!(%error, "Cannot read the outbox.");
+                return;
+            }
+        };
+        let known = cfg.channel_names();
+        for channel in pending.into_iter().filter(|c| !known.contains(c)) {
+            let error = format!("channel {channel:?} is no longer configured");
+            let ch = channel.clone();
+            let e2 = error.clone();
+            match db(&self.store, move |s| {
+                s.outbox_fail_channel(&ch, &e2, Utc::now())
+            })
+            .await
+            {
+                Ok(n) => {
+                    tracing::error!(channel = %channel, dropped = n, "Channel removed from the config; its pending deliveries are marked failed.");
+                    self.metrics.add(
+                        "sturmglas_deliveries_total",
+                        &[("channel", &channel), ("result", "failed")],
+                        n as f64,
+                    );
+                }
+                Err(error) => {
+                    tracing::error!(channel = %channel, %error, "Cannot update the outbox.")
+                }
+            }
+        }
+    }
+
+    fn sync_limiters(&mut self, cfg: &NotifyConfig) {
+        let names = cfg.channel_names();
+        self.limiters.retain(|name, _| names.contains(name));
+        for name in names {
+            let Some(filter) = super::filter_of(cfg, &name) else {
+                continue;
+            };
+            let rate = filter.rate_per_minute.max(1);
+            if self.limiters.get(&name).is_some_and(|(r, _)| *r == rate) {
+                continue;
+            }
+            let per_minute = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+            self.limiters.insert(
+                name,
+                (rate, RateLimiter::direct(Quota::per_minute(per_minute))),
+            );
+        }
+    }
+
+    async fn retry_unrecorded(&self) {
+        let seqs: Vec<i64> = lock(&self.unrecorded).iter().copied().collect();
+        for seq in seqs {
+            if db(&self.store, move |s| s.outbox_delivered(seq, Utc::now()))
+                .await
+                .is_ok()
+            {
+                lock(&self.unrecorded).remove(&seq);
+            }
+        }
+    }
+
+    /// Delivers one channel's due rows in order until its rate limit says wait.
+    async fn serve_channel(&self, cfg: &NotifyConfig, name: String) -> PassOutcome {
+        let mut outcome = PassOutcome::default();
+        let Some((_, limiter)) = self.limiters.get(&name) else {
+            return outcome;
+        };
+        let ch = name.clone();
+        let rows = match db(&self.store, move |s| {
+            s.outbox_due_for(&ch, Utc::now(), BATCH)
+        })
+        .await
+        {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::error!(channel = %name, %error, "Cannot read the outbox.");
+                outcome.db_trouble = true;
+                return outcome;
+            }
+        };
+        for row in rows {
+            if lock(&self.unrecorded).contains(&row.seq) {
+                continue;
+            }
+            if let Err(not_until) = limiter.check() {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                tracing::debug!(channel = %name, wait_ms = wait.as_millis() as u64, "Rate limit reached; holding deliveries back.");
+                outcome.held_until = Some(Instant::now() + wait);
+                break;
+            }
+            outcome.attempted += 1;
+            let result = super::deliver(cfg, &name, &row.event, &self.http).await;
+            if !self.record(cfg, &row, result).await {
+                outcome.db_trouble = true;
+                break;
+            }
+        }
+        outcome
+    }
+
+    /// Marks the row after an attempt; false if the database refused the write.
+    async fn record(
+        &self,
+        cfg: &NotifyConfig,
+        row: &OutboxEntry,
+        result: Result<(), DeliveryError>,
+    ) -> bool {
+        let channel = row.channel.as_str();
+        let alert = row.event.id.as_str();
+        let attempt = row.attempts + 1;
+        let seq = row.seq;
+        let now = Utc::now();
+        let (label, store_result) = match result {
+            Ok(()) => {
+                tracing::info!(channel, alert, attempt, brand = %row.event.brand, "Alert delivered.");
+                let r = db(&self.store, move |s| s.outbox_delivered(seq, now)).await;
+                if r.is_err() {
+                    lock(&self.unrecorded).insert(seq);
+                }
+                ("delivered", r)
+            }
+            Err(error) => {
+                let (next, message) = match &error {
+                    DeliveryError::Transient {
+                        message,
+                        retry_after,
+                    } => (
+                        retry::next(
+                            &cfg.retry,
+                            attempt,
+                            row.created_at,
+                            now,
+                            *retry_after,
+                            retry::random_jitter(),
+                        ),
+                        message.clone(),
+                    ),
+                    other => (Next::GiveUp, other.to_string()),
+                };
+                match next {
+                    Next::RetryAt(at) => {
+                        let retry_in = crate::config::duration::format(
+                            (at - now).to_std().unwrap_or_default(),
+                        );
+                        tracing::warn!(channel, alert, attempt, error = %message, %retry_in, "Delivery failed, retrying.");
+                        let r = db(&self.store, move |s| {
+                            s.outbox_failed(seq, &message, Some(at), now)
+                        })
+                        .await;
+                        ("retry", r)
+                    }
+                    Next::GiveUp => {
+                        tracing::error!(channel, alert, attempt, error = %message, "Delivery failed, giving up.");
+                        let r = db(&self.store, move |s| {
+                            s.outbox_failed(seq, &message, None, now)
+                        })
+                        .await;
+                        ("failed", r)
+                    }
+                }
+            }
+        };
+        self.metrics.inc(
+            "sturmglas_deliveries_total",
+            &[("channel", channel), ("result", label)],
+        );
+        if let Err(error) = &store_result {
+            tracing::error!(channel, alert, %error, "Cannot record the delivery in the outbox.");
+        }
+        store_result.is_ok()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs a store call on the blocking pool.
+async fn db<T, F>(store: &Arc<Store>, f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("store task failed: {e}"))))
+}
+
+/// The tokio instant of a wall-clock time (now, if it is already past).
+fn instant_of(t: DateTime<Utc>) -> Instant {
+    let wait = (t - Utc::now()).to_std().unwrap_or_default();
+    Instant::now() + wait
 }

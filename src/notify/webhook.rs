@@ -1,17 +1,181 @@
 //! Webhooks: the contract's JSON body, or chat formats (Slack, Teams, Discord, Mattermost),
 //! signed with HMAC-SHA256 when a secret is set.
+//!
+//! Invariant: the signature is computed over exactly the bytes sent, so a receiver can verify
+//! it before parsing. Replies decide what the outbox does next: 2xx delivered; 408, 429, 5xx
+//! and network failures are transient (with the receiver's `Retry-After`, if any); any other
+//! status is permanent, because sending the same request again would get the same answer.
 
-use super::DeliveryError;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::StatusCode;
+use sha2::Sha256;
+
+use super::{chat, DeliveryError};
 use crate::alert::AlertEvent;
-use crate::config::notify::WebhookChannel;
+use crate::config::notify::{WebhookChannel, WebhookFormat};
+
+/// The header carrying `sha256=<hex HMAC-SHA256 of the body>`.
+pub const SIGNATURE_HEADER: &str = "X-Sturmglas-Signature";
+
+/// Longest `Retry-After` honoured; a receiver asking for more is retried after this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 pub async fn send(
     channel: &WebhookChannel,
     event: &AlertEvent,
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
-    let _ = (channel, event, http);
-    Err(DeliveryError::Permanent(
-        "webhook delivery not implemented yet".into(),
-    ))
+    let body = body(channel.format, event)?;
+    let mut request = http
+        .post(channel.url.clone())
+        .timeout(channel.timeout)
+        .header(CONTENT_TYPE, "application/json")
+        .header(USER_AGENT, concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
+        .header("X-Sturmglas-Event", event.id.as_str());
+    if let Some(secret) = &channel.secret {
+        request = request.header(SIGNATURE_HEADER, signature(secret.expose(), &body));
+    }
+    let response = request.body(body).send().await.map_err(request_error)?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = retry_after(response.headers(), Utc::now());
+    // A little of the reply helps whoever reads the log; chat services explain errors there.
+    let detail = response.text().await.unwrap_or_default();
+    let detail: String = detail.chars().take(200).collect();
+    let message = if detail.trim().is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {}", detail.trim())
+    };
+    Err(classify_status(status, message, retry_after))
+}
+
+/// The request body in the channel's format.
+pub fn body(format: WebhookFormat, event: &AlertEvent) -> Result<Vec<u8>, DeliveryError> {
+    let value = match format {
+        WebhookFormat::Json => {
+            return serde_json::to_vec(event)
+                .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
+        }
+        WebhookFormat::Slack => chat::slack(event),
+        WebhookFormat::Teams => chat::teams(event),
+        WebhookFormat::Discord => chat::discord(event),
+        WebhookFormat::Mattermost => chat::mattermost(event),
+    };
+    serde_json::to_vec(&value)
+        .map_err(|e| DeliveryError::Permanent(format!("cannot encode message: {e}")))
+}
+
+/// `sha256=<hex>` of the HMAC-SHA256 of `body` keyed with `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub fn classify_status(
+    status: StatusCode,
+    message: String,
+    retry_after: Option<Duration>,
+) -> DeliveryError {
+    let transient = status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error();
+    if transient {
+        DeliveryError::Transient {
+            message,
+            retry_after,
+        }
+    } else {
+        DeliveryError::Permanent(message)
+    }
+}
+
+fn request_error(e: reqwest::Error) -> DeliveryError {
+    // Show the whole chain (e.g. "connection refused"), without the URL: it may hold a token.
+    let e = e.without_url();
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_builder() {
+        DeliveryError::Permanent(message)
+    } else {
+        DeliveryError::transient(message)
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped at an hour.
+pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+        (at - now).to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn status_classes() {
+        let c = |s: u16| classify_status(StatusCode::from_u16(s).unwrap(), String::new(), None);
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(c(s).is_transient(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 410, 413, 422] {
+            assert!(matches!(c(s), DeliveryError::Permanent(_)), "{s}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now: DateTime<Utc> = "2026-03-07T13:58:00Z".parse().unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sat, 07 Mar 2026 13:59:30 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(90)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("999999"));
+        assert_eq!(retry_after(&h, now), Some(MAX_RETRY_AFTER));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn json_body_is_the_event() {
+        let e = super::super::test_event("Acme");
+        let b = body(WebhookFormat::Json, &e).unwrap();
+        let back: AlertEvent = serde_json::from_slice(&b).unwrap();
+        assert_eq!(back, e);
+    }
 }

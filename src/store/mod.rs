@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use outbox::{OutboxEntry, OutboxStats};
+pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
