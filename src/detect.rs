@@ -132,13 +132,12 @@ impl BrandMonitor {
         } else {
             Kind::Buzz
         };
-        let level = if st.velocity_ratio >= 2.0 * t.velocity_factor
-            && st.mentions >= 2 * t.min_mentions
-        {
-            Level::Critical
-        } else {
-            Level::Warning
-        };
+        let level =
+            if st.velocity_ratio >= 2.0 * t.velocity_factor && st.mentions >= 2 * t.min_mentions {
+                Level::Critical
+            } else {
+                Level::Warning
+            };
         let notice = |status, level, kind, started_at, reasons| Notice {
             status,
             level,

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -286,7 +286,12 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn event_from(brand: &str, n: Notice, now: DateTime<Utc>, sample: Vec<SampleMention>) -> AlertEvent {
+fn event_from(
+    brand: &str,
+    n: Notice,
+    now: DateTime<Utc>,
+    sample: Vec<SampleMention>,
+) -> AlertEvent {
     AlertEvent {
         version: 1,
         id: event_id(brand, &n, now),
@@ -294,8 +299,8 @@ fn event_from(brand: &str, n: Notice, now: DateTime<Utc>, sample: Vec<SampleMent
         status: n.status,
         level: n.level,
         kind: n.kind,
-        observed_at: now,
-        started_at: n.started_at,
+        observed_at: now.trunc_subsecs(0),
+        started_at: n.started_at.trunc_subsecs(0),
         window_seconds: n.window_seconds,
         mentions: n.mentions,
         negative: n.negative,
@@ -377,7 +382,10 @@ mod tests {
         assert!(fresh.import_states(&saved).is_empty());
         // The restored monitor knows the storm is on and does not announce it again.
         assert!(fresh.tick(t0() + Duration::seconds(5)).is_empty());
-        assert_eq!(fresh.views(t0())[0].status.level, crate::alert::Level::Critical);
+        assert_eq!(
+            fresh.views(t0())[0].status.level,
+            crate::alert::Level::Critical
+        );
     }
 
     #[test]

@@ -1,1 +1,250 @@
 //! HTTP: health, Prometheus metrics, the JSON API, ingest, and the dashboard.
+//!
+//! Invariant: an ingest request is taken whole or not at all. Authentication and size are
+//! checked before the body is read, the body is parsed completely before anything reaches the
+//! core, and the reply says how many mentions were accepted, were duplicates, and matched.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use crate::config::Secret;
+use crate::daemon::core::CoreHandle;
+use crate::mention;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// What ingest needs to know, swapped as a whole on reload.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    pub token: Option<Secret>,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: CoreHandle,
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub ingest: Arc<RwLock<IngestSettings>>,
+    pub started: Instant,
+    /// The sources' health, as JSON; supplied by the daemon so HTTP stays independent of them.
+    pub sources: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/mentions", post(ingest))
+        .route("/api/v1/brands", get(brands))
+        .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/sources", get(sources))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn dashboard() -> Html<&'static str> {
+    Html(include_str!("dashboard.html"))
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    // The core answering proves the pipeline is not stuck; a slow answer is unhealthy.
+    let views =
+        tokio::time::timeout(std::time::Duration::from_secs(2), s.core.views(Utc::now())).await;
+    match views {
+        Ok(Ok(v)) => Json(json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "uptime_seconds": s.started.elapsed().as_secs(),
+            "brands": v.len(),
+        }))
+        .into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unhealthy", "error": "the detection core is not answering"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    let store = s.store.clone();
+    if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || store.outbox_stats()).await {
+        s.metrics
+            .set("sturmglas_outbox_pending", &[], stats.pending as f64);
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Constant-time comparison, so response timing does not leak how much of a guess was right.
+fn token_ok(headers: &HeaderMap, expected: &Secret) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(given) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    else {
+        return false;
+    };
+    given
+        .trim()
+        .as_bytes()
+        .ct_eq(expected.expose().as_bytes())
+        .into()
+}
+
+/// Bodies above this size are parsed off the async runtime.
+const PARSE_INLINE_BYTES: usize = 64 * 1024;
+
+async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let settings = match s.ingest.read() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    let status = |code: &str| {
+        s.metrics
+            .inc("sturmglas_ingest_requests_total", &[("code", code)]);
+    };
+    let Some(token) = settings.token.as_ref() else {
+        status("403");
+        return error(
+            StatusCode::FORBIDDEN,
+            "ingest is disabled: set server.ingest_token or server.ingest_token_file",
+        );
+    };
+    if !token_ok(&headers, token) {
+        status("401");
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(json!({"error": "missing or invalid bearer token"})),
+        )
+            .into_response();
+    }
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body exceeds {} bytes", settings.max_body_bytes),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > settings.max_body_bytes) {
+        status("413");
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, settings.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            status("413");
+            return too_large();
+        }
+    };
+    let parsed = if bytes.len() > PARSE_INLINE_BYTES {
+        match tokio::task::spawn_blocking(move || mention::parse_body(&bytes)).await {
+            Ok(r) => r,
+            Err(_) => {
+                status("500");
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "parser failed");
+            }
+        }
+    } else {
+        mention::parse_body(&bytes)
+    };
+    let mentions = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            status("400");
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("{e}; nothing of this request was ingested"),
+            );
+        }
+    };
+    match s.core.ingest(mentions, "api".into(), None).await {
+        Ok(summary) => {
+            status("202");
+            (StatusCode::ACCEPTED, Json(summary)).into_response()
+        }
+        Err(e) => {
+            status("503");
+            tracing::error!(error = %e, "Ingest failed.");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ingested: {e}"),
+            )
+        }
+    }
+}
+
+async fn brands(State(s): State<AppState>) -> Response {
+    match s.core.views(Utc::now()).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct AlertsQuery {
+    limit: Option<usize>,
+}
+
+async fn alerts(State(s): State<AppState>, Query(q): Query<AlertsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.recent_alerts(limit)).await {
+        Ok(Ok(events)) => Json(events).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn sources(State(s): State<AppState>) -> Response {
+    Json((s.sources)()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_token_must_match_exactly() {
+        let secret = Secret::new("abc");
+        let mut h = HeaderMap::new();
+        assert!(!token_ok(&h, &secret));
+        h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
+        assert!(token_ok(&h, &secret));
+        h.insert(header::AUTHORIZATION, "Bearer abcd".parse().unwrap());
+        assert!(!token_ok(&h, &secret));
+        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert!(!token_ok(&h, &secret));
+    }
+}

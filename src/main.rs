@@ -1,12 +1,21 @@
-//! The `sturmglas` binary: parses the command line and hands over to the library.
+//! The `sturmglas` binary: parses the command line, sets up logging, and hands over to the
+//! library. Errors end here, as `anyhow` messages and exit codes.
 
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sturmglas::config;
+use sturmglas::sentiment::{Analyzer, Lang};
 
 #[derive(Parser)]
-#[command(name = "sturmglas", version, about = "Shitstorm early-warning daemon: watches brand mentions and alerts by email and webhooks when a negative surge begins.")]
+#[command(
+    name = "sturmglas",
+    version,
+    about = "Shitstorm early warning: watches brand mentions and alerts by email and webhooks when a negative surge begins."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,28 +29,230 @@ enum Command {
         #[arg(short, long)]
         config: Option<PathBuf>,
     },
-    /// Validate a config file and print a summary.
+    /// Validate a config file and print a summary (exit 2 when invalid).
     Check {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
         #[arg(short, long)]
         config: Option<PathBuf>,
     },
+    /// Score texts (arguments, or each line of stdin) for sentiment.
+    Sentiment {
+        /// Language of the texts; `auto` detects it per text.
+        #[arg(long, value_enum, default_value_t = LangArg::Auto)]
+        lang: LangArg,
+        /// One JSON object per text.
+        #[arg(long)]
+        json: bool,
+        /// Show which words and rules made each score.
+        #[arg(long)]
+        explain: bool,
+        /// Texts to score; stdin lines when none are given.
+        text: Vec<String>,
+    },
+    /// Replay a bundled recording (a German storm among calm days) through the real pipeline
+    /// and write its alert emails as .eml files.
+    Demo {
+        /// Where the .eml files go.
+        #[arg(long, default_value = "sturmglas-demo")]
+        out: PathBuf,
+    },
+    /// Send a clearly marked test alert through every (or the named) channel.
+    TestAlert {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Auto,
+    De,
+    En,
+}
+
+/// Logs go to journald when systemd connected stderr to the journal, else to stderr.
+fn init_logging() {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        if let Ok(layer) = tracing_journald::layer() {
+            registry.with(layer).init();
+            return;
+        }
+    }
+    registry
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn load_config(cli: Option<&std::path::Path>) -> Result<config::Config, ExitCode> {
+    let path = config::resolve_config_path(cli);
+    config::load(&path).map_err(|errors| {
+        eprintln!("{errors}");
+        ExitCode::from(2)
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Run { config } | Command::Check { config } => {
-            let path = sturmglas::config::resolve_config_path(config.as_deref());
-            match sturmglas::config::load(&path) {
-                Ok(c) => {
-                    print!("{}", c.summary());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::from(2)
-                }
+    let result = match cli.command {
+        Command::Run { config } => {
+            init_logging();
+            let cfg = match load_config(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            run_daemon(cfg)
+        }
+        Command::Check { config } => match load_config(config.as_deref()) {
+            Ok(c) => {
+                print!("{}", c.summary());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(code) => return code,
+        },
+        Command::Sentiment {
+            lang,
+            json,
+            explain,
+            text,
+        } => sentiment(lang, json, explain, text),
+        Command::Demo { out } => demo(&out),
+        Command::TestAlert { config, channel } => {
+            init_logging();
+            let cfg = match load_config(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            test_alert(cfg, channel)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sturmglas: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(sturmglas::daemon::run(cfg))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sentiment(
+    lang: LangArg,
+    json: bool,
+    explain: bool,
+    text: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let analyzer = Analyzer::new();
+    let lang = match lang {
+        LangArg::Auto => None,
+        LangArg::De => Some(Lang::De),
+        LangArg::En => Some(Lang::En),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let score = |t: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        let s = analyzer.analyze(t, lang);
+        if json {
+            let mut v = serde_json::json!({
+                "text": t, "lang": s.lang, "score": (s.score * 1000.0).round() / 1000.0, "label": s.label,
+            });
+            if explain {
+                v["explain"] = serde_json::to_value(analyzer.explain(t, lang))?;
+            }
+            writeln!(out, "{v}")?;
+        } else {
+            writeln!(
+                out,
+                "{:>6.3}  {:<8}  {}  {}",
+                s.score,
+                serde_json::to_value(s.label)?.as_str().unwrap_or(""),
+                s.lang.as_str(),
+                t
+            )?;
+            if explain {
+                writeln!(out, "{}", analyzer.explain(t, lang))?;
+            }
+        }
+        Ok(())
+    };
+    if text.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                score(&line, &mut out)?;
+            }
+        }
+    } else {
+        for t in &text {
+            score(t, &mut out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use sturmglas::demo;
+    let cfg = demo::demo_config()?;
+    let recording = demo::parse_recording(demo::RECORDING)?;
+    let report = demo::run(&cfg, &recording, out)?;
+    print!("{}", demo::account(&cfg, &report, out));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test_alert(cfg: config::Config, channel: Option<String>) -> anyhow::Result<ExitCode> {
+    let names = cfg.notify.channel_names();
+    if names.is_empty() {
+        eprintln!("No channels configured: add a [[notify.email]] or [[notify.webhook]] block.");
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(c) = &channel {
+        if !names.contains(c) {
+            eprintln!("No channel named {c:?}; configured: {}", names.join(", "));
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let rt = runtime()?;
+    let results = rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        anyhow::Ok(sturmglas::notify::test_alert(&cfg.notify, channel.as_deref(), &http).await)
+    })?;
+    let mut ok = true;
+    for (name, r) in results {
+        match r {
+            Ok(()) => println!("{name}: delivered"),
+            Err(e) => {
+                ok = false;
+                println!("{name}: FAILED: {e}");
             }
         }
     }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -55,3 +55,40 @@ pub async fn deliver(
     }
     Err(DeliveryError::UnknownChannel(channel.to_string()))
 }
+
+/// Sends a clearly marked test alert to every channel, or only to `only`.
+pub async fn test_alert(
+    cfg: &NotifyConfig,
+    only: Option<&str>,
+    http: &reqwest::Client,
+) -> Vec<(String, Result<(), DeliveryError>)> {
+    let now = chrono::Utc::now();
+    let event = AlertEvent {
+        version: 1,
+        id: format!("test-{}", now.timestamp()),
+        brand: "sturmglas test".into(),
+        status: Status::Firing,
+        level: crate::alert::Level::Critical,
+        kind: crate::alert::Kind::Storm,
+        observed_at: now,
+        started_at: now,
+        window_seconds: 900,
+        mentions: 0,
+        negative: 0,
+        negative_share: 0.0,
+        expected: 0.0,
+        velocity_ratio: 0.0,
+        reasons: vec!["This is a test alert sent by `sturmglas test-alert`.".into()],
+        sample: vec![],
+        test: true,
+    };
+    let mut out = Vec::new();
+    for name in cfg.channel_names() {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let r = deliver(cfg, &name, &event, http).await;
+        out.push((name, r));
+    }
+    out
+}

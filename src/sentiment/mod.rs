@@ -67,11 +67,34 @@ impl Default for Analyzer {
 }
 
 const NEG: &[&str] = &[
-    "abzocke", "skandal", "frechheit", "boykott", "katastrophe", "schlecht", "wütend", "nie",
-    "scam", "awful", "terrible", "boycott", "worst", "hate", "angry", "broken", "disgrace",
+    "abzocke",
+    "skandal",
+    "frechheit",
+    "boykott",
+    "katastrophe",
+    "schlecht",
+    "wütend",
+    "nie",
+    "scam",
+    "awful",
+    "terrible",
+    "boycott",
+    "worst",
+    "hate",
+    "angry",
+    "broken",
+    "disgrace",
 ];
 const POS: &[&str] = &[
-    "super", "toll", "danke", "great", "love", "awesome", "excellent", "gut", "klasse",
+    "super",
+    "toll",
+    "danke",
+    "great",
+    "love",
+    "awesome",
+    "excellent",
+    "gut",
+    "klasse",
 ];
 
 impl Analyzer {
@@ -106,5 +129,25 @@ impl Analyzer {
             Label::Neutral
         };
         Sentiment { lang, score, label }
+    }
+}
+
+/// Which words moved a score (placeholder: the score alone).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub score: f64,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "score {:.3}", self.score)
+    }
+}
+
+impl Analyzer {
+    pub fn explain(&self, text: &str, lang: Option<Lang>) -> Explanation {
+        Explanation {
+            score: self.analyze(text, lang).score,
+        }
     }
 }

@@ -151,7 +151,7 @@ fn entry_mention(
     let link = entry
         .links
         .iter()
-        .find(|l| l.rel.as_deref().map_or(true, |r| r == "alternate"))
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or(entry.links.first())
         .map(|l| unwrap_redirect(&l.href));
     let mut m = Mention::new(text);

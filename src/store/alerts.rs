@@ -7,6 +7,29 @@ use rusqlite::params;
 use super::{Result, Store, StoreError};
 use crate::alert::AlertEvent;
 
+fn insert_alert(
+    tx: &rusqlite::Transaction<'_>,
+    event: &AlertEvent,
+    channels: &[String],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let json = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO alerts(id, brand, observed_at, event) VALUES (?1, ?2, ?3, ?4)",
+        params![event.id, event.brand, event.observed_at.timestamp(), json],
+    )? == 1;
+    if inserted {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR IGNORE INTO outbox(alert_id, channel, event, next_attempt, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+        )?;
+        for c in channels {
+            stmt.execute(params![event.id, c, json, now.timestamp()])?;
+        }
+    }
+    Ok(inserted)
+}
+
 impl Store {
     /// Records an event and queues it for `channels`. Recording the same event id twice is a
     /// no-op, so a replayed tick cannot send a notice twice.
@@ -16,30 +39,36 @@ impl Store {
         channels: &[String],
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let json = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO alerts(id, brand, observed_at, event) VALUES (?1, ?2, ?3, ?4)",
-            params![event.id, event.brand, event.observed_at.timestamp(), json],
-        )? == 1;
-        if inserted {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO outbox(alert_id, channel, event, next_attempt, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?4)",
-            )?;
-            for c in channels {
-                stmt.execute(params![event.id, c, json, now.timestamp()])?;
-            }
-        }
+        let inserted = insert_alert(&tx, event, channels, now)?;
         tx.commit()?;
         Ok(inserted)
+    }
+
+    /// Records a tick's notices with their deliveries, and the brand states after the tick,
+    /// in one transaction.
+    pub fn record_tick(
+        &self,
+        events: &[(AlertEvent, Vec<String>)],
+        states: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (event, channels) in events {
+            insert_alert(&tx, event, channels, now)?;
+        }
+        super::state::upsert_states(&tx, states, now)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The newest `limit` alert events, newest first.
     pub fn recent_alerts(&self, limit: usize) -> Result<Vec<AlertEvent>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT event FROM alerts ORDER BY seq DESC LIMIT ?1")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT event FROM alerts ORDER BY seq DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -84,7 +113,12 @@ mod tests {
         assert!(s.record_alert(&event("1"), &ch, Utc::now()).unwrap());
         assert!(!s.record_alert(&event("1"), &ch, Utc::now()).unwrap());
         assert!(s.record_alert(&event("2"), &ch, Utc::now()).unwrap());
-        let ids: Vec<_> = s.recent_alerts(10).unwrap().into_iter().map(|e| e.id).collect();
+        let ids: Vec<_> = s
+            .recent_alerts(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert_eq!(ids, vec!["2", "1"]);
         assert_eq!(s.outbox_due(Utc::now(), 10).unwrap().len(), 2);
     }

@@ -7,19 +7,26 @@ use rusqlite::params;
 
 use super::{Result, Store};
 
+pub(super) fn upsert_states(
+    tx: &rusqlite::Transaction<'_>,
+    states: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO brand_state(brand, state, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(brand) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+    )?;
+    for (brand, state) in states {
+        stmt.execute(params![brand, state, now.timestamp()])?;
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn save_brand_states(&self, states: &[(String, String)], now: DateTime<Utc>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO brand_state(brand, state, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(brand) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            )?;
-            for (brand, state) in states {
-                stmt.execute(params![brand, state, now.timestamp()])?;
-            }
-        }
+        upsert_states(&tx, states, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -45,8 +52,10 @@ mod tests {
     fn round_trips_and_overwrites() {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
-        s.save_brand_states(&[("A".into(), "1".into())], now).unwrap();
-        s.save_brand_states(&[("A".into(), "2".into())], now).unwrap();
+        s.save_brand_states(&[("A".into(), "1".into())], now)
+            .unwrap();
+        s.save_brand_states(&[("A".into(), "2".into())], now)
+            .unwrap();
         assert_eq!(s.load_brand_states().unwrap()["A"], "2");
     }
 }

@@ -1,1 +1,0 @@
-//! The daemon: the one place that spawns tasks, wires channels, reloads and shuts down.

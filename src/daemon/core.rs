@@ -1,0 +1,327 @@
+//! The core thread: owns the [`Engine`] and does the store writes that go with it.
+//!
+//! Matching, scoring and detection are CPU work and SQLite calls block, so neither may run on
+//! the async runtime. They run here, on one OS thread fed by a bounded channel: the channel is
+//! the backpressure for every source and for ingest, and one owner means no locks around the
+//! engine. The async side talks to it through [`CoreHandle`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::alert::AlertEvent;
+use crate::config::Config;
+use crate::engine::{BrandView, Engine};
+use crate::mention::Mention;
+use crate::metrics::Metrics;
+use crate::notify;
+use crate::store::Store;
+
+/// What one ingest call did, as the API reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestSummary {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub matched: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("the core has stopped")]
+    Gone,
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Config(String),
+}
+
+enum Msg {
+    Ingest {
+        mentions: Vec<Mention>,
+        source: String,
+        cursor: Option<String>,
+        reply: Option<oneshot::Sender<Result<IngestSummary, CoreError>>>,
+    },
+    Tick {
+        now: DateTime<Utc>,
+        reply: oneshot::Sender<Result<Vec<AlertEvent>, CoreError>>,
+    },
+    Views {
+        now: DateTime<Utc>,
+        reply: oneshot::Sender<Vec<BrandView>>,
+    },
+    Reload {
+        config: Arc<Config>,
+        reply: oneshot::Sender<Result<(), CoreError>>,
+    },
+    Stop {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// The async side's handle to the core thread. Cheap to clone.
+#[derive(Clone)]
+pub struct CoreHandle {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl CoreHandle {
+    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Msg) -> Result<T, CoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| CoreError::Gone)?;
+        rx.await.map_err(|_| CoreError::Gone)
+    }
+
+    /// Records mentions (de-duplicated), then the source's cursor.
+    pub async fn ingest(
+        &self,
+        mentions: Vec<Mention>,
+        source: String,
+        cursor: Option<String>,
+    ) -> Result<IngestSummary, CoreError> {
+        self.call(|reply| Msg::Ingest {
+            mentions,
+            source,
+            cursor,
+            reply: Some(reply),
+        })
+        .await?
+    }
+
+    /// Runs detection at `now`; the notices are recorded and queued before this returns.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<Vec<AlertEvent>, CoreError> {
+        self.call(|reply| Msg::Tick { now, reply }).await?
+    }
+
+    pub async fn views(&self, now: DateTime<Utc>) -> Result<Vec<BrandView>, CoreError> {
+        self.call(|reply| Msg::Views { now, reply }).await
+    }
+
+    pub async fn reload(&self, config: Arc<Config>) -> Result<(), CoreError> {
+        self.call(|reply| Msg::Reload { config, reply }).await?
+    }
+
+    /// Persists the brand states and ends the thread.
+    pub async fn stop(&self) {
+        let _ = self.call(|reply| Msg::Stop { reply }).await;
+    }
+}
+
+struct Core {
+    engine: Engine,
+    config: Arc<Config>,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    outbox_wake: Arc<Notify>,
+    last_persist: DateTime<Utc>,
+}
+
+/// How often brand states are written when nothing happened; on every alert they are written
+/// at once, in the same transaction as the alert.
+const PERSIST_EVERY_SECS: i64 = 60;
+
+/// Starts the core thread. The engine's saved state is loaded from the store first.
+pub fn spawn(
+    engine: Engine,
+    config: Arc<Config>,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    outbox_wake: Arc<Notify>,
+) -> std::io::Result<(CoreHandle, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel(256);
+    let core = Core {
+        engine,
+        config,
+        store,
+        metrics,
+        outbox_wake,
+        last_persist: Utc::now(),
+    };
+    let join = std::thread::Builder::new()
+        .name("sturmglas-core".into())
+        .spawn(move || core.run(rx))?;
+    Ok((CoreHandle { tx }, join))
+}
+
+/// Restores saved brand monitors into a fresh engine, logging (not failing on) unreadable ones.
+pub fn restore(engine: &mut Engine, store: &Store) -> Result<(), CoreError> {
+    let saved: HashMap<String, String> = store.load_brand_states()?;
+    for brand in engine.import_states(&saved) {
+        tracing::warn!(%brand, "Saved state of brand is unreadable; starting it fresh.");
+    }
+    Ok(())
+}
+
+impl Core {
+    fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        while let Some(msg) = rx.blocking_recv() {
+            match msg {
+                Msg::Ingest {
+                    mentions,
+                    source,
+                    cursor,
+                    reply,
+                } => {
+                    let r = self.ingest(mentions, &source, cursor.as_deref());
+                    if let Err(error) = &r {
+                        tracing::error!(%source, %error, "Recording mentions failed.");
+                        self.metrics
+                            .inc("sturmglas_errors_total", &[("component", "core")]);
+                    }
+                    if let Some(reply) = reply {
+                        let _ = reply.send(r);
+                    }
+                }
+                Msg::Tick { now, reply } => {
+                    let r = self.tick(now);
+                    if let Err(error) = &r {
+                        tracing::error!(%error, "Recording alerts failed; will retry next tick.");
+                        self.metrics
+                            .inc("sturmglas_errors_total", &[("component", "core")]);
+                    }
+                    let _ = reply.send(r);
+                }
+                Msg::Views { now, reply } => {
+                    let _ = reply.send(self.engine.views(now));
+                }
+                Msg::Reload { config, reply } => {
+                    let r = self
+                        .engine
+                        .reconfigure(&config.brands, Utc::now())
+                        .map_err(|e| CoreError::Config(e.to_string()));
+                    if r.is_ok() {
+                        self.config = config;
+                    }
+                    let _ = reply.send(r);
+                }
+                Msg::Stop { reply } => {
+                    self.persist(Utc::now());
+                    let _ = reply.send(());
+                    return;
+                }
+            }
+        }
+        self.persist(Utc::now());
+    }
+
+    fn ingest(
+        &mut self,
+        mentions: Vec<Mention>,
+        source: &str,
+        cursor: Option<&str>,
+    ) -> Result<IngestSummary, CoreError> {
+        let now = Utc::now();
+        let keys: Vec<String> = mentions.iter().map(Mention::dedup_key).collect();
+        let fresh = self.store.mark_seen(&keys, now)?;
+        let mut summary = IngestSummary::default();
+        for (m, is_new) in mentions.iter().zip(fresh) {
+            if !is_new {
+                summary.duplicates += 1;
+                continue;
+            }
+            summary.accepted += 1;
+            let p = self.engine.process(m, now);
+            if p.brands.is_empty() {
+                continue;
+            }
+            summary.matched += 1;
+            let negative = p.sentiment.is_some_and(|s| s.is_negative());
+            let names: Vec<String> = self
+                .engine
+                .brands()
+                .enumerate()
+                .filter(|(i, _)| p.brands.contains(i))
+                .map(|(_, b)| b.name.clone())
+                .collect();
+            for brand in &names {
+                self.metrics
+                    .inc("sturmglas_mentions_total", &[("brand", brand)]);
+                if negative {
+                    self.metrics
+                        .inc("sturmglas_negative_mentions_total", &[("brand", brand)]);
+                }
+            }
+        }
+        let src = source.split(':').next().unwrap_or(source);
+        self.metrics.add(
+            "sturmglas_ingested_total",
+            &[("source", src), ("result", "accepted")],
+            summary.accepted as f64,
+        );
+        self.metrics.add(
+            "sturmglas_ingested_total",
+            &[("source", src), ("result", "duplicate")],
+            summary.duplicates as f64,
+        );
+        if let Some(c) = cursor {
+            self.store.set_cursor(source, c, now)?;
+        }
+        Ok(summary)
+    }
+
+    fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<AlertEvent>, CoreError> {
+        self.metrics.inc("sturmglas_ticks_total", &[]);
+        let events = self.engine.tick(now);
+        for v in self.engine.views(now) {
+            self.metrics.set(
+                "sturmglas_brand_level",
+                &[("brand", &v.name)],
+                v.status.level as u8 as f64,
+            );
+        }
+        if events.is_empty() {
+            if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
+                self.persist(now);
+            }
+            return Ok(events);
+        }
+        let queued: Vec<(AlertEvent, Vec<String>)> = events
+            .iter()
+            .map(|e| (e.clone(), notify::targets(&self.config.notify, e)))
+            .collect();
+        // Alerts, their deliveries and the monitors that raised them in one transaction: a
+        // crash can neither lose a notice nor, after restart, raise it a second time.
+        self.store
+            .record_tick(&queued, &self.engine.export_states(), now)?;
+        self.last_persist = now;
+        for (e, channels) in &queued {
+            self.metrics.inc(
+                "sturmglas_alerts_total",
+                &[("brand", &e.brand), ("level", e.level.as_str())],
+            );
+            tracing::warn!(
+                brand = %e.brand,
+                status = ?e.status,
+                level = e.level.as_str(),
+                kind = e.kind.as_str(),
+                mentions = e.mentions,
+                negative_share = e.negative_share,
+                channels = channels.len(),
+                "{}",
+                e.headline()
+            );
+        }
+        self.outbox_wake.notify_one();
+        Ok(events)
+    }
+
+    fn persist(&mut self, now: DateTime<Utc>) {
+        match self
+            .store
+            .save_brand_states(&self.engine.export_states(), now)
+        {
+            Ok(()) => self.last_persist = now,
+            Err(error) => {
+                tracing::error!(%error, "Saving brand states failed.");
+                self.metrics
+                    .inc("sturmglas_errors_total", &[("component", "store")]);
+            }
+        }
+    }
+}

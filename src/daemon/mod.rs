@@ -1,0 +1,391 @@
+//! The daemon: the one place that spawns tasks, wires channels, reloads and shuts down.
+//!
+//! Tasks: the HTTP server, the detector's ticker (which also feeds the systemd watchdog), the
+//! outbox worker, the sources and their forwarder into the core, and hourly maintenance. The
+//! CPU and SQLite work runs on the core thread ([`core`]). SIGTERM/SIGINT stop everything in
+//! order — sources first, the core last, after saving its state — and SIGHUP reloads the
+//! config, keeping the old one if the new one is invalid.
+
+pub mod core;
+mod service;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::config::{self, Config};
+use crate::engine::Engine;
+use crate::http::{self, AppState, IngestSettings};
+use crate::metrics::Metrics;
+use crate::sentiment::Analyzer;
+use crate::shutdown::{self, Shutdown, ShutdownTrigger};
+use crate::sources::{self, Batch, SourceContext, SourceHealth};
+use crate::store::Store;
+
+use self::core::CoreHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot open the state database in {dir}: {source}")]
+    Store {
+        dir: PathBuf,
+        source: crate::store::StoreError,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Startup(String),
+}
+
+/// How long shutdown waits for tasks before it gives up on them.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The running sources of one config generation, stopped together on reload.
+struct SourceSet {
+    trigger: ShutdownTrigger,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+struct Daemon {
+    config: Arc<Config>,
+    core: CoreHandle,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    ingest: Arc<RwLock<IngestSettings>>,
+    notify_tx: watch::Sender<Arc<crate::config::notify::NotifyConfig>>,
+    config_tx: watch::Sender<Arc<Config>>,
+    batch_tx: mpsc::Sender<Batch>,
+    http: reqwest::Client,
+    sources: SourceSet,
+    source_health: Arc<SourceHealth>,
+}
+
+fn start_sources(
+    config: &Config,
+    store: &Arc<Store>,
+    sink: &mpsc::Sender<Batch>,
+    metrics: &Arc<Metrics>,
+    http: &reqwest::Client,
+    health: &Arc<SourceHealth>,
+) -> SourceSet {
+    let (trigger, shutdown) = shutdown::channel();
+    let ctx = SourceContext {
+        store: store.clone(),
+        sink: sink.clone(),
+        metrics: metrics.clone(),
+        shutdown,
+        http: http.clone(),
+        brands: Arc::new(config.brands.clone()),
+        health: health.clone(),
+    };
+    SourceSet {
+        trigger,
+        tasks: sources::spawn_all(&config.sources, &ctx),
+    }
+}
+
+async fn stop_sources(set: SourceSet) {
+    set.trigger.trigger();
+    for t in set.tasks {
+        if tokio::time::timeout(STOP_GRACE, t).await.is_err() {
+            tracing::warn!("A source did not stop in time; abandoning it.");
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT. Returns after a clean stop.
+pub async fn run(config: Config) -> Result<(), DaemonError> {
+    let started = Instant::now();
+    let config = Arc::new(config);
+    let state_dir = config.storage.state_dir.clone();
+    let brands = config.brands.clone();
+    // Opening the database, loading lexicons and restoring state all block: off the runtime.
+    let (store, engine) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&state_dir).map_err(|source| DaemonError::Store {
+            dir: state_dir.clone(),
+            source,
+        })?;
+        let analyzer = Arc::new(Analyzer::new());
+        let mut engine = Engine::new(&brands, analyzer, Utc::now())
+            .map_err(|e| DaemonError::Startup(e.to_string()))?;
+        self::core::restore(&mut engine, &store)
+            .map_err(|e| DaemonError::Startup(format!("cannot restore brand state: {e}")))?;
+        Ok::<_, DaemonError>((Arc::new(store), engine))
+    })
+    .await
+    .map_err(|e| DaemonError::Startup(e.to_string()))??;
+
+    let metrics = Arc::new(Metrics::new());
+    let outbox_wake = Arc::new(Notify::new());
+    let (core, core_thread) = self::core::spawn(
+        engine,
+        config.clone(),
+        store.clone(),
+        metrics.clone(),
+        outbox_wake.clone(),
+    )
+    .map_err(|e| DaemonError::Startup(format!("cannot start the core thread: {e}")))?;
+
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+    let (trigger, shutdown) = shutdown::channel();
+    let http_client = reqwest::Client::builder()
+        .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
+    let ingest = Arc::new(RwLock::new(IngestSettings {
+        token: config.server.ingest_token.clone(),
+        max_body_bytes: config.server.max_body_bytes,
+    }));
+    let (notify_tx, notify_rx) = watch::channel(Arc::new(config.notify.clone()));
+    let (config_tx, config_rx) = watch::channel(config.clone());
+    let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
+
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    let source_health = Arc::new(SourceHealth::new(metrics.clone()));
+    let health_view = source_health.clone();
+    let app = http::router(AppState {
+        core: core.clone(),
+        store: store.clone(),
+        metrics: metrics.clone(),
+        ingest: ingest.clone(),
+        started,
+        sources: Arc::new(move || {
+            serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
+        }),
+    });
+    let mut http_shutdown = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        let serve = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { http_shutdown.recv().await });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "HTTP server failed.");
+        }
+    }));
+    tasks.push(tokio::spawn(ticker(
+        core.clone(),
+        config.server.tick,
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(crate::notify::outbox::run(
+        store.clone(),
+        notify_rx,
+        outbox_wake,
+        metrics.clone(),
+        http_client.clone(),
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(forward_batches(
+        core.clone(),
+        batch_rx,
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(maintenance(
+        store.clone(),
+        config_rx,
+        shutdown.clone(),
+    )));
+    let sources = start_sources(
+        &config,
+        &store,
+        &batch_tx,
+        &metrics,
+        &http_client,
+        &source_health,
+    );
+
+    let mut daemon = Daemon {
+        config,
+        core: core.clone(),
+        store,
+        metrics,
+        ingest,
+        notify_tx,
+        config_tx,
+        batch_tx,
+        http: http_client,
+        sources,
+        source_health,
+    };
+
+    tracing::info!(
+        listen = %daemon.config.server.listen,
+        brands = daemon.config.brands.len(),
+        state = %daemon.store.path().display(),
+        "sturmglas is watching."
+    );
+    service::ready();
+    daemon.wait_for_signals().await?;
+
+    service::stopping();
+    tracing::info!("Stopping.");
+    stop_sources(daemon.sources).await;
+    trigger.trigger();
+    for t in tasks {
+        if tokio::time::timeout(STOP_GRACE, t).await.is_err() {
+            tracing::warn!("A task did not stop in time; abandoning it.");
+        }
+    }
+    core.stop().await;
+    let _ = tokio::task::spawn_blocking(move || core_thread.join()).await;
+    tracing::info!("Stopped cleanly.");
+    Ok(())
+}
+
+impl Daemon {
+    async fn wait_for_signals(&mut self) -> Result<(), DaemonError> {
+        let sig = |kind| {
+            signal(kind)
+                .map_err(|e| DaemonError::Startup(format!("cannot install signal handler: {e}")))
+        };
+        let mut term = sig(SignalKind::terminate())?;
+        let mut int = sig(SignalKind::interrupt())?;
+        let mut hup = sig(SignalKind::hangup())?;
+        loop {
+            tokio::select! {
+                _ = term.recv() => return Ok(()),
+                _ = int.recv() => return Ok(()),
+                _ = hup.recv() => self.reload().await,
+            }
+        }
+    }
+
+    /// Loads the config file again; an invalid file leaves the running config in force.
+    async fn reload(&mut self) {
+        service::reloading();
+        let path = self.config.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || config::load(&path)).await;
+        match loaded {
+            Ok(Ok(new)) => self.apply(Arc::new(new)).await,
+            Ok(Err(errors)) => {
+                for e in &errors.0 {
+                    tracing::error!("{e}");
+                }
+                tracing::error!(
+                    errors = errors.0.len(),
+                    "Reload failed: the new config is invalid; the previous config stays in force."
+                );
+            }
+            Err(error) => tracing::error!(%error, "Reload failed."),
+        }
+        service::ready();
+    }
+
+    async fn apply(&mut self, new: Arc<Config>) {
+        if new.server.listen != self.config.server.listen {
+            tracing::warn!(
+                old = %self.config.server.listen,
+                new = %new.server.listen,
+                "A new listen address takes effect only after a restart."
+            );
+        }
+        if new.storage.state_dir != self.config.storage.state_dir {
+            tracing::warn!("A new state_dir takes effect only after a restart.");
+        }
+        if let Err(error) = self.core.reload(new.clone()).await {
+            tracing::error!(%error, "Reload failed; the previous config stays in force.");
+            return;
+        }
+        if let Ok(mut g) = self.ingest.write() {
+            *g = IngestSettings {
+                token: new.server.ingest_token.clone(),
+                max_body_bytes: new.server.max_body_bytes,
+            };
+        }
+        self.notify_tx.send_replace(Arc::new(new.notify.clone()));
+        self.config_tx.send_replace(new.clone());
+        let fresh = start_sources(
+            &new,
+            &self.store,
+            &self.batch_tx,
+            &self.metrics,
+            &self.http,
+            &self.source_health,
+        );
+        let old = std::mem::replace(&mut self.sources, fresh);
+        stop_sources(old).await;
+        self.config = new;
+        tracing::info!(brands = self.config.brands.len(), "Config reloaded.");
+    }
+}
+
+/// The detector's clock: one tick per interval; a tick that went through also pets the
+/// watchdog.
+async fn ticker(core: CoreHandle, every: Duration, mut shutdown: Shutdown) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.recv() => return,
+            _ = interval.tick() => {
+                match core.tick(Utc::now()).await {
+                    Ok(_) => service::watchdog(),
+                    Err(self::core::CoreError::Gone) => return,
+                    Err(error) => tracing::error!(%error, "Tick failed."),
+                }
+            }
+        }
+    }
+}
+
+/// Moves source batches into the core. A batch still queued at shutdown is dropped on
+/// purpose: its cursor was not stored, so the source fetches it again after the restart.
+async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut shutdown: Shutdown) {
+    loop {
+        let batch = tokio::select! {
+            _ = shutdown.recv() => return,
+            b = rx.recv() => match b { Some(b) => b, None => return },
+        };
+        let source = batch.source.clone();
+        match core
+            .ingest(batch.mentions, batch.source, batch.cursor)
+            .await
+        {
+            Ok(s) => {
+                tracing::debug!(%source, accepted = s.accepted, matched = s.matched, "Batch recorded.")
+            }
+            Err(self::core::CoreError::Gone) => return,
+            Err(error) => tracing::error!(%source, %error, "Recording a batch failed."),
+        }
+    }
+}
+
+/// Hourly: drop dedup keys and alerts past their retention.
+async fn maintenance(
+    store: Arc<Store>,
+    config: watch::Receiver<Arc<Config>>,
+    mut shutdown: Shutdown,
+) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.recv() => return,
+            _ = interval.tick() => {
+                let store = store.clone();
+                let (d, a) = {
+                    let c = config.borrow();
+                    (c.storage.dedup_retention, c.storage.alert_retention)
+                };
+                match tokio::task::spawn_blocking(move || store.prune(Utc::now(), d, a)).await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(rows = n, "Pruned old state."),
+                    Ok(Err(error)) => tracing::error!(%error, "Pruning failed."),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! End-to-end: the real binary as a daemon on loopback, driven through its HTTP API and
+//! signals.
+
+mod harness;
+
+use harness::{config, free_port, ndjson, Daemon, TOKEN};
+
+const BRANDS: &str = r##"
+[[brands]]
+name = "Nordwind Energie"
+keywords = ["Nordwind", "#nordwind"]
+
+[[brands]]
+name = "Acme"
+keywords = ["Acme"]
+"##;
+
+const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
+
+#[tokio::test]
+async fn ingest_rejects_bad_requests_whole_and_counts_duplicates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), BRANDS)).await;
+
+    let body = ndjson("a", 3, "Acme hat neue Preise");
+    assert_eq!(d.post_mentions(body.clone(), None).await.0, 401);
+    assert_eq!(d.post_mentions(body.clone(), Some("wrong")).await.0, 401);
+
+    let (s, j) = d.post_mentions("{not json", Some(TOKEN)).await;
+    assert_eq!(s, 400);
+    assert!(
+        j["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing of this request"),
+        "{j}"
+    );
+
+    let bad = format!("{}\n{{\"id\":\"b9\",\"text\":\n", ndjson("b", 2, "Acme"));
+    let (s, j) = d.post_mentions(bad, Some(TOKEN)).await;
+    assert_eq!(s, 400);
+    assert!(j["error"].as_str().unwrap().contains("line 3"), "{j}");
+    // Nothing of the bad request was ingested: b0 and b1 are new now.
+    let (s, j) = d.post_mentions(ndjson("b", 2, "Acme"), Some(TOKEN)).await;
+    assert_eq!((s, j["accepted"].as_u64()), (202, Some(2)), "{j}");
+
+    let huge = ndjson("h", 2000, "Acme Acme Acme Acme Acme Acme");
+    assert!(huge.len() > 65536);
+    assert_eq!(d.post_mentions(huge, Some(TOKEN)).await.0, 413);
+
+    let (s, j) = d.post_mentions(body.clone(), Some(TOKEN)).await;
+    assert_eq!(s, 202);
+    assert_eq!(
+        j,
+        serde_json::json!({"accepted": 3, "duplicates": 0, "matched": 3})
+    );
+    let (_, j) = d.post_mentions(body, Some(TOKEN)).await;
+    assert_eq!(
+        j,
+        serde_json::json!({"accepted": 0, "duplicates": 3, "matched": 0})
+    );
+
+    let brands = d.get_json("/api/v1/brands").await;
+    let acme = brands
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Acme")
+        .unwrap();
+    assert_eq!(acme["mentions"], 5, "{brands}");
+
+    let metrics = reqwest::get(d.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sturmglas_mentions_total{brand=\"Acme\"} 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sturmglas_ingest_requests_total{code=\"401\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_negative_burst_is_a_storm_and_a_calm_brand_stays_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), BRANDS)).await;
+    let (s, j) = d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+    assert_eq!((s, j["matched"].as_u64()), (202, Some(120)), "{j}");
+    d.post_mentions(
+        ndjson("c", 3, "Acme hat heute einen neuen Laden eröffnet"),
+        Some(TOKEN),
+    )
+    .await;
+    let alerts = d.wait_alerts(10, |a| !a.is_empty()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let alerts_later = d.alerts().await;
+    assert_eq!(
+        alerts_later.len(),
+        1,
+        "one storm gives one notice: {alerts_later:#?}"
+    );
+    let a = &alerts[0];
+    assert_eq!(a["brand"], "Nordwind Energie");
+    assert_eq!(a["kind"], "storm");
+    assert_eq!(a["status"], "firing");
+    assert_eq!(a["mentions"], 120);
+    assert!(a["sample"].as_array().unwrap().len() >= 3);
+    assert_eq!(a["sample"][0]["reach"], 1190, "loudest post first: {a}");
+    let brands = d.get_json("/api/v1/brands").await;
+    let acme = brands
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Acme")
+        .unwrap();
+    assert_eq!(acme["level"], "ok");
+}
+
+#[tokio::test]
+async fn sighup_applies_a_new_threshold_and_survives_an_invalid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let strict = format!("[defaults.thresholds]\nmin_mentions = 1000\n{BRANDS}");
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &strict)).await;
+    d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        d.alerts().await.is_empty(),
+        "min_mentions = 1000 holds the alert back"
+    );
+
+    let relaxed = format!("[defaults.thresholds]\nmin_mentions = 20\n{BRANDS}");
+    std::fs::write(&d.config_path, config(port, dir.path(), &relaxed)).unwrap();
+    d.signal("HUP");
+    d.wait_alerts(10, |a| a.len() == 1).await;
+
+    std::fs::write(
+        &d.config_path,
+        "[server]\nlisten = \"127.0.0.1:1\"\nbogus = 1\n",
+    )
+    .unwrap();
+    d.signal("HUP");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let health = reqwest::get(d.url("/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let log = d.log();
+    assert!(
+        log.contains("sturmglas.toml:3:1"),
+        "error with line:col is logged: {log}"
+    );
+    assert!(log.contains("previous config stays in force"), "{log}");
+}
+
+#[tokio::test]
+async fn sigterm_exits_zero_and_a_restart_during_a_storm_does_not_alert_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut d = Daemon::start(dir.path(), port, &config(port, dir.path(), BRANDS)).await;
+    d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+    d.wait_alerts(10, |a| a.len() == 1).await;
+    let status = d.stop().await;
+    assert_eq!(status.code(), Some(0), "log:\n{}", d.log());
+    assert!(d.log().contains("Stopped cleanly"));
+
+    let d2 = Daemon::start_existing(dir.path(), port).await;
+    // Counts and the ongoing storm survived; more angry posts do not start a second thread.
+    d2.post_mentions(ndjson("m", 60, ANGRY), Some(TOKEN)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let alerts = d2.alerts().await;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let brands = d2.get_json("/api/v1/brands").await;
+    let nw = brands
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Nordwind Energie")
+        .unwrap();
+    assert_eq!(nw["mentions"], 180, "{brands}");
+    assert_ne!(nw["level"], "ok");
+}
+
+#[tokio::test]
+async fn dashboard_and_health_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), BRANDS)).await;
+    let page = reqwest::get(d.url("/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<title>sturmglas</title>"));
+    let h = d.get_json("/healthz").await;
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["brands"], 2);
+}

@@ -1,0 +1,198 @@
+//! Runs the real `sturmglas` binary as a daemon on a loopback port, for end-to-end tests.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub const TOKEN: &str = "test-token-0123456789";
+
+/// A free loopback port (bound, then released for the daemon to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+pub struct Daemon {
+    pub child: Option<Child>,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub config_path: PathBuf,
+    pub log_path: PathBuf,
+}
+
+/// A config for tests: fast ticks, a state dir in `dir`, and whatever `extra` adds.
+pub fn config(port: u16, dir: &Path, extra: &str) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\ningest_token = \"{TOKEN}\"\ntick = \"200ms\"\nmax_body_bytes = 65536\n\n[storage]\nstate_dir = \"{}\"\n\n{extra}\n",
+        dir.join("state").display()
+    )
+}
+
+impl Daemon {
+    /// Writes `config_text` to `dir/sturmglas.toml` and starts the daemon on it.
+    pub async fn start(dir: &Path, port: u16, config_text: &str) -> Daemon {
+        let config_path = dir.join("sturmglas.toml");
+        std::fs::write(&config_path, config_text).unwrap();
+        Self::start_existing(dir, port).await
+    }
+
+    /// Starts the daemon on the config already in `dir` (for restarts).
+    pub async fn start_existing(dir: &Path, port: u16) -> Daemon {
+        let config_path = dir.join("sturmglas.toml");
+        let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let log_path = dir.join(format!("daemon-{n}.log"));
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+            .arg("run")
+            .arg("-c")
+            .arg(&config_path)
+            .env("RUST_LOG", "info")
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sturmglas");
+        let d = Daemon {
+            child: Some(child),
+            port,
+            dir: dir.to_path_buf(),
+            config_path,
+            log_path,
+        };
+        d.wait_healthy().await;
+        d
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    async fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = reqwest::Client::new();
+        while Instant::now() < deadline {
+            if let Ok(r) = client.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("daemon did not become healthy; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig} failed");
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub async fn stop(&mut self) -> ExitStatus {
+        self.signal("TERM");
+        let mut child = self.child.take().expect("running");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("daemon did not stop after SIGTERM; log:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn post_mentions(
+        &self,
+        body: impl Into<String>,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = reqwest::Client::new()
+            .post(self.url("/api/v1/mentions"))
+            .body(body.into());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("POST");
+        let status = r.status().as_u16();
+        let json = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, json)
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        reqwest::get(self.url(path))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn alerts(&self) -> Vec<serde_json::Value> {
+        self.get_json("/api/v1/alerts")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Polls the alerts API until `pred` holds, or panics after `secs`.
+    pub async fn wait_alerts(
+        &self,
+        secs: u64,
+        pred: impl Fn(&[serde_json::Value]) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let a = self.alerts().await;
+            if pred(&a) {
+                return a;
+            }
+            if Instant::now() > deadline {
+                panic!("condition on alerts not met: {a:#?}\nlog:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `n` NDJSON mentions with ids `{prefix}{i}` and the given text.
+pub fn ndjson(prefix: &str, n: usize, text: &str) -> String {
+    (0..n)
+        .map(|i| {
+            serde_json::json!({"id": format!("{prefix}{i}"), "text": text, "author": format!("user{i}"), "reach": i * 10, "url": format!("https://example.org/{prefix}{i}")})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
