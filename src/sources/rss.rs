@@ -162,7 +162,8 @@ fn entry_mention(
         .authors
         .first()
         .map(|a| a.name.trim().to_string())
-        .filter(|n| !n.is_empty());
+        // feed-rs names an empty `<author><name/>` (Google Alerts) "unknown".
+        .filter(|n| !n.is_empty() && n != "unknown");
     m.url = link;
     m.lang = lang.map(str::to_string);
     Ok(m)
