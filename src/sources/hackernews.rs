@@ -61,7 +61,7 @@ pub fn spawn(cfg: HackernewsSource, ctx: SourceContext) -> JoinHandle<()> {
         name: cfg.common.name.clone(),
         queries,
         // Documented: 10,000 requests per hour per IP.
-        limiter: poll::limiter(10_000, Duration::from_secs(3600), 1),
+        limiter: poll::limiter(10_000, Duration::from_secs(3600), 10),
         ctx: ctx.clone(),
     };
     tokio::spawn(poll::run(

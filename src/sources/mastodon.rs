@@ -72,7 +72,7 @@ pub fn spawn(cfg: MastodonSource, ctx: SourceContext) -> Vec<(String, JoinHandle
         base: cfg.instance.clone(),
         token: cfg.token.clone(),
         // Documented: 300 requests per 5 minutes per account (or per IP without a token).
-        limiter: poll::limiter(300, Duration::from_secs(300), 1),
+        limiter: poll::limiter(300, Duration::from_secs(300), 10),
         ctx: ctx.clone(),
     };
     let mut out = Vec::new();

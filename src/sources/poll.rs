@@ -37,10 +37,12 @@ pub trait Poller: Send {
     ) -> impl Future<Output = Result<Fetched, SourceError>> + Send;
 }
 
-/// A limiter at a service's documented rate: `count` requests per `period`, no bursts
-/// beyond `burst`.
-pub fn limiter(count: u32, period: Duration, burst: u32) -> Arc<DefaultDirectRateLimiter> {
-    let per = period / count.max(1);
+/// A limiter that keeps within a service's documented quota of `count` requests per `window`
+/// while allowing short bursts of `burst`: with GCRA at most `burst + window / period` requests
+/// fit in any window, so the period is `window / (count - burst)`.
+pub fn limiter(count: u32, window: Duration, burst: u32) -> Arc<DefaultDirectRateLimiter> {
+    let burst = burst.clamp(1, count.max(2) - 1);
+    let per = window / (count.max(2) - burst);
     let quota = Quota::with_period(per.max(Duration::from_millis(1)))
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
@@ -102,5 +104,17 @@ pub async fn run<P: Poller>(
         if !sleep_or_stop(&mut shutdown, wait).await {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_allows_the_burst_then_paces() {
+        let l = limiter(300, Duration::from_secs(300), 10);
+        let allowed = (0..50).filter(|_| l.check().is_ok()).count();
+        assert_eq!(allowed, 10);
     }
 }

@@ -52,7 +52,7 @@ pub fn spawn(cfg: RedditSource, ctx: SourceContext) -> JoinHandle<()> {
         queries,
         token: None,
         // Documented: 100 queries per minute per OAuth client id.
-        limiter: poll::limiter(100, Duration::from_secs(60), 1),
+        limiter: poll::limiter(100, Duration::from_secs(60), 5),
         ctx: ctx.clone(),
     };
     tokio::spawn(poll::run(poller, "reddit", cfg.common, cfg.interval, ctx))

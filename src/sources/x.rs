@@ -70,7 +70,7 @@ pub fn spawn(cfg: XSource, ctx: SourceContext) -> JoinHandle<()> {
         cfg: cfg.clone(),
         queries,
         // Documented: 450 recent-search requests per 15 minutes per app.
-        limiter: poll::limiter(450, Duration::from_secs(900), 1),
+        limiter: poll::limiter(450, Duration::from_secs(900), 5),
         ctx: ctx.clone(),
     };
     if cfg.stream {
