@@ -30,6 +30,7 @@ fn cfg(addr: std::net::SocketAddr, token: bool, search: Option<Vec<String>>) -> 
             token: token.then(|| Secret::new("tok")),
             interval: Duration::from_millis(100),
             streaming: token,
+            streaming_url: None,
             search,
             common: common("mastodon:test"),
         }],

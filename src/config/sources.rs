@@ -69,6 +69,9 @@ common_raw! {
         pub interval: Option<HumanDuration>,
         /// With a token: use the streaming API (default true).
         pub streaming: Option<bool>,
+        /// Where the streaming API lives when not on the instance's host (see the instance's
+        /// `/api/v2/instance` → `configuration.urls.streaming`).
+        pub streaming_url: Option<Spanned<String>>,
         /// With a token: full-text search queries (default: the brands' keywords).
         pub search: Option<Vec<String>>,
     }
@@ -164,6 +167,8 @@ pub struct MastodonSource {
     pub token: Option<Secret>,
     pub interval: Duration,
     pub streaming: bool,
+    /// The streaming API's base URL; `None`: the instance itself.
+    pub streaming_url: Option<url::Url>,
     /// `None`: the brands' keywords (only with a token).
     pub search: Option<Vec<String>>,
     pub common: Common,
@@ -359,10 +364,16 @@ impl SourcesConfig {
                 r.backoff_initial,
                 r.backoff_max,
             );
+            let streaming_url = r.streaming_url.as_ref().and_then(|u| {
+                let wss = u.get_ref().replacen("wss://", "https://", 1);
+                let ws = wss.replacen("ws://", "http://", 1);
+                ctx.http_url(&Spanned::new(u.span(), ws))
+            });
             if let Some(instance) = ctx.http_url(&r.instance) {
                 out.mastodon.push(MastodonSource {
                     instance,
                     hashtags,
+                    streaming_url,
                     streaming: r.streaming.unwrap_or(true) && token.is_some(),
                     token,
                     interval,
@@ -588,6 +599,7 @@ url = "https://example.com/feed"
 [[sources.mastodon]]
 instance = "https://mastodon.social"
 hashtags = ["#nordwind", "nordwindfail"]
+streaming_url = "wss://streaming.example"
 [[sources.bluesky]]
 [[sources.reddit]]
 client_id = "id"
@@ -603,6 +615,10 @@ bearer_token_file = "{p}"
         assert_eq!(cfg.rss[0].common.name, "rss:https://example.com/feed");
         assert_eq!(cfg.mastodon[0].hashtags, ["nordwind", "nordwindfail"]);
         assert!(!cfg.mastodon[0].streaming, "streaming needs a token");
+        assert_eq!(
+            cfg.mastodon[0].streaming_url.as_ref().unwrap().as_str(),
+            "https://streaming.example/"
+        );
         assert_eq!(cfg.bluesky[0].endpoint.as_str(), DEFAULT_JETSTREAM);
         assert_eq!(cfg.reddit[0].client_secret.expose(), "abc");
         assert_eq!(

@@ -56,6 +56,12 @@ pub fn spawn(cfg: HackernewsSource, ctx: SourceContext) -> JoinHandle<()> {
             .flat_map(|b| b.keywords.iter().cloned())
             .collect(),
     };
+    if queries.is_empty() {
+        tracing::warn!(
+            source = %cfg.common.name,
+            "No query and no brand keywords: this source will find nothing."
+        );
+    }
     let poller = HnPoller {
         base: cfg.api_base.clone(),
         name: cfg.common.name.clone(),

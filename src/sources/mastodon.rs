@@ -54,6 +54,7 @@ struct Account {
 #[derive(Clone)]
 struct Instance {
     base: url::Url,
+    streaming: url::Url,
     token: Option<crate::config::Secret>,
     limiter: Arc<DefaultDirectRateLimiter>,
     ctx: SourceContext,
@@ -70,6 +71,10 @@ enum Query {
 pub fn spawn(cfg: MastodonSource, ctx: SourceContext) -> Vec<(String, JoinHandle<()>)> {
     let inst = Instance {
         base: cfg.instance.clone(),
+        streaming: cfg
+            .streaming_url
+            .clone()
+            .unwrap_or_else(|| cfg.instance.clone()),
         token: cfg.token.clone(),
         // Documented: 300 requests per 5 minutes per account (or per IP without a token).
         limiter: poll::limiter(300, Duration::from_secs(300), 10),
@@ -316,7 +321,7 @@ async fn stream_once(
         }
         *cursor = next;
     }
-    let mut url = endpoint(&inst.base, "/api/v1/streaming/hashtag");
+    let mut url = endpoint(&inst.streaming, "/api/v1/streaming/hashtag");
     url.query_pairs_mut().append_pair("tag", tag);
     inst.limiter.until_ready().await;
     let mut resp = check(

@@ -47,6 +47,12 @@ pub fn spawn(cfg: RedditSource, ctx: SourceContext) -> JoinHandle<()> {
         Some(q) => vec![q.clone()],
         None => super::brand_queries(&ctx.brands, " OR "),
     };
+    if queries.is_empty() {
+        tracing::warn!(
+            source = %cfg.common.name,
+            "No query and no brand keywords: this source will find nothing."
+        );
+    }
     let poller = RedditPoller {
         cfg: cfg.clone(),
         queries,

@@ -84,7 +84,12 @@ impl Poller for RssPoller {
                 body.len()
             )));
         }
-        let (mentions, ids) = parse_feed(&body, &self.name, &self.ctx, &cur.seen)?;
+        // Parsing a large feed is CPU work: off the runtime.
+        let (name, ctx, seen) = (self.name.clone(), self.ctx.clone(), cur.seen.clone());
+        let (mentions, ids) =
+            tokio::task::spawn_blocking(move || parse_feed(&body, &name, &ctx, &seen))
+                .await
+                .map_err(|e| SourceError::Other(format!("feed parser task failed: {e}")))??;
         let mut seen = ids;
         let current: HashSet<String> = seen.iter().cloned().collect();
         seen.extend(cur.seen.into_iter().filter(|id| !current.contains(id)));

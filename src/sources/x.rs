@@ -66,6 +66,12 @@ pub fn spawn(cfg: XSource, ctx: SourceContext) -> JoinHandle<()> {
             .map(|q| format!("({q}) -is:retweet"))
             .collect(),
     };
+    if queries.is_empty() {
+        tracing::warn!(
+            source = %cfg.common.name,
+            "No query and no brand keywords: this source will find nothing."
+        );
+    }
     let client = XClient {
         cfg: cfg.clone(),
         queries,
