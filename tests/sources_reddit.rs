@@ -132,3 +132,57 @@ async fn token_listing_before_cursor_and_rate_limit() {
     assert_eq!(tokens.load(Ordering::SeqCst), 1, "the token is reused");
     run.stop(tasks).await;
 }
+
+#[tokio::test]
+async fn a_vanished_cursor_post_does_not_blind_the_query() {
+    let app = Router::new()
+        .route(
+            "/api/v1/access_token",
+            post(|| async { Json(json!({"access_token": "T", "expires_in": 86400})) }),
+        )
+        .route(
+            "/search",
+            get(|uri: Uri| async move {
+                match param(&uri.to_string(), "before") {
+                    // Reddit lists nothing before a deleted post.
+                    Some(_) => Json(json!({"kind": "Listing", "data": {"children": []}})),
+                    None => Json(
+                        serde_json::from_str::<Value>(&fixture("reddit_search_listing.json"))
+                            .unwrap(),
+                    ),
+                }
+            }),
+        );
+    let addr = serve(app).await;
+    let base = url::Url::parse(&format!("http://{addr}")).unwrap();
+    let cfg = SourcesConfig {
+        reddit: vec![RedditSource {
+            client_id: "id".into(),
+            client_secret: Secret::new("secret"),
+            user_agent: UA.into(),
+            query: Some("acme".into()),
+            interval: Duration::from_millis(100),
+            auth_base: base.clone(),
+            api_base: base,
+            common: common("reddit:acme"),
+        }],
+        ..Default::default()
+    };
+    let store = Arc::new(Store::in_memory().unwrap());
+    store
+        .set_cursor(
+            "reddit:acme",
+            r#"{"acme":{"before":"t3_gone","t":1767225000.0}}"#,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let mut run = Run::new(store, vec![]);
+    let tasks = spawn_all(&cfg, &run.ctx);
+    let b = run.mentions().await;
+    assert_eq!(b.mentions[0].id.as_deref(), Some("reddit:t3_1abc2de"));
+    let cursor: Value = serde_json::from_str(b.cursor.as_deref().unwrap()).unwrap();
+    assert_eq!(cursor["acme"]["before"], "t3_1abc2de");
+    // Re-anchored: the same post is not counted again.
+    run.no_mentions_for(Duration::from_millis(400)).await;
+    run.stop(tasks).await;
+}

@@ -3,6 +3,8 @@
 //! Invariant: per query the cursor is the fullname of the newest post counted; the next poll
 //! asks `before=` it, which lists only newer posts. Requests stay under Reddit's 100 per
 //! minute per client id (governor), and a used-up `X-Ratelimit-Remaining` waits for the reset.
+//! When the cursor post vanishes (deleted, removed as spam) an empty page is checked against
+//! the newest page, so the query does not go blind.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::DateTime;
 use governor::DefaultDirectRateLimiter;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
 use super::http::{check, endpoint, rate_limit_wait, SourceError};
@@ -72,67 +74,53 @@ struct RedditPoller {
     ctx: SourceContext,
 }
 
+/// Where one query resumes: the newest post counted and its time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Anchor {
+    before: String,
+    t: f64,
+}
+
 impl Poller for RedditPoller {
     async fn poll(&mut self, cursor: Option<String>) -> Result<Fetched, SourceError> {
-        let mut cursors: BTreeMap<String, String> = cursor
+        let mut cursors: BTreeMap<String, Anchor> = cursor
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();
         let mut mentions = Vec::new();
         let mut wait = None;
         for q in self.queries.clone() {
-            let token = self.token().await?;
-            self.limiter.until_ready().await;
-            let mut url = endpoint(&self.cfg.api_base, "/search");
-            url.query_pairs_mut()
-                .append_pair("q", &q)
-                .append_pair("sort", "new")
-                .append_pair("limit", "100")
-                .append_pair("type", "link")
-                .append_pair("raw_json", "1");
-            if let Some(before) = cursors.get(&q) {
-                url.query_pairs_mut().append_pair("before", before);
-            }
-            let resp = self
-                .ctx
-                .http
-                .get(url)
-                .header(USER_AGENT, &self.cfg.user_agent)
-                .header(AUTHORIZATION, format!("bearer {}", token.expose()))
-                .send()
+            let anchor = cursors.get(&q).cloned();
+            let (mut posts, w) = self
+                .search(&q, anchor.as_ref().map(|a| a.before.as_str()))
                 .await?;
-            if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-                self.token = None;
+            wait = wait.max(w);
+            if let (true, Some(a)) = (posts.is_empty(), &anchor) {
+                // An empty page may mean a quiet query, or that the anchor post was deleted
+                // or removed (Reddit then lists nothing "before" it, ever). The newest page
+                // tells the two apart; keep only what is newer than the anchor.
+                let (newest, w) = self.search(&q, None).await?;
+                wait = wait.max(w);
+                posts = newest.into_iter().filter(|p| p.created_utc > a.t).collect();
+                if !posts.is_empty() {
+                    tracing::info!(source = %self.cfg.common.name, query = %q,
+                        "Reddit cursor post is gone; resuming from its time.");
+                }
             }
-            let resp = check(resp)?;
-            wait = wait.max(rate_limit_wait(resp.headers(), chrono::Utc::now()));
-            let body: serde_json::Value = resp.json().await?;
-            let children = body
-                .pointer("/data/children")
-                .and_then(|c| c.as_array())
-                .ok_or_else(|| SourceError::Parse("no `data.children` in listing".into()))?;
-            let mut newest: Option<String> = None;
-            for child in children {
-                let post: Post = match child
-                    .get("data")
-                    .cloned()
-                    .ok_or_else(|| "child without `data`".to_string())
-                    .and_then(|d| serde_json::from_value(d).map_err(|e| e.to_string()))
-                {
-                    Ok(p) => p,
-                    Err(e) => {
-                        super::skip_item(&self.ctx, &self.cfg.common.name, &e);
-                        continue;
-                    }
-                };
-                newest.get_or_insert_with(|| post.name.clone());
+            if let Some(p) = posts.first() {
+                cursors.insert(
+                    q.clone(),
+                    Anchor {
+                        before: p.name.clone(),
+                        t: p.created_utc,
+                    },
+                );
+            }
+            for post in posts {
                 match post_mention(post, &self.cfg.common.name) {
                     Ok(m) => mentions.push(m),
                     Err(e) => super::skip_item(&self.ctx, &self.cfg.common.name, &e),
                 }
-            }
-            if let Some(n) = newest {
-                cursors.insert(q, n);
             }
         }
         Ok(Fetched {
@@ -144,6 +132,58 @@ impl Poller for RedditPoller {
 }
 
 impl RedditPoller {
+    /// One `/search` page, newest first, malformed children skipped; and the wait the
+    /// rate-limit headers ask for.
+    async fn search(
+        &mut self,
+        q: &str,
+        before: Option<&str>,
+    ) -> Result<(Vec<Post>, Option<Duration>), SourceError> {
+        let token = self.token().await?;
+        self.limiter.until_ready().await;
+        let mut url = endpoint(&self.cfg.api_base, "/search");
+        url.query_pairs_mut()
+            .append_pair("q", q)
+            .append_pair("sort", "new")
+            .append_pair("limit", "100")
+            .append_pair("type", "link")
+            .append_pair("raw_json", "1");
+        if let Some(b) = before {
+            url.query_pairs_mut().append_pair("before", b);
+        }
+        let resp = self
+            .ctx
+            .http
+            .get(url)
+            .header(USER_AGENT, &self.cfg.user_agent)
+            .header(AUTHORIZATION, format!("bearer {}", token.expose()))
+            .send()
+            .await?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
+            self.token = None;
+        }
+        let resp = check(resp)?;
+        let wait = rate_limit_wait(resp.headers(), chrono::Utc::now());
+        let body: serde_json::Value = resp.json().await?;
+        let children = body
+            .pointer("/data/children")
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| SourceError::Parse("no `data.children` in listing".into()))?;
+        let mut posts = Vec::with_capacity(children.len());
+        for child in children {
+            match child
+                .get("data")
+                .cloned()
+                .ok_or_else(|| "child without `data`".to_string())
+                .and_then(|d| serde_json::from_value::<Post>(d).map_err(|e| e.to_string()))
+            {
+                Ok(p) => posts.push(p),
+                Err(e) => super::skip_item(&self.ctx, &self.cfg.common.name, &e),
+            }
+        }
+        Ok((posts, wait))
+    }
+
     /// The cached app-only token, or a fresh one a minute before it expires.
     async fn token(&mut self) -> Result<Secret, SourceError> {
         if let Some((t, until)) = &self.token {
