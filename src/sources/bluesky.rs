@@ -223,8 +223,10 @@ async fn flush_batch(
 }
 
 /// One Jetstream frame: its `time_us` and, if it is a new post that mentions a brand, the
-/// mention. Other events (deletes, identity, account, likes) only move the cursor.
-fn handle_frame(
+/// mention. Other events (deletes, identity, account, likes) only move the cursor. Public for
+/// the throughput benchmark (`cargo bench --bench sources_jetstream`): the firehose carries
+/// every post on the network, so this runs hundreds of times a second.
+pub fn handle_frame(
     text: &str,
     source: &str,
     matcher: &BrandMatcher,
