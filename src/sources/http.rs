@@ -69,6 +69,18 @@ pub fn endpoint(base: &url::Url, path: &str) -> url::Url {
     u
 }
 
+/// Longest wait for a stream's response headers; the body then has its own idle timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends a streaming request, giving up if the headers do not come within
+/// [`CONNECT_TIMEOUT`] (a whole-request timeout would cut the stream itself).
+pub async fn open_stream(req: reqwest::RequestBuilder) -> Result<reqwest::Response, SourceError> {
+    let resp = tokio::time::timeout(CONNECT_TIMEOUT, req.send())
+        .await
+        .map_err(|_| SourceError::Stream("no response headers within 30 s".into()))??;
+    check(resp)
+}
+
 /// Turns a non-success status into an error carrying the server's wait hint.
 pub fn check(resp: reqwest::Response) -> Result<reqwest::Response, SourceError> {
     let status = resp.status();

@@ -16,7 +16,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use super::http::{check, endpoint, rate_limit_wait, Backoff, SourceError};
+use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, SourceError};
 use super::poll::{self, Fetched, Poller};
 use super::sse::{SseDecoder, SseItem};
 use super::text::html_to_text;
@@ -324,12 +324,7 @@ async fn stream_once(
     let mut url = endpoint(&inst.streaming, "/api/v1/streaming/hashtag");
     url.query_pairs_mut().append_pair("tag", tag);
     inst.limiter.until_ready().await;
-    let mut resp = check(
-        inst.get(url)
-            .header(ACCEPT, "text/event-stream")
-            .send()
-            .await?,
-    )?;
+    let mut resp = open_stream(inst.get(url).header(ACCEPT, "text/event-stream")).await?;
     backoff.reset();
     tracing::info!(source = name, "Mastodon stream connected.");
     let mut decoder = SseDecoder::new();

@@ -18,6 +18,10 @@ use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
 use crate::config::sources::Common;
 use crate::mention::Mention;
 
+/// Longest a poll (all its pages and queries) may take; a server that accepts the connection
+/// and never answers must show up as a failure, not as a source that silently stopped.
+const POLL_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// What one poll brought.
 #[derive(Debug, Default)]
 pub struct Fetched {
@@ -66,7 +70,9 @@ pub async fn run<P: Poller>(
     tracing::info!(source = name, resume = cursor.is_some(), "Source started.");
     loop {
         let result = tokio::select! {
-            r = poller.poll(cursor.clone()) => r,
+            r = tokio::time::timeout(POLL_TIMEOUT, poller.poll(cursor.clone())) => {
+                r.unwrap_or_else(|_| Err(SourceError::Other("poll timed out".into())))
+            }
             _ = shutdown.recv() => return,
         };
         let wait = match result {

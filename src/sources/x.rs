@@ -17,7 +17,7 @@ use reqwest::header::AUTHORIZATION;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use super::http::{check, endpoint, rate_limit_wait, Backoff, SourceError};
+use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, SourceError};
 use super::poll::{self, Fetched, Poller};
 use super::text::plain;
 use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
@@ -384,13 +384,7 @@ async fn stream_once(
         .append_pair("tweet.fields", "created_at,author_id,lang,public_metrics")
         .append_pair("expansions", "author_id")
         .append_pair("user.fields", "username,public_metrics");
-    let mut resp = check(
-        ctx.http
-            .get(url)
-            .header(AUTHORIZATION, client.auth())
-            .send()
-            .await?,
-    )?;
+    let mut resp = open_stream(ctx.http.get(url).header(AUTHORIZATION, client.auth())).await?;
     backoff.reset();
     tracing::info!(source = name, "X filtered stream connected.");
     let mut buf: Vec<u8> = Vec::new();
