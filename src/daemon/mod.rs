@@ -25,7 +25,7 @@ use crate::http::{self, AppState, IngestSettings};
 use crate::metrics::Metrics;
 use crate::sentiment::Analyzer;
 use crate::shutdown::{self, Shutdown, ShutdownTrigger};
-use crate::sources::{self, Batch, SourceContext};
+use crate::sources::{self, Batch, SourceContext, SourceHealth};
 use crate::store::Store;
 
 use self::core::CoreHandle;
@@ -66,6 +66,7 @@ struct Daemon {
     batch_tx: mpsc::Sender<Batch>,
     http: reqwest::Client,
     sources: SourceSet,
+    source_health: Arc<SourceHealth>,
 }
 
 fn start_sources(
@@ -74,6 +75,7 @@ fn start_sources(
     sink: &mpsc::Sender<Batch>,
     metrics: &Arc<Metrics>,
     http: &reqwest::Client,
+    health: &Arc<SourceHealth>,
 ) -> SourceSet {
     let (trigger, shutdown) = shutdown::channel();
     let ctx = SourceContext {
@@ -83,6 +85,7 @@ fn start_sources(
         shutdown,
         http: http.clone(),
         brands: Arc::new(config.brands.clone()),
+        health: health.clone(),
     };
     SourceSet {
         trigger,
@@ -153,13 +156,17 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
 
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    let source_health = Arc::new(SourceHealth::new(metrics.clone()));
+    let health_view = source_health.clone();
     let app = http::router(AppState {
         core: core.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         ingest: ingest.clone(),
         started,
-        sources: Arc::new(|| serde_json::json!([])),
+        sources: Arc::new(move || {
+            serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
+        }),
     });
     let mut http_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
@@ -192,7 +199,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         config_rx,
         shutdown.clone(),
     )));
-    let sources = start_sources(&config, &store, &batch_tx, &metrics, &http_client);
+    let sources = start_sources(
+        &config,
+        &store,
+        &batch_tx,
+        &metrics,
+        &http_client,
+        &source_health,
+    );
 
     let mut daemon = Daemon {
         config,
@@ -205,6 +219,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         batch_tx,
         http: http_client,
         sources,
+        source_health,
     };
 
     tracing::info!(
@@ -293,7 +308,14 @@ impl Daemon {
         }
         self.notify_tx.send_replace(Arc::new(new.notify.clone()));
         self.config_tx.send_replace(new.clone());
-        let fresh = start_sources(&new, &self.store, &self.batch_tx, &self.metrics, &self.http);
+        let fresh = start_sources(
+            &new,
+            &self.store,
+            &self.batch_tx,
+            &self.metrics,
+            &self.http,
+            &self.source_health,
+        );
         let old = std::mem::replace(&mut self.sources, fresh);
         stop_sources(old).await;
         self.config = new;

@@ -2,9 +2,23 @@
 //!
 //! Each source runs as its own task and sends [`Batch`]es into one bounded channel; the core
 //! records a batch's mentions and then its cursor in the store, so a restart resumes after the
-//! last batch that was counted — nothing missed, nothing counted twice.
+//! last batch that was counted — nothing missed, nothing counted twice. A source never writes
+//! its cursor itself, never blocks the runtime, and stops at its next await on shutdown.
+
+pub mod bluesky;
+pub mod hackernews;
+pub mod health;
+pub mod http;
+pub mod mastodon;
+pub mod poll;
+pub mod reddit;
+pub mod rss;
+pub mod sse;
+pub mod text;
+pub mod x;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -15,6 +29,8 @@ use crate::mention::Mention;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+
+pub use health::{HealthChange, SourceHealth, SourceProblem, SourceStatus};
 
 /// Mentions read in one fetch, and where the source resumes once they are counted.
 #[derive(Debug, Clone)]
@@ -35,10 +51,126 @@ pub struct SourceContext {
     pub shutdown: Shutdown,
     pub http: reqwest::Client,
     pub brands: Arc<Vec<Brand>>,
+    pub health: Arc<SourceHealth>,
 }
 
-/// Starts one task per configured source.
+/// Starts one task per configured source (Mastodon: one per hashtag, plus one for search),
+/// registers each with the health registry and forgets sources no longer configured.
 pub fn spawn_all(cfg: &SourcesConfig, ctx: &SourceContext) -> Vec<JoinHandle<()>> {
-    let _ = (cfg, ctx);
-    Vec::new()
+    let mut handles = Vec::new();
+    let mut names = Vec::new();
+    for s in &cfg.rss {
+        names.push(s.common.name.clone());
+        handles.push(rss::spawn(s.clone(), ctx.clone()));
+    }
+    for s in &cfg.mastodon {
+        for (name, h) in mastodon::spawn(s.clone(), ctx.clone()) {
+            names.push(name);
+            handles.push(h);
+        }
+    }
+    for s in &cfg.bluesky {
+        names.push(s.common.name.clone());
+        handles.push(bluesky::spawn(s.clone(), ctx.clone()));
+    }
+    for s in &cfg.reddit {
+        names.push(s.common.name.clone());
+        handles.push(reddit::spawn(s.clone(), ctx.clone()));
+    }
+    for s in &cfg.hackernews {
+        names.push(s.common.name.clone());
+        handles.push(hackernews::spawn(s.clone(), ctx.clone()));
+    }
+    for s in &cfg.x {
+        names.push(s.common.name.clone());
+        handles.push(x::spawn(s.clone(), ctx.clone()));
+    }
+    ctx.health.retain(&names);
+    handles
+}
+
+/// Reads a source's resume cursor off the runtime; a store error starts from the top (logged),
+/// which at worst re-reads posts that de-duplication then drops.
+pub async fn load_cursor(ctx: &SourceContext, source: &str) -> Option<String> {
+    let store = ctx.store.clone();
+    let key = source.to_string();
+    match tokio::task::spawn_blocking(move || store.cursor(&key)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(error)) => {
+            tracing::warn!(source, %error, "Cannot read the source cursor, starting fresh.");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(source, %error, "Cursor read task failed, starting fresh.");
+            None
+        }
+    }
+}
+
+/// Hands a batch to the core, waiting while the channel is full (backpressure). `false` when
+/// the task should stop: shutdown, or the core is gone.
+pub async fn send_batch(ctx: &SourceContext, shutdown: &mut Shutdown, batch: Batch) -> bool {
+    tokio::select! {
+        r = ctx.sink.send(batch) => r.is_ok(),
+        _ = shutdown.recv() => false,
+    }
+}
+
+/// Sleeps unless shutdown comes first; `false` on shutdown.
+pub async fn sleep_or_stop(shutdown: &mut Shutdown, d: Duration) -> bool {
+    if shutdown.is_shutdown() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => true,
+        _ = shutdown.recv() => false,
+    }
+}
+
+/// The keyword queries a search source runs when none is configured: one per brand, its
+/// keywords joined with `joiner` (e.g. `" OR "`) and quoted when they contain spaces.
+pub fn brand_queries(brands: &[Brand], joiner: &str) -> Vec<String> {
+    brands
+        .iter()
+        .filter(|b| !b.keywords.is_empty())
+        .map(|b| {
+            b.keywords
+                .iter()
+                .map(|k| {
+                    if k.contains(' ') {
+                        format!("\"{k}\"")
+                    } else {
+                        k.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(joiner)
+        })
+        .collect()
+}
+
+/// Logs and counts one malformed item that is skipped.
+pub fn skip_item(ctx: &SourceContext, source: &str, error: &dyn std::fmt::Display) {
+    tracing::warn!(source, %error, "Skipping a malformed item.");
+    ctx.health.skipped(source);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Thresholds;
+
+    #[test]
+    fn brand_queries_quote_phrases() {
+        let b = Brand {
+            name: "N".into(),
+            keywords: vec!["Nordwind".into(), "Nordwind Bank".into()],
+            exclude: vec![],
+            thresholds: Thresholds::default(),
+        };
+        assert_eq!(
+            brand_queries(&[b], " OR "),
+            ["Nordwind OR \"Nordwind Bank\""]
+        );
+    }
 }
