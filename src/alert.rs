@@ -92,9 +92,8 @@ pub struct AlertEvent {
 impl AlertEvent {
     /// The one-line headline used as email subject and chat title.
     pub fn headline(&self) -> String {
-        let window = crate::config::duration::format(std::time::Duration::from_secs(
-            self.window_seconds,
-        ));
+        let window =
+            crate::config::duration::format(std::time::Duration::from_secs(self.window_seconds));
         let test = if self.test { "TEST " } else { "" };
         match self.status {
             Status::Firing => {
@@ -106,10 +105,7 @@ impl AlertEvent {
                     self.mentions
                 );
                 if self.kind != Kind::Volume {
-                    s.push_str(&format!(
-                        ", {:.0}% negative",
-                        self.negative_share * 100.0
-                    ));
+                    s.push_str(&format!(", {:.0}% negative", self.negative_share * 100.0));
                 }
                 s
             }
@@ -160,9 +156,22 @@ mod tests {
     fn json_has_the_contract_fields() {
         let v = serde_json::to_value(sample_event()).unwrap();
         for k in [
-            "version", "id", "brand", "status", "level", "kind", "observed_at", "started_at",
-            "window_seconds", "mentions", "negative", "negative_share", "expected",
-            "velocity_ratio", "reasons", "sample",
+            "version",
+            "id",
+            "brand",
+            "status",
+            "level",
+            "kind",
+            "observed_at",
+            "started_at",
+            "window_seconds",
+            "mentions",
+            "negative",
+            "negative_share",
+            "expected",
+            "velocity_ratio",
+            "reasons",
+            "sample",
         ] {
             assert!(v.get(k).is_some(), "missing {k}");
         }

@@ -168,9 +168,7 @@ impl Engine {
     /// Counts `count` mentions of unknown sentiment for a brand (volume-only series).
     pub fn record_volume(&mut self, brand: usize, at: DateTime<Utc>, count: u64) {
         if let Some(slot) = self.brands.get_mut(brand) {
-            for _ in 0..count {
-                slot.monitor.record(at, None);
-            }
+            slot.monitor.record_n(at, count, None);
         }
     }
 
@@ -286,7 +284,12 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn event_from(brand: &str, n: Notice, now: DateTime<Utc>, sample: Vec<SampleMention>) -> AlertEvent {
+fn event_from(
+    brand: &str,
+    n: Notice,
+    now: DateTime<Utc>,
+    sample: Vec<SampleMention>,
+) -> AlertEvent {
     AlertEvent {
         version: 1,
         id: event_id(brand, &n, now),
@@ -377,7 +380,10 @@ mod tests {
         assert!(fresh.import_states(&saved).is_empty());
         // The restored monitor knows the storm is on and does not announce it again.
         assert!(fresh.tick(t0() + Duration::seconds(5)).is_empty());
-        assert_eq!(fresh.views(t0())[0].status.level, crate::alert::Level::Critical);
+        assert_eq!(
+            fresh.views(t0())[0].status.level,
+            crate::alert::Level::Critical
+        );
     }
 
     #[test]

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "sturmglas", version, about = "Shitstorm early-warning daemon: watches brand mentions and alerts by email and webhooks when a negative surge begins.")]
+#[command(
+    name = "sturmglas",
+    version,
+    about = "Shitstorm early-warning daemon: watches brand mentions and alerts by email and webhooks when a negative surge begins."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

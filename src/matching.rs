@@ -90,12 +90,30 @@ impl BrandMatcher {
                 if plain {
                     // "Nordwind Energie" is also written #NordwindEnergie.
                     let tag: String = f.chars().filter(|c| *c != ' ').collect();
-                    add(format!("#{tag}"), PatternInfo { brand, exclude: false });
+                    add(
+                        format!("#{tag}"),
+                        PatternInfo {
+                            brand,
+                            exclude: false,
+                        },
+                    );
                 }
-                add(f, PatternInfo { brand, exclude: false });
+                add(
+                    f,
+                    PatternInfo {
+                        brand,
+                        exclude: false,
+                    },
+                );
             }
             for x in b.exclude {
-                add(fold(x), PatternInfo { brand, exclude: true });
+                add(
+                    fold(x),
+                    PatternInfo {
+                        brand,
+                        exclude: true,
+                    },
+                );
             }
         }
         let automaton = if pats.is_empty() {
@@ -134,12 +152,17 @@ impl BrandMatcher {
             let right_ok = !last.is_some_and(is_word_char) || !after.is_some_and(is_word_char);
             // "#nordwind" must not match inside "##nordwind" or "x#nordwind"-style junk only
             // when preceded by a word char.
-            let tag_ok = !(matches!(first, Some('#') | Some('@')) && before.is_some_and(is_word_char));
+            let tag_ok =
+                !(matches!(first, Some('#') | Some('@')) && before.is_some_and(is_word_char));
             if !(left_ok && right_ok && tag_ok) {
                 continue;
             }
             let info = self.patterns[m.pattern().as_usize()];
-            let list = if info.exclude { &mut excluded } else { &mut hit };
+            let list = if info.exclude {
+                &mut excluded
+            } else {
+                &mut hit
+            };
             if !list.contains(&info.brand) {
                 list.push(info.brand);
             }
@@ -213,7 +236,10 @@ mod tests {
 
     #[test]
     fn exclusions_remove_only_their_brand() {
-        let m = matcher(&[(&["nordwind"], &["nordwind segelschule"]), (&["segelschule"], &[])]);
+        let m = matcher(&[
+            (&["nordwind"], &["nordwind segelschule"]),
+            (&["segelschule"], &[]),
+        ]);
         assert_eq!(m.matches("Kurs bei der Nordwind Segelschule"), vec![1]);
         assert_eq!(m.matches("nordwind strom ist teuer"), vec![0]);
     }
@@ -230,7 +256,10 @@ mod tests {
             })
             .collect();
         let m = BrandMatcher::new(&kw).unwrap();
-        assert_eq!(m.matches("brand7 und brand1999, nicht brand20000"), vec![7, 1999]);
+        assert_eq!(
+            m.matches("brand7 und brand1999, nicht brand20000"),
+            vec![7, 1999]
+        );
     }
 
     #[test]

@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn names_the_bad_ndjson_line() {
         let err = parse_body(b"{\"text\":\"a\"}\n{\"text\":\n").unwrap_err();
-        assert!(matches!(err, MentionParseError::Line { line: 2, .. }), "{err}");
+        assert!(
+            matches!(err, MentionParseError::Line { line: 2, .. }),
+            "{err}"
+        );
         let err = parse_body(b"{\"text\":\"a\"}\n{\"id\":\"no text\"}\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
     }

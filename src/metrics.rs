@@ -31,14 +31,19 @@ fn describe(name: &str) -> (&'static str, &'static str) {
             ("gauge", "Unix time of each source's last successful fetch.")
         }
         "sturmglas_errors_total" => ("counter", "Internal errors by component."),
-        "sturmglas_brand_level" => ("gauge", "Alert level per brand: 0 ok, 1 warning, 2 critical."),
+        "sturmglas_brand_level" => (
+            "gauge",
+            "Alert level per brand: 0 ok, 1 warning, 2 critical.",
+        ),
         "sturmglas_ticks_total" => ("counter", "Detector ticks run."),
         _ => ("untyped", "sturmglas metric."),
     }
 }
 
 fn labels(l: &[(&str, &str)]) -> Labels {
-    l.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    l.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 impl Metrics {
@@ -114,8 +119,14 @@ mod tests {
         m.set("sturmglas_outbox_pending", &[], 3.0);
         let text = m.render();
         assert!(text.contains("# TYPE sturmglas_mentions_total counter"));
-        assert!(text.contains("sturmglas_mentions_total{brand=\"A \\\"B\\\"\"} 2\n"), "{text}");
+        assert!(
+            text.contains("sturmglas_mentions_total{brand=\"A \\\"B\\\"\"} 2\n"),
+            "{text}"
+        );
         assert!(text.contains("sturmglas_outbox_pending 3\n"));
-        assert_eq!(m.get("sturmglas_mentions_total", &[("brand", "A \"B\"")]), 2.0);
+        assert_eq!(
+            m.get("sturmglas_mentions_total", &[("brand", "A \"B\"")]),
+            2.0
+        );
     }
 }

@@ -36,7 +36,9 @@ pub fn parse(s: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!(
                 "invalid duration {s:?}: expected a number before the unit, e.g. \"15m\""
@@ -100,7 +102,9 @@ impl fmt::Display for HumanDuration {
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        parse(&s).map(HumanDuration).map_err(serde::de::Error::custom)
+        parse(&s)
+            .map(HumanDuration)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -6,7 +6,9 @@ use crate::config::notify::EmailChannel;
 
 pub async fn send(channel: &EmailChannel, event: &AlertEvent) -> Result<(), DeliveryError> {
     let _ = (channel, event);
-    Err(DeliveryError::Permanent("email delivery not implemented yet".into()))
+    Err(DeliveryError::Permanent(
+        "email delivery not implemented yet".into(),
+    ))
 }
 
 /// The complete message as RFC 5322 bytes, as written to `.eml` files by `demo`.

@@ -11,5 +11,7 @@ pub async fn send(
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
     let _ = (channel, event, http);
-    Err(DeliveryError::Permanent("webhook delivery not implemented yet".into()))
+    Err(DeliveryError::Permanent(
+        "webhook delivery not implemented yet".into(),
+    ))
 }

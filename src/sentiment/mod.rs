@@ -67,11 +67,34 @@ impl Default for Analyzer {
 }
 
 const NEG: &[&str] = &[
-    "abzocke", "skandal", "frechheit", "boykott", "katastrophe", "schlecht", "wütend", "nie",
-    "scam", "awful", "terrible", "boycott", "worst", "hate", "angry", "broken", "disgrace",
+    "abzocke",
+    "skandal",
+    "frechheit",
+    "boykott",
+    "katastrophe",
+    "schlecht",
+    "wütend",
+    "nie",
+    "scam",
+    "awful",
+    "terrible",
+    "boycott",
+    "worst",
+    "hate",
+    "angry",
+    "broken",
+    "disgrace",
 ];
 const POS: &[&str] = &[
-    "super", "toll", "danke", "great", "love", "awesome", "excellent", "gut", "klasse",
+    "super",
+    "toll",
+    "danke",
+    "great",
+    "love",
+    "awesome",
+    "excellent",
+    "gut",
+    "klasse",
 ];
 
 impl Analyzer {

@@ -39,7 +39,8 @@ impl Store {
     /// The newest `limit` alert events, newest first.
     pub fn recent_alerts(&self, limit: usize) -> Result<Vec<AlertEvent>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT event FROM alerts ORDER BY seq DESC LIMIT ?1")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT event FROM alerts ORDER BY seq DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -84,7 +85,12 @@ mod tests {
         assert!(s.record_alert(&event("1"), &ch, Utc::now()).unwrap());
         assert!(!s.record_alert(&event("1"), &ch, Utc::now()).unwrap());
         assert!(s.record_alert(&event("2"), &ch, Utc::now()).unwrap());
-        let ids: Vec<_> = s.recent_alerts(10).unwrap().into_iter().map(|e| e.id).collect();
+        let ids: Vec<_> = s
+            .recent_alerts(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert_eq!(ids, vec!["2", "1"]);
         assert_eq!(s.outbox_due(Utc::now(), 10).unwrap().len(), 2);
     }

@@ -45,8 +45,10 @@ mod tests {
     fn round_trips_and_overwrites() {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
-        s.save_brand_states(&[("A".into(), "1".into())], now).unwrap();
-        s.save_brand_states(&[("A".into(), "2".into())], now).unwrap();
+        s.save_brand_states(&[("A".into(), "1".into())], now)
+            .unwrap();
+        s.save_brand_states(&[("A".into(), "2".into())], now)
+            .unwrap();
         assert_eq!(s.load_brand_states().unwrap()["A"], "2");
     }
 }

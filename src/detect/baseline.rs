@@ -1,0 +1,234 @@
+//! The count model of one brand: what is usual per minute, at this hour of a weekday or of a
+//! weekend day, how much the counts scatter around it, and the usual share of negative posts.
+//!
+//! Invariant: constant memory (48 seasonal slots and a handful of numbers), fed once per
+//! completed minute. Every estimate starts from a prior and moves towards the data at a rate
+//! that is fast while little is known and slow (days to weeks) once warm; during an alert the
+//! caller passes a small weight so that a storm does not become the new normal.
+
+use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// Mentions per minute assumed for a brand nothing is known about yet: three in 15 minutes.
+pub const PRIOR_RATE: f64 = 0.2;
+/// Usual negative share assumed before the brand's own is known.
+pub const PRIOR_NEGATIVE_SHARE: f64 = 0.15;
+/// How many scored mentions the prior share is worth.
+const PRIOR_SHARE_WEIGHT: f64 = 20.0;
+/// How many minutes the prior rate is worth.
+const PRIOR_RATE_MINUTES: f64 = 30.0;
+/// Memory of the overall level: about a day of minutes.
+const LEVEL_MEMORY: f64 = 1440.0;
+/// Memory of one hour-of-day slot, in minutes of that slot (a weekday hour sees 300 a week).
+const SLOT_MEMORY: f64 = 300.0;
+/// How many minutes a slot needs before it is trusted as much as the overall level.
+const SLOT_TRUST: f64 = 120.0;
+/// Memory of the negative share, in minutes: about a week.
+const SHARE_MEMORY: f64 = 7.0 * 1440.0;
+/// Memory of the dispersion estimate, in minutes: about three days.
+const DISPERSION_MEMORY: f64 = 3.0 * 1440.0;
+/// Dispersion assumed before any is measured: mild overdispersion.
+const PRIOR_DISPERSION: f64 = 0.05;
+/// Largest believable dispersion; keeps one freak window from blinding the detector.
+const MAX_DISPERSION: f64 = 2.0;
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Slot {
+    /// Expected mentions per minute in this slot.
+    rate: f64,
+    /// Minutes of data seen (capped), i.e. how far to trust `rate`.
+    seen: f64,
+}
+
+/// The seasonal baseline: 24 hours × (weekday, weekend), an overall level, the scatter of
+/// window counts and the usual negative share.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Baseline {
+    slots: Vec<Slot>,
+    level: f64,
+    level_seen: f64,
+    /// Overdispersion φ of window counts: variance = mean + φ·mean².
+    dispersion: f64,
+    dispersion_seen: f64,
+    /// Decayed sums of negative and scored mentions.
+    negative_sum: f64,
+    scored_sum: f64,
+    /// Minutes of data seen in total (for warm-up).
+    minutes_seen: f64,
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Baseline {
+            slots: vec![Slot::default(); 48],
+            level: PRIOR_RATE,
+            level_seen: 0.0,
+            dispersion: PRIOR_DISPERSION,
+            dispersion_seen: 0.0,
+            negative_sum: 0.0,
+            scored_sum: 0.0,
+            minutes_seen: 0.0,
+        }
+    }
+}
+
+fn slot_of(at: DateTime<Utc>) -> usize {
+    let weekend = matches!(at.weekday(), Weekday::Sat | Weekday::Sun);
+    at.hour() as usize + if weekend { 24 } else { 0 }
+}
+
+impl Baseline {
+    /// Expected mentions per minute at `at`: the hour's slot, blended with the overall level
+    /// while the slot has little data.
+    pub fn rate(&self, at: DateTime<Utc>) -> f64 {
+        let s = self.slots.get(slot_of(at)).copied().unwrap_or_default();
+        let trust = s.seen / (s.seen + SLOT_TRUST);
+        (trust * s.rate + (1.0 - trust) * self.level).max(1e-4)
+    }
+
+    /// Expected mentions in the `minutes` minutes ending at `end`.
+    pub fn expected(&self, end: DateTime<Utc>, minutes: i64) -> f64 {
+        // Hour slots change at most a few times in a window; sample each hour once.
+        let mut total = 0.0;
+        let mut left = minutes;
+        let mut t = end;
+        while left > 0 {
+            let in_this_hour = (t.minute() as i64 + 1).min(left);
+            total += self.rate(t) * in_this_hour as f64;
+            left -= in_this_hour;
+            t -= chrono::Duration::minutes(in_this_hour);
+        }
+        total
+    }
+
+    pub fn dispersion(&self) -> f64 {
+        self.dispersion
+    }
+
+    /// The usual share of negative posts among scored ones.
+    pub fn negative_share(&self) -> f64 {
+        (self.negative_sum + PRIOR_NEGATIVE_SHARE * PRIOR_SHARE_WEIGHT)
+            / (self.scored_sum + PRIOR_SHARE_WEIGHT)
+    }
+
+    pub fn minutes_seen(&self) -> f64 {
+        self.minutes_seen
+    }
+
+    /// Learns from one completed minute at `at` with `mentions`, `negative` of `scored`.
+    /// `weight` is 1 normally and small during an alert.
+    /// `share_weight` does the same for the negative share alone (a slow burn is not yet an
+    /// alert, but must not teach the baseline that negativity is usual).
+    pub fn learn_minute(
+        &mut self,
+        at: DateTime<Utc>,
+        mentions: f64,
+        negative: f64,
+        scored: f64,
+        weight: f64,
+        share_weight: f64,
+    ) {
+        self.minutes_seen += 1.0;
+        let a =
+            weight * (1.0 / (self.level_seen + 1.0 + PRIOR_RATE_MINUTES)).max(1.0 / LEVEL_MEMORY);
+        self.level += a * (mentions - self.level);
+        self.level_seen += weight;
+        if let Some(s) = self.slots.get_mut(slot_of(at)) {
+            let a = weight * (1.0 / (s.seen + 1.0)).max(1.0 / SLOT_MEMORY);
+            s.rate += a * (mentions - s.rate);
+            s.seen = (s.seen + weight).min(10.0 * SLOT_MEMORY);
+        }
+        let keep = 1.0 - share_weight / SHARE_MEMORY;
+        self.negative_sum = self.negative_sum * keep + share_weight * negative;
+        self.scored_sum = self.scored_sum * keep + share_weight * scored;
+    }
+
+    /// Learns the scatter of window counts from one window that held `observed` where
+    /// `expected` were expected.
+    pub fn learn_window(&mut self, observed: f64, expected: f64, weight: f64) {
+        if expected < 1.0 {
+            return; // counts this small say nothing about overdispersion
+        }
+        let excess = ((observed - expected).powi(2) - observed) / (expected * expected);
+        // Unclamped below: clamping the small-count negatives to 0 would bias φ upwards.
+        let obs = excess.clamp(-MAX_DISPERSION, 4.0 * MAX_DISPERSION);
+        let a = weight * (1.0 / (self.dispersion_seen + 30.0)).max(1.0 / DISPERSION_MEMORY);
+        self.dispersion =
+            (self.dispersion + a * (obs - self.dispersion)).clamp(0.0, MAX_DISPERSION);
+        self.dispersion_seen += weight;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monday(hour: u32) -> DateTime<Utc> {
+        format!("2026-03-02T{hour:02}:00:00Z").parse().unwrap()
+    }
+
+    #[test]
+    fn starts_from_the_prior() {
+        let b = Baseline::default();
+        assert!((b.expected(monday(10), 15) - 15.0 * PRIOR_RATE).abs() < 1e-9);
+        assert!((b.negative_share() - PRIOR_NEGATIVE_SHARE).abs() < 1e-9);
+    }
+
+    #[test]
+    fn learns_the_daily_rhythm() {
+        let mut b = Baseline::default();
+        for day in 0..5 {
+            for minute in 0..1440 {
+                let at = monday(0) + chrono::Duration::minutes(day * 1440 + minute);
+                let busy = (9..18).contains(&at.hour());
+                b.learn_minute(at, if busy { 4.0 } else { 0.5 }, 0.0, 0.0, 1.0, 1.0);
+            }
+        }
+        let day = b.rate(monday(11) + chrono::Duration::days(7));
+        let night = b.rate(monday(3) + chrono::Duration::days(7));
+        assert!(day > 3.0 && night < 1.2, "day {day}, night {night}");
+    }
+
+    #[test]
+    fn a_small_weight_keeps_a_storm_from_becoming_normal() {
+        let mut b = Baseline::default();
+        for m in 0..600 {
+            b.learn_minute(
+                monday(8) + chrono::Duration::minutes(m),
+                1.0,
+                0.1,
+                1.0,
+                1.0,
+                1.0,
+            );
+        }
+        let before = b.rate(monday(18));
+        for m in 600..660 {
+            b.learn_minute(
+                monday(8) + chrono::Duration::minutes(m),
+                50.0,
+                45.0,
+                50.0,
+                0.02,
+                0.02,
+            );
+        }
+        assert!(
+            b.rate(monday(18)) < before * 1.5,
+            "{} vs {before}",
+            b.rate(monday(18))
+        );
+        assert!(b.negative_share() < 0.3);
+    }
+
+    #[test]
+    fn measures_overdispersion() {
+        let mut b = Baseline::default();
+        for i in 0..3000 {
+            // Alternating 50 and 150 around a mean of 100: φ ≈ (2500 - 100) / 10⁴ ≈ 0.24.
+            let x = if i % 2 == 0 { 50.0 } else { 150.0 };
+            b.learn_window(x, 100.0, 1.0);
+        }
+        assert!((b.dispersion() - 0.24).abs() < 0.03, "{}", b.dispersion());
+    }
+}
