@@ -29,6 +29,8 @@ enum Command {
         #[arg(short, long)]
         config: Option<PathBuf>,
     },
+    /// Replay history through the detector with a simulated clock; print the alerts.
+    Backtest(sturmglas::backtest::BacktestArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,5 +49,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Backtest(args) => match sturmglas::backtest::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sturmglas backtest: {e:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }

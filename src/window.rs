@@ -126,6 +126,27 @@ impl Ring {
     }
 }
 
+impl Ring {
+    /// The fullest of the `count` buckets ending with `last`, and how many of them hold
+    /// anything.
+    pub fn largest(&self, last: i64, count: usize) -> (Bucket, u32) {
+        let n = self.buckets.len() as i64;
+        let first = (last - count as i64 + 1).max(self.head - n + 1);
+        let mut best = Bucket::default();
+        let mut filled = 0;
+        for idx in first..=last.min(self.head) {
+            let b = self.buckets[idx.rem_euclid(n) as usize];
+            if b.mentions > 0 {
+                filled += 1;
+                if b.mentions > best.mentions {
+                    best = b;
+                }
+            }
+        }
+        (best, filled)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

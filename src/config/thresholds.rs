@@ -37,7 +37,7 @@ pub struct ThresholdsRaw {
     pub hysteresis: Option<Spanned<f64>>,
     /// How long a surge must last before it alerts (overwhelming surges alert at once).
     pub min_duration: Option<Spanned<HumanDuration>>,
-    /// How long the numbers must stay below the hysteresis line before an alert resolves.
+    /// After an alert resolves, how long a new surge that is no worse is not announced.
     pub cooldown: Option<Spanned<HumanDuration>>,
     /// How often an ongoing alert is announced again.
     pub repeat_interval: Option<Spanned<HumanDuration>>,
@@ -68,8 +68,8 @@ impl Default for Thresholds {
             long_window: Duration::from_secs(6 * 3600),
             warmup: Duration::from_secs(3600),
             hysteresis: 0.5,
-            min_duration: Duration::from_secs(120),
-            cooldown: Duration::from_secs(30 * 60),
+            min_duration: Duration::from_secs(600),
+            cooldown: Duration::from_secs(6 * 3600),
             repeat_interval: Duration::from_secs(4 * 3600),
         }
     }

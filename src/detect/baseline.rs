@@ -31,6 +31,14 @@ const DISPERSION_MEMORY: f64 = 3.0 * 1440.0;
 const PRIOR_DISPERSION: f64 = 0.05;
 /// Largest believable dispersion; keeps one freak window from blinding the detector.
 const MAX_DISPERSION: f64 = 2.0;
+/// Bins of the surprise histogram: one per unit of -log10 p.
+const TAIL_BINS: usize = 48;
+/// Memory of the surprise histogram, in minutes: two weeks.
+const TAIL_MEMORY: f64 = 14.0 * 1440.0;
+/// How often a brand's own bursts may cross the bar for buzz: about once a week.
+const BURSTS_PER_WEEK: f64 = 2.0;
+/// Minutes of history before the histogram is trusted.
+const TAIL_TRUST: f64 = 1440.0;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct Slot {
@@ -55,6 +63,20 @@ pub struct Baseline {
     scored_sum: f64,
     /// Minutes of data seen in total (for warm-up).
     minutes_seen: f64,
+    /// Decayed count of bursts per surprise level: `crossings[b]` counts how often the window's
+    /// surprise rose to `b` or beyond from below it. How bursty this brand usually is, beyond
+    /// what the count model says.
+    #[serde(default)]
+    crossings: Vec<f32>,
+    /// Decayed count of minutes behind `crossings`.
+    #[serde(default)]
+    tail_minutes: f64,
+    /// The surprise level (whole -log10 p) of the previous minute's window.
+    #[serde(default)]
+    last_level: u8,
+    /// The bar a surge that is not negative must clear, from `tail`.
+    #[serde(default)]
+    burst_bar: f64,
 }
 
 impl Default for Baseline {
@@ -68,6 +90,10 @@ impl Default for Baseline {
             negative_sum: 0.0,
             scored_sum: 0.0,
             minutes_seen: 0.0,
+            crossings: vec![0.0; TAIL_BINS],
+            tail_minutes: 0.0,
+            last_level: 0,
+            burst_bar: 0.0,
         }
     }
 }
@@ -143,6 +169,46 @@ impl Baseline {
         self.scored_sum = self.scored_sum * keep + share_weight * scored;
     }
 
+    /// Learns how surprising the window that ended with a completed minute was; `surprise` is 0
+    /// for windows that could not have alerted anyway. `update_bar` false keeps the bar as it
+    /// is (while a surge is on, so that it cannot rise over its own surge).
+    pub fn learn_surprise(&mut self, surprise: f64, weight: f64, update_bar: bool) {
+        if self.crossings.len() != TAIL_BINS {
+            self.crossings = vec![0.0; TAIL_BINS];
+        }
+        let keep = 1.0 - weight / TAIL_MEMORY;
+        for h in &mut self.crossings {
+            *h *= keep as f32;
+        }
+        self.tail_minutes = self.tail_minutes * keep + weight;
+        let level = (surprise.max(0.0) as usize).min(TAIL_BINS - 1);
+        let last = self.last_level as usize;
+        for c in self.crossings.iter_mut().take(level + 1).skip(last + 1) {
+            *c += weight as f32;
+        }
+        self.last_level = level as u8;
+        if !update_bar {
+            return;
+        }
+        // The bar: the lowest level this brand's bursts reached no more than
+        // `BURSTS_PER_WEEK` times a week.
+        if self.tail_minutes < TAIL_TRUST {
+            self.burst_bar = 0.0;
+            return;
+        }
+        let allowed = (self.tail_minutes * BURSTS_PER_WEEK / (7.0 * 1440.0)) as f32;
+        let bar = (1..TAIL_BINS)
+            .find(|&b| self.crossings[b] <= allowed)
+            .unwrap_or(TAIL_BINS);
+        self.burst_bar = bar as f64;
+    }
+
+    /// The surprise a surge that is not negative must reach for this brand: at least `base`,
+    /// more for a brand whose usual bursts go beyond it.
+    pub fn burst_bar(&self, base: f64) -> f64 {
+        base.max(self.burst_bar)
+    }
+
     /// Learns the scatter of window counts from one window that held `observed` where
     /// `expected` were expected.
     pub fn learn_window(&mut self, observed: f64, expected: f64, weight: f64) {
@@ -151,7 +217,7 @@ impl Baseline {
         }
         let excess = ((observed - expected).powi(2) - observed) / (expected * expected);
         // Unclamped below: clamping the small-count negatives to 0 would bias φ upwards.
-        let obs = excess.clamp(-MAX_DISPERSION, 4.0 * MAX_DISPERSION);
+        let obs = excess.clamp(-MAX_DISPERSION, MAX_DISPERSION);
         let a = weight * (1.0 / (self.dispersion_seen + 30.0)).max(1.0 / DISPERSION_MEMORY);
         self.dispersion =
             (self.dispersion + a * (obs - self.dispersion)).clamp(0.0, MAX_DISPERSION);

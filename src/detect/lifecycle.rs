@@ -2,8 +2,11 @@
 //!
 //! Invariant: one surge gives one thread of notices — a firing notice when it starts, another
 //! only when it gets worse (warning → critical, buzz → storm) or when `repeat_interval` has
-//! passed, and one resolved notice when the numbers have stayed below the hysteresis line for
-//! `cooldown`. The state is serialisable, so a restart neither forgets nor repeats an alert.
+//! passed, and one resolved notice when the numbers have stayed below the hysteresis line for a
+//! whole `window`. After that, for `cooldown`, a new surge that is no worse than the last one
+//! (same kind, same or lower level) is not announced again: a brand that flares up twice in an
+//! afternoon is one story. Worse news is never held back. The state is serialisable, so a
+//! restart neither forgets nor repeats an alert.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,11 +27,21 @@ pub struct Active {
     pub calm_since: Option<DateTime<Utc>>,
 }
 
+/// The last alert that resolved, for the cooldown.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub level: Level,
+    pub kind: Kind,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lifecycle {
     /// Since when a surge is seen that has not been announced yet.
     pub pending_since: Option<DateTime<Utc>>,
     pub active: Option<Active>,
+    #[serde(default)]
+    pub last_resolved: Option<Resolved>,
 }
 
 /// What the lifecycle decided to announce.
@@ -67,7 +80,12 @@ impl Lifecycle {
     ) -> Option<Announce> {
         let surging = j.level > Level::Ok && (warm || j.kind == Kind::Storm);
         let Some(a) = self.active.as_mut() else {
-            if !surging {
+            let cooling = self.last_resolved.is_some_and(|r| {
+                now - r.at < dur(t.cooldown)
+                    && j.level <= r.level
+                    && (j.kind == r.kind || j.kind != Kind::Storm)
+            });
+            if !surging || cooling {
                 self.pending_since = None;
                 return None;
             }
@@ -95,7 +113,8 @@ impl Lifecycle {
             a.calm_since = None;
             let worse =
                 surging && (j.level > a.level || (j.kind == Kind::Storm && a.kind != Kind::Storm));
-            let due = now - a.last_sent >= dur(t.repeat_interval);
+            // Reminders only while it still surges, not while it merely lingers.
+            let due = surging && now - a.last_sent >= dur(t.repeat_interval);
             if worse || due {
                 if worse {
                     a.level = a.level.max(j.level);
@@ -115,11 +134,16 @@ impl Lifecycle {
             return None;
         }
         let calm = *a.calm_since.get_or_insert(now);
-        if now - calm < dur(t.cooldown) {
+        if now - calm < dur(t.window) {
             return None;
         }
         let done = *a;
         self.active = None;
+        self.last_resolved = Some(Resolved {
+            level: done.level,
+            kind: done.kind,
+            at: now,
+        });
         Some(Announce {
             status: Status::Resolved,
             level: done.level,
@@ -133,6 +157,14 @@ impl Lifecycle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Defaults, with a two-minute `min_duration` to keep the traces short.
+    fn th() -> Thresholds {
+        Thresholds {
+            min_duration: std::time::Duration::from_secs(120),
+            ..Thresholds::default()
+        }
+    }
 
     fn t0() -> DateTime<Utc> {
         "2026-03-07T13:00:00Z".parse().unwrap()
@@ -157,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_warning_waits_for_min_duration_and_a_critical_does_not() {
-        let t = Thresholds::default();
+        let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Storm);
         assert_eq!(l.step(min(0), &w, &t, true), None);
@@ -174,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_blip_shorter_than_min_duration_is_forgotten() {
-        let t = Thresholds::default();
+        let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Buzz);
         assert_eq!(l.step(min(0), &w, &t, true), None);
@@ -185,7 +217,7 @@ mod tests {
 
     #[test]
     fn one_thread_per_surge_escalation_repeat_and_resolution() {
-        let t = Thresholds::default();
+        let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Buzz);
         l.step(min(0), &w, &t, true);
@@ -204,17 +236,21 @@ mod tests {
         assert_eq!(a.level, Level::Critical);
         // Back to warning numbers: no notice, the level stays critical.
         assert_eq!(l.step(min(6), &w, &t, true), None);
-        // Holding (above hysteresis) for hours: one reminder per repeat interval.
-        let mut reminders = 0;
+        // Lingering above the hysteresis line for hours: no reminder, no resolution.
         for m in 7..(7 + 5 * 60) {
-            if let Some(a) = l.step(min(m), &HOLD, &t, true) {
+            assert_eq!(l.step(min(m), &HOLD, &t, true), None);
+        }
+        // Surging for hours: one reminder per repeat interval.
+        let mut reminders = 0;
+        for m in (7 + 5 * 60)..(7 + 10 * 60) {
+            if let Some(a) = l.step(min(m), &w, &t, true) {
                 assert!(a.repeat);
                 reminders += 1;
             }
         }
-        assert_eq!(reminders, 1);
-        // Calm: resolves after the cooldown, once.
-        let calm_from = 7 + 5 * 60;
+        assert_eq!(reminders, 2);
+        // Calm: resolves after a whole window, once.
+        let calm_from = 7 + 10 * 60;
         let mut resolved = Vec::new();
         for m in calm_from..calm_from + 60 {
             if let Some(a) = l.step(min(m), &Judgement::CALM, &t, true) {
@@ -222,17 +258,17 @@ mod tests {
             }
         }
         assert_eq!(resolved.len(), 1);
-        assert_eq!(resolved[0].0, 30);
+        assert_eq!(resolved[0].0, 15);
         assert_eq!(resolved[0].1.status, Status::Resolved);
         assert_eq!(resolved[0].1.started_at, min(0));
     }
 
     #[test]
-    fn a_calm_spell_shorter_than_the_cooldown_keeps_the_alert() {
-        let t = Thresholds::default();
+    fn a_calm_spell_shorter_than_the_window_keeps_the_alert() {
+        let t = th();
         let mut l = Lifecycle::default();
         l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
-        for m in 1..20 {
+        for m in 1..15 {
             assert_eq!(l.step(min(m), &Judgement::CALM, &t, true), None);
         }
         assert_eq!(
@@ -243,8 +279,35 @@ mod tests {
     }
 
     #[test]
+    fn after_resolving_only_worse_news_is_announced_within_the_cooldown() {
+        let t = th();
+        let mut l = Lifecycle::default();
+        let buzz = surge(Level::Warning, Kind::Buzz);
+        l.step(min(0), &buzz, &t, true);
+        assert!(l.step(min(2), &buzz, &t, true).is_some());
+        let mut resolved_at = None;
+        for m in 3..40 {
+            if l.step(min(m), &Judgement::CALM, &t, true).is_some() {
+                resolved_at = Some(m);
+            }
+        }
+        assert_eq!(resolved_at, Some(18));
+        // The same buzz again an hour later: held back.
+        for m in 80..90 {
+            assert_eq!(l.step(min(m), &buzz, &t, true), None);
+        }
+        // A storm is worse news: announced.
+        let storm = surge(Level::Warning, Kind::Storm);
+        l.step(min(90), &storm, &t, true);
+        assert_eq!(
+            l.step(min(92), &storm, &t, true).map(|a| a.kind),
+            Some(Kind::Storm)
+        );
+    }
+
+    #[test]
     fn during_warmup_only_storms_start_alerts() {
-        let t = Thresholds::default();
+        let t = th();
         let mut l = Lifecycle::default();
         assert_eq!(
             l.step(min(0), &surge(Level::Critical, Kind::Buzz), &t, false),
@@ -257,7 +320,7 @@ mod tests {
 
     #[test]
     fn survives_serialisation() {
-        let t = Thresholds::default();
+        let t = th();
         let mut l = Lifecycle::default();
         l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
         let mut back: Lifecycle =

@@ -158,7 +158,21 @@ impl BrandMonitor {
             // The scatter is learned out of sample, before the minute moves the baseline.
             let x = self.minutes.sum(idx, w as usize).mentions as f64;
             let e = self.baseline.expected(at, w);
-            self.baseline.learn_window(x, e, weight);
+            // Bursts are this brand's normal scatter, unless they are storms: learn them, but
+            // keep the bar where it was while a surge is on, so it cannot rise over its own
+            // surge.
+            let storm = self.lifecycle.active.is_some_and(|a| a.kind == Kind::Storm);
+            let scatter_weight = if storm { BUSY_WEIGHT } else { 1.0 };
+            let busy = self.lifecycle.busy();
+            self.baseline.learn_window(x, e, scatter_weight);
+            let t = &self.thresholds;
+            let could_alert = x >= t.min_mentions as f64 && x >= t.velocity_factor * e;
+            let s = if could_alert {
+                stats::count_surprise(x, e, self.baseline.dispersion())
+            } else {
+                0.0
+            };
+            self.baseline.learn_surprise(s, scatter_weight, !busy);
             let b = self.minutes.get(idx);
             self.baseline.learn_minute(
                 at,
@@ -174,24 +188,33 @@ impl BrandMonitor {
 
     fn short_reading(&self, now: DateTime<Utc>) -> Reading {
         let w = self.window_minutes();
+        let last = now.timestamp().div_euclid(60);
+        let (largest, filled) = self.minutes.largest(last, w as usize);
         Reading {
             window_seconds: w as u64 * 60,
-            counts: self.minutes.sum(now.timestamp().div_euclid(60), w as usize),
+            largest,
+            filled,
+            counts: self.minutes.sum(last, w as usize),
             expected: self.baseline.expected(now, w),
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
+            burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
         }
     }
 
     fn long_reading(&self, now: DateTime<Utc>) -> Reading {
         let h = self.long_hours();
         let minutes = (h - 1) * 60 + now.minute() as i64 + 1;
+        let (largest, filled) = self.hours.largest(self.hours.index(now), h as usize);
         Reading {
             window_seconds: h as u64 * 3600,
+            largest,
+            filled,
             counts: self.hours.sum(self.hours.index(now), h as usize),
             expected: self.baseline.expected(now, minutes),
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
+            burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
         }
     }
 

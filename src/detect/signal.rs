@@ -18,6 +18,8 @@ use super::stats::{binomial_surprise, count_surprise};
 pub const SURPRISE_WARNING: f64 = 5.0;
 /// Surprise for the critical level (together with twice the ratio and twice the floor).
 pub const SURPRISE_CRITICAL: f64 = 10.0;
+/// How many times the bar's surprise (the cube of its probability) is beyond doubt.
+pub const EXTREME_FACTOR: f64 = 3.0;
 /// Surprise the negative share must reach against the usual share.
 pub const SURPRISE_NEGATIVE: f64 = 3.0;
 
@@ -29,6 +31,11 @@ pub struct Reading {
     pub expected: f64,
     pub dispersion: f64,
     pub usual_share: f64,
+    /// The surprise a surge that is not negative must reach (the brand's own burstiness).
+    pub burst_bar: f64,
+    /// The window's fullest bucket, and how many of its buckets hold anything.
+    pub largest: Bucket,
+    pub filled: u32,
 }
 
 impl Reading {
@@ -86,7 +93,9 @@ struct Channel {
     surprise: f64,
 }
 
-fn channel(count: u64, expected: f64, dispersion: f64, t: &Thresholds) -> Channel {
+/// One channel (all mentions, or negative ones) against its expectation; `bar` is the
+/// surprise it must reach.
+fn channel(count: u64, expected: f64, dispersion: f64, bar: f64, t: &Thresholds) -> Channel {
     let x = count as f64;
     let ratio = x / expected.max(1e-9);
     let floor = t.min_mentions as f64;
@@ -100,9 +109,10 @@ fn channel(count: u64, expected: f64, dispersion: f64, t: &Thresholds) -> Channe
         };
     }
     let s = count_surprise(x, expected, dispersion);
+    let critical_bar = SURPRISE_CRITICAL.max(bar + SURPRISE_CRITICAL - SURPRISE_WARNING);
     Channel {
-        surge: s >= SURPRISE_WARNING,
-        critical: s >= SURPRISE_CRITICAL && x >= 2.0 * floor && ratio >= 2.0 * t.velocity_factor,
+        surge: s >= bar,
+        critical: s >= critical_bar && x >= 2.0 * floor && ratio >= 2.0 * t.velocity_factor,
         holding,
         surprise: s,
     }
@@ -122,17 +132,26 @@ pub fn unusually_negative(r: &Reading, t: &Thresholds) -> bool {
 pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
     let c = r.counts;
     let scored = c.scored > 0;
+    let negative = scored && unusually_negative(r, t);
+    // A negative surge is judged against the count model alone; a surge that is not negative
+    // must also beat the brand's own usual bursts.
+    let bar = if negative {
+        SURPRISE_WARNING
+    } else {
+        r.burst_bar.max(SURPRISE_WARNING)
+    };
     let volume = if negatives_only {
         None
     } else {
-        Some(channel(c.mentions as u64, r.expected, r.dispersion, t))
+        Some(channel(c.mentions as u64, r.expected, r.dispersion, bar, t))
     };
-    let negative = scored && unusually_negative(r, t);
     let neg = if scored {
+        let e = r.expected_negative();
         Some(channel(
             c.negative as u64,
-            r.expected_negative(),
+            e,
             r.dispersion,
+            SURPRISE_WARNING,
             t,
         ))
     } else {
@@ -176,7 +195,34 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
         (None, None) => return j,
     }
     j.obvious = j.level == Level::Critical;
+    // Beyond doubt even as a single bucket: a critical storm, or a surge far beyond anything
+    // this brand's own bursts reach.
+    let urgent = (j.kind == Kind::Storm && j.obvious) || j.surprise >= EXTREME_FACTOR * bar;
+    if !negatives_only && !urgent && !beyond_one_bucket(r, t, j.by_negatives) {
+        return Judgement {
+            holding,
+            ..Judgement::CALM
+        };
+    }
     j
+}
+
+/// Smoothing: a surge must not rest on one bucket. Without its fullest bucket (and that
+/// bucket's share of the expectation) the window must still be well above the usual.
+fn beyond_one_bucket(r: &Reading, t: &Thresholds, by_negatives: bool) -> bool {
+    if r.filled < 2 {
+        return false;
+    }
+    let (x, e) = if by_negatives {
+        (
+            r.counts.negative - r.largest.negative,
+            r.expected_negative(),
+        )
+    } else {
+        (r.counts.mentions - r.largest.mentions, r.expected)
+    };
+    let (x, e) = (x as f64, e * (1.0 - 1.0 / r.filled as f64));
+    x >= t.velocity_factor * e && count_surprise(x, e, r.dispersion) >= SURPRISE_NEGATIVE
 }
 
 #[cfg(test)]
@@ -194,6 +240,13 @@ mod tests {
             expected,
             dispersion: 0.05,
             usual_share: 0.15,
+            burst_bar: 0.0,
+            largest: Bucket {
+                mentions: mentions / 5,
+                negative: negative / 5,
+                scored: scored / 5,
+            },
+            filled: 5,
         }
     }
 
@@ -230,6 +283,34 @@ mod tests {
         assert_eq!(j(r).level, Level::Ok);
         r.dispersion = 0.0;
         assert_eq!(j(r).level, Level::Warning);
+    }
+
+    #[test]
+    fn a_bursty_brand_needs_a_bigger_burst_for_buzz_but_not_for_a_storm() {
+        let mut r = reading(60, 6, 60, 10.0);
+        assert_eq!(j(r).kind, Kind::Buzz);
+        r.burst_bar = 40.0;
+        assert_eq!(j(r).level, Level::Ok);
+        r.counts.negative = 45;
+        assert_eq!(j(r).kind, Kind::Storm);
+    }
+
+    #[test]
+    fn one_noisy_bucket_cannot_fire_but_an_obvious_storm_can() {
+        let mut r = reading(60, 6, 60, 10.0);
+        r.largest = Bucket {
+            mentions: 50,
+            negative: 5,
+            scored: 50,
+        };
+        assert_eq!(j(r).level, Level::Ok);
+        r.filled = 1;
+        r.largest = r.counts;
+        assert_eq!(j(r).level, Level::Ok);
+        let mut r = reading(120, 120, 120, 3.0);
+        r.filled = 1;
+        r.largest = r.counts;
+        assert_eq!((j(r).level, j(r).kind), (Level::Critical, Kind::Storm));
     }
 
     #[test]
