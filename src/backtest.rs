@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use crate::alert::{AlertEvent, Status};
 use crate::config::{self, Brand, Ctx, Thresholds};
 use crate::engine::Engine;
-use crate::mention::parse_ndjson_line;
+use crate::mention::{parse_ndjson_line, Mention};
 use crate::sentiment::Analyzer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,35 +100,88 @@ fn reader(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
     Ok(BufReader::new(f))
 }
 
-/// Drives the engine's clock: a tick every `step` while mentions arrive, every minute boundary
-/// while none do.
-struct Clock {
+/// Replays mentions through an engine with a simulated clock: a tick every `step` while
+/// mentions arrive and at every minute boundary while none do, as the daemon would look.
+/// Duplicates (by de-duplication key) count once. `demo` and the scenario tests use it too.
+pub struct Replay {
+    engine: Engine,
     step: Duration,
     next: Option<DateTime<Utc>>,
     last_activity: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    seen: HashSet<String>,
+    events: Vec<AlertEvent>,
 }
 
-impl Clock {
-    fn advance(&mut self, engine: &mut Engine, to: DateTime<Utc>, events: &mut Vec<AlertEvent>) {
-        let Some(mut next) = self.next else {
-            self.next = Some(to);
-            return;
-        };
+impl Replay {
+    pub fn new(engine: Engine, step: std::time::Duration) -> Self {
+        Replay {
+            engine,
+            step: Duration::from_std(step)
+                .ok()
+                .filter(|d| *d > Duration::zero())
+                .unwrap_or(Duration::seconds(5)),
+            next: None,
+            last_activity: None,
+            last: None,
+            seen: HashSet::new(),
+            events: Vec::new(),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The alert events so far.
+    pub fn events(&self) -> &[AlertEvent] {
+        &self.events
+    }
+
+    /// Runs every tick due up to and including `to`.
+    pub fn advance(&mut self, to: DateTime<Utc>) {
+        let mut next = *self.next.get_or_insert(to);
         while next <= to {
-            events.extend(engine.tick(next));
+            self.events.extend(self.engine.tick(next));
             let busy = self
                 .last_activity
                 .is_some_and(|a| next - a < Duration::seconds(60));
+            let after = next + self.step;
             next = if busy {
-                next + self.step
+                after
             } else {
+                // Idle: the next minute boundary, or the next mention if it comes sooner.
                 let m = next.timestamp().div_euclid(60) + 1;
-                let boundary = DateTime::from_timestamp(m * 60, 0).unwrap_or(next + self.step);
-                // Wake up at the next mention rather than idling through empty minutes.
-                boundary.max(next + self.step).min(to.max(next + self.step))
+                let boundary = DateTime::from_timestamp(m * 60, 0).unwrap_or(after);
+                boundary.max(after).min(to.max(after))
             };
         }
         self.next = Some(next);
+    }
+
+    /// Feeds one mention, placed at its `created_at` (or the latest time seen); returns false
+    /// when it has no time to be placed at.
+    pub fn feed(&mut self, m: &Mention) -> bool {
+        let Some(at) = m.created_at.or(self.last) else {
+            return false;
+        };
+        if !self.seen.insert(m.dedup_key()) {
+            return true;
+        }
+        self.advance(at);
+        self.engine.process(m, at);
+        self.last_activity = Some(at);
+        self.last = Some(self.last.map_or(at, |l| l.max(at)));
+        true
+    }
+
+    /// Ticks on for `run_out` after the last mention, so that alerts at the end resolve, and
+    /// returns every event.
+    pub fn finish(mut self, run_out: Duration) -> Vec<AlertEvent> {
+        if let Some(l) = self.last {
+            self.advance(l + run_out);
+        }
+        self.events
     }
 }
 
@@ -136,15 +189,7 @@ fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
     let config = load_config(args, true)?.context("a config with brands is needed for jsonl")?;
     let analyzer = Arc::new(Analyzer::new());
     let path = &args.input;
-    let mut engine: Option<Engine> = None;
-    let mut clock = Clock {
-        step: Duration::from_std(config.server.tick).unwrap_or(Duration::seconds(5)),
-        next: None,
-        last_activity: None,
-    };
-    let mut seen = HashSet::new();
-    let mut events = Vec::new();
-    let mut last: Option<DateTime<Utc>> = None;
+    let mut replay: Option<Replay> = None;
     for (i, line) in reader(path)?.lines().enumerate() {
         let line = line.with_context(|| format!("cannot read {}", path.display()))?;
         let m = match parse_ndjson_line(&line) {
@@ -155,30 +200,26 @@ fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
                 continue;
             }
         };
-        let Some(at) = m.created_at.or(last) else {
-            eprintln!(
-                "{}:{}: skipped: no created_at to place it in time",
-                path.display(),
-                i + 1
-            );
-            continue;
+        let r = match replay.as_mut() {
+            Some(r) => r,
+            None => {
+                let Some(at) = m.created_at else {
+                    eprintln!(
+                        "{}:{}: skipped: no created_at to place it in time",
+                        path.display(),
+                        i + 1
+                    );
+                    continue;
+                };
+                let engine = Engine::new(&config.brands, analyzer.clone(), at)?;
+                replay.insert(Replay::new(engine, config.server.tick))
+            }
         };
-        if !seen.insert(m.dedup_key()) {
-            continue;
-        }
-        let e = match engine.as_mut() {
-            Some(e) => e,
-            None => engine.insert(Engine::new(&config.brands, analyzer.clone(), at)?),
-        };
-        clock.advance(e, at, &mut events);
-        e.process(&m, at);
-        clock.last_activity = Some(at);
-        last = Some(last.map_or(at, |l| l.max(at)));
+        r.feed(&m);
     }
-    if let (Some(e), Some(l)) = (engine.as_mut(), last) {
-        clock.advance(e, l + Duration::seconds(RUN_OUT), &mut events);
-    }
-    Ok(events)
+    Ok(replay
+        .map(|r| r.finish(Duration::seconds(RUN_OUT)))
+        .unwrap_or_default())
 }
 
 /// Reads a timestamp as RFC 3339, `YYYY-MM-DD HH:MM:SS[.fff]` in UTC, or unix seconds.

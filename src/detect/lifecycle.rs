@@ -1,5 +1,7 @@
 //! The alert lifecycle of one brand: ok → (pending) → warning → critical → resolved.
 //!
+//! A surge is announced when it has held for `min_duration` (a storm: for a minute), or at
+//! once when it is critical.
 //! Invariant: one surge gives one thread of notices — a firing notice when it starts, another
 //! only when it gets worse (warning → critical, buzz → storm) or when `repeat_interval` has
 //! passed, and one resolved notice when the numbers have stayed below the hysteresis line for a
@@ -55,6 +57,9 @@ pub struct Announce {
     pub repeat: bool,
 }
 
+/// How long a storm that is not yet critical must hold before it is announced.
+const STORM_CONFIRM: chrono::Duration = chrono::Duration::seconds(60);
+
 fn dur(d: std::time::Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -90,7 +95,14 @@ impl Lifecycle {
                 return None;
             }
             let since = *self.pending_since.get_or_insert(now);
-            if !(j.obvious || now - since >= dur(t.min_duration)) {
+            // A storm already rests on two independent signals (volume and negativity), so it
+            // waits only to be confirmed a minute later; other surges wait `min_duration`.
+            let wait = if j.kind == Kind::Storm {
+                dur(t.min_duration).min(STORM_CONFIRM)
+            } else {
+                dur(t.min_duration)
+            };
+            if !(j.obvious || now - since >= wait) {
                 return None;
             }
             self.pending_since = None;
@@ -191,7 +203,7 @@ mod tests {
     fn a_warning_waits_for_min_duration_and_a_critical_does_not() {
         let t = th();
         let mut l = Lifecycle::default();
-        let w = surge(Level::Warning, Kind::Storm);
+        let w = surge(Level::Warning, Kind::Buzz);
         assert_eq!(l.step(min(0), &w, &t, true), None);
         assert_eq!(l.step(min(1), &w, &t, true), None);
         let a = l.step(min(2), &w, &t, true).unwrap();
@@ -202,6 +214,21 @@ mod tests {
         let mut l = Lifecycle::default();
         let a = l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
         assert_eq!(a.map(|a| a.level), Some(Level::Critical));
+    }
+
+    #[test]
+    fn a_storm_needs_only_a_minute_of_confirmation_buzz_the_whole_min_duration() {
+        let t = Thresholds::default();
+        let mut l = Lifecycle::default();
+        let storm = surge(Level::Warning, Kind::Storm);
+        assert_eq!(l.step(min(0), &storm, &t, true), None);
+        assert!(l.step(min(1), &storm, &t, true).is_some());
+        let mut l = Lifecycle::default();
+        let buzz = surge(Level::Warning, Kind::Buzz);
+        for m in 0..10 {
+            assert_eq!(l.step(min(m), &buzz, &t, true), None);
+        }
+        assert!(l.step(min(10), &buzz, &t, true).is_some());
     }
 
     #[test]
