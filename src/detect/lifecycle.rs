@@ -27,6 +27,9 @@ pub struct Active {
     pub last_sent: DateTime<Utc>,
     /// Since when the numbers are below the hysteresis line.
     pub calm_since: Option<DateTime<Utc>>,
+    /// Started by the long horizon (a slow burn).
+    #[serde(default)]
+    pub long: bool,
 }
 
 /// The last alert that resolved, for the cooldown.
@@ -75,13 +78,14 @@ impl Lifecycle {
     }
 
     /// Advances the lifecycle with the judgement at `now`. `warm` is false during warm-up,
-    /// when only storms may start an alert.
+    /// when only storms may start an alert; `long` says the judgement is the long horizon's.
     pub fn step(
         &mut self,
         now: DateTime<Utc>,
         j: &Judgement,
         t: &Thresholds,
         warm: bool,
+        long: bool,
     ) -> Option<Announce> {
         let surging = j.level > Level::Ok && (warm || j.kind == Kind::Storm);
         let Some(a) = self.active.as_mut() else {
@@ -112,6 +116,7 @@ impl Lifecycle {
                 started_at: since,
                 last_sent: now,
                 calm_since: None,
+                long,
             });
             return Some(Announce {
                 status: Status::Firing,
@@ -204,15 +209,21 @@ mod tests {
         let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Buzz);
-        assert_eq!(l.step(min(0), &w, &t, true), None);
-        assert_eq!(l.step(min(1), &w, &t, true), None);
-        let a = l.step(min(2), &w, &t, true).unwrap();
+        assert_eq!(l.step(min(0), &w, &t, true, false), None);
+        assert_eq!(l.step(min(1), &w, &t, true, false), None);
+        let a = l.step(min(2), &w, &t, true, false).unwrap();
         assert_eq!(
             (a.status, a.level, a.started_at),
             (Status::Firing, Level::Warning, min(0))
         );
         let mut l = Lifecycle::default();
-        let a = l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
+        let a = l.step(
+            min(0),
+            &surge(Level::Critical, Kind::Storm),
+            &t,
+            true,
+            false,
+        );
         assert_eq!(a.map(|a| a.level), Some(Level::Critical));
     }
 
@@ -221,14 +232,14 @@ mod tests {
         let t = Thresholds::default();
         let mut l = Lifecycle::default();
         let storm = surge(Level::Warning, Kind::Storm);
-        assert_eq!(l.step(min(0), &storm, &t, true), None);
-        assert!(l.step(min(1), &storm, &t, true).is_some());
+        assert_eq!(l.step(min(0), &storm, &t, true, false), None);
+        assert!(l.step(min(1), &storm, &t, true, false).is_some());
         let mut l = Lifecycle::default();
         let buzz = surge(Level::Warning, Kind::Buzz);
         for m in 0..10 {
-            assert_eq!(l.step(min(m), &buzz, &t, true), None);
+            assert_eq!(l.step(min(m), &buzz, &t, true, false), None);
         }
-        assert!(l.step(min(10), &buzz, &t, true).is_some());
+        assert!(l.step(min(10), &buzz, &t, true, false).is_some());
     }
 
     #[test]
@@ -236,9 +247,9 @@ mod tests {
         let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Buzz);
-        assert_eq!(l.step(min(0), &w, &t, true), None);
-        assert_eq!(l.step(min(1), &Judgement::CALM, &t, true), None);
-        assert_eq!(l.step(min(2), &w, &t, true), None);
+        assert_eq!(l.step(min(0), &w, &t, true, false), None);
+        assert_eq!(l.step(min(1), &Judgement::CALM, &t, true, false), None);
+        assert_eq!(l.step(min(2), &w, &t, true, false), None);
         assert!(l.active.is_none());
     }
 
@@ -247,30 +258,36 @@ mod tests {
         let t = th();
         let mut l = Lifecycle::default();
         let w = surge(Level::Warning, Kind::Buzz);
-        l.step(min(0), &w, &t, true);
-        assert!(l.step(min(2), &w, &t, true).is_some());
+        l.step(min(0), &w, &t, true, false);
+        assert!(l.step(min(2), &w, &t, true, false).is_some());
         // Same level again: silence.
-        assert_eq!(l.step(min(3), &w, &t, true), None);
+        assert_eq!(l.step(min(3), &w, &t, true, false), None);
         // It turns negative: one notice, a storm now.
         let a = l
-            .step(min(4), &surge(Level::Warning, Kind::Storm), &t, true)
+            .step(min(4), &surge(Level::Warning, Kind::Storm), &t, true, false)
             .unwrap();
         assert_eq!((a.kind, a.repeat), (Kind::Storm, false));
         // Worse: one notice.
         let a = l
-            .step(min(5), &surge(Level::Critical, Kind::Storm), &t, true)
+            .step(
+                min(5),
+                &surge(Level::Critical, Kind::Storm),
+                &t,
+                true,
+                false,
+            )
             .unwrap();
         assert_eq!(a.level, Level::Critical);
         // Back to warning numbers: no notice, the level stays critical.
-        assert_eq!(l.step(min(6), &w, &t, true), None);
+        assert_eq!(l.step(min(6), &w, &t, true, false), None);
         // Lingering above the hysteresis line for hours: no reminder, no resolution.
         for m in 7..(7 + 5 * 60) {
-            assert_eq!(l.step(min(m), &HOLD, &t, true), None);
+            assert_eq!(l.step(min(m), &HOLD, &t, true, false), None);
         }
         // Surging for hours: one reminder per repeat interval.
         let mut reminders = 0;
         for m in (7 + 5 * 60)..(7 + 10 * 60) {
-            if let Some(a) = l.step(min(m), &w, &t, true) {
+            if let Some(a) = l.step(min(m), &w, &t, true, false) {
                 assert!(a.repeat);
                 reminders += 1;
             }
@@ -280,7 +297,7 @@ mod tests {
         let calm_from = 7 + 10 * 60;
         let mut resolved = Vec::new();
         for m in calm_from..calm_from + 60 {
-            if let Some(a) = l.step(min(m), &Judgement::CALM, &t, true) {
+            if let Some(a) = l.step(min(m), &Judgement::CALM, &t, true, false) {
                 resolved.push((m - calm_from, a));
             }
         }
@@ -294,12 +311,24 @@ mod tests {
     fn a_calm_spell_shorter_than_the_window_keeps_the_alert() {
         let t = th();
         let mut l = Lifecycle::default();
-        l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
+        l.step(
+            min(0),
+            &surge(Level::Critical, Kind::Storm),
+            &t,
+            true,
+            false,
+        );
         for m in 1..15 {
-            assert_eq!(l.step(min(m), &Judgement::CALM, &t, true), None);
+            assert_eq!(l.step(min(m), &Judgement::CALM, &t, true, false), None);
         }
         assert_eq!(
-            l.step(min(20), &surge(Level::Critical, Kind::Storm), &t, true),
+            l.step(
+                min(20),
+                &surge(Level::Critical, Kind::Storm),
+                &t,
+                true,
+                false
+            ),
             None
         );
         assert!(l.active.is_some());
@@ -310,24 +339,24 @@ mod tests {
         let t = th();
         let mut l = Lifecycle::default();
         let buzz = surge(Level::Warning, Kind::Buzz);
-        l.step(min(0), &buzz, &t, true);
-        assert!(l.step(min(2), &buzz, &t, true).is_some());
+        l.step(min(0), &buzz, &t, true, false);
+        assert!(l.step(min(2), &buzz, &t, true, false).is_some());
         let mut resolved_at = None;
         for m in 3..40 {
-            if l.step(min(m), &Judgement::CALM, &t, true).is_some() {
+            if l.step(min(m), &Judgement::CALM, &t, true, false).is_some() {
                 resolved_at = Some(m);
             }
         }
         assert_eq!(resolved_at, Some(18));
         // The same buzz again an hour later: held back.
         for m in 80..90 {
-            assert_eq!(l.step(min(m), &buzz, &t, true), None);
+            assert_eq!(l.step(min(m), &buzz, &t, true, false), None);
         }
         // A storm is worse news: announced.
         let storm = surge(Level::Warning, Kind::Storm);
-        l.step(min(90), &storm, &t, true);
+        l.step(min(90), &storm, &t, true, false);
         assert_eq!(
-            l.step(min(92), &storm, &t, true).map(|a| a.kind),
+            l.step(min(92), &storm, &t, true, false).map(|a| a.kind),
             Some(Kind::Storm)
         );
     }
@@ -337,11 +366,23 @@ mod tests {
         let t = th();
         let mut l = Lifecycle::default();
         assert_eq!(
-            l.step(min(0), &surge(Level::Critical, Kind::Buzz), &t, false),
+            l.step(
+                min(0),
+                &surge(Level::Critical, Kind::Buzz),
+                &t,
+                false,
+                false
+            ),
             None
         );
         assert!(l
-            .step(min(1), &surge(Level::Critical, Kind::Storm), &t, false)
+            .step(
+                min(1),
+                &surge(Level::Critical, Kind::Storm),
+                &t,
+                false,
+                false
+            )
             .is_some());
     }
 
@@ -349,12 +390,24 @@ mod tests {
     fn survives_serialisation() {
         let t = th();
         let mut l = Lifecycle::default();
-        l.step(min(0), &surge(Level::Critical, Kind::Storm), &t, true);
+        l.step(
+            min(0),
+            &surge(Level::Critical, Kind::Storm),
+            &t,
+            true,
+            false,
+        );
         let mut back: Lifecycle =
             serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
         assert_eq!(back, l);
         assert_eq!(
-            back.step(min(1), &surge(Level::Critical, Kind::Storm), &t, true),
+            back.step(
+                min(1),
+                &surge(Level::Critical, Kind::Storm),
+                &t,
+                true,
+                false
+            ),
             None
         );
     }

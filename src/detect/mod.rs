@@ -261,30 +261,23 @@ impl BrandMonitor {
         let short = self.short_reading(now);
         let js = judge(&short, t, false);
         let long = self.long_reading(now);
-        let jl = if long.counts.scored > 0 {
+        // The long horizon starts (and then carries) slow burns; an alert the short horizon
+        // started is judged by the short horizon alone, so that it resolves when the fast
+        // storm is over instead of when it has left the long window.
+        let short_alert = self.lifecycle.active.is_some_and(|a| !a.long);
+        let jl = if long.counts.scored > 0 && !short_alert {
             judge(&long, t, true)
         } else {
             Judgement::CALM
         };
-        let (reading, j) = if jl.level > js.level {
-            (
-                long,
-                Judgement {
-                    holding: js.holding || jl.holding,
-                    ..jl
-                },
-            )
+        let holding = js.holding || jl.holding;
+        let (reading, j, from_long) = if jl.level > js.level {
+            (long, Judgement { holding, ..jl }, true)
         } else {
-            (
-                short,
-                Judgement {
-                    holding: js.holding || jl.holding,
-                    ..js
-                },
-            )
+            (short, Judgement { holding, ..js }, false)
         };
         let warm = self.baseline.minutes_seen() * 60.0 >= t.warmup.as_secs() as f64;
-        let a = self.lifecycle.step(now, &j, t, warm)?;
+        let a = self.lifecycle.step(now, &j, t, warm, from_long)?;
         let reasons = match a.status {
             Status::Firing => reasons(&reading, &j),
             Status::Resolved => vec![format!(
