@@ -50,6 +50,9 @@ fn main() -> anyhow::Result<()> {
             sturmglas::scenario::brands_toml(&scenario.brands)
         ),
     )?;
-    println!("wrote {n} mentions to {}", dir.join("recording.jsonl").display());
+    println!(
+        "wrote {n} mentions to {}",
+        dir.join("recording.jsonl").display()
+    );
     Ok(())
 }

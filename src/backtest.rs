@@ -276,9 +276,19 @@ fn replay_counts(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
         },
         None => Thresholds::default(),
     };
+    replay_counts_file(path, &name, thresholds)
+}
+
+/// Replays one `timestamp,value` file as the series `name` with `thresholds`; malformed lines
+/// are reported on stderr and skipped.
+pub fn replay_counts_file(
+    path: &Path,
+    name: &str,
+    thresholds: Thresholds,
+) -> anyhow::Result<Vec<AlertEvent>> {
     let brand = Brand {
-        name: name.clone(),
-        keywords: vec![name],
+        name: name.to_string(),
+        keywords: vec![name.to_string()],
         exclude: vec![],
         thresholds,
     };

@@ -150,6 +150,11 @@ impl Engine {
             if slot.recent.len() >= RECENT_CAP {
                 slot.recent.pop_front();
             }
+            // Old posts leave here rather than in `tick`, which then never touches this buffer.
+            let horizon = at - Duration::hours(24);
+            while slot.recent.front().is_some_and(|r| r.at < horizon) {
+                slot.recent.pop_front();
+            }
             slot.recent.push_back(Recent {
                 at,
                 text: truncate(&m.text, SAMPLE_TEXT_CHARS),
@@ -183,10 +188,6 @@ impl Engine {
                     Vec::new()
                 };
                 out.push(event_from(&slot.brand.name, notice, now, sample));
-            }
-            let horizon = now - Duration::hours(24);
-            while slot.recent.front().is_some_and(|r| r.at < horizon) {
-                slot.recent.pop_front();
             }
         }
         out

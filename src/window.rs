@@ -113,37 +113,45 @@ impl Ring {
         self.buckets[idx.rem_euclid(n) as usize]
     }
 
+    /// The buckets with absolute indices `last - count + 1 ..= last` that are in the ring,
+    /// oldest first. One division for the start, then a wrapping cursor: this runs for every
+    /// brand on every tick.
+    fn range(&self, last: i64, count: usize) -> impl Iterator<Item = Bucket> + '_ {
+        let n = self.buckets.len() as i64;
+        let first = (last - count as i64 + 1).max(self.head - n + 1);
+        let len = (last.min(self.head) - first + 1).max(0) as usize;
+        let start = first.rem_euclid(n) as usize;
+        let (tail, head) = self.buckets.split_at(start);
+        head.iter().chain(tail.iter()).take(len).copied()
+    }
+
     /// Sums the `count` buckets ending with (and including) absolute index `last`.
     pub fn sum(&self, last: i64, count: usize) -> Bucket {
         let mut total = Bucket::default();
-        let n = self.buckets.len() as i64;
-        let first = (last - count as i64 + 1).max(self.head - n + 1);
-        let last = last.min(self.head);
-        for idx in first..=last {
-            total.add(self.buckets[idx.rem_euclid(n) as usize]);
+        for b in self.range(last, count) {
+            total.add(b);
         }
         total
     }
 }
 
 impl Ring {
-    /// The fullest of the `count` buckets ending with `last`, and how many of them hold
-    /// anything.
-    pub fn largest(&self, last: i64, count: usize) -> (Bucket, u32) {
-        let n = self.buckets.len() as i64;
-        let first = (last - count as i64 + 1).max(self.head - n + 1);
+    /// In one pass: the sum of the `count` buckets ending with `last`, the fullest of them,
+    /// and how many of them hold anything.
+    pub fn scan(&self, last: i64, count: usize) -> (Bucket, Bucket, u32) {
+        let mut total = Bucket::default();
         let mut best = Bucket::default();
         let mut filled = 0;
-        for idx in first..=last.min(self.head) {
-            let b = self.buckets[idx.rem_euclid(n) as usize];
+        for b in self.range(last, count) {
             if b.mentions > 0 {
+                total.add(b);
                 filled += 1;
                 if b.mentions > best.mentions {
                     best = b;
                 }
             }
         }
-        (best, filled)
+        (total, best, filled)
     }
 }
 
@@ -177,6 +185,20 @@ mod tests {
         // Minute 0 and 3 left the ring of ten; minute 5 is still in it.
         assert_eq!(r.sum(r.index(at(13)), 10).mentions, 2);
         assert_eq!(r.get(r.index(at(0))), Bucket::default());
+    }
+
+    #[test]
+    fn scan_agrees_with_sum() {
+        let mut r = Ring::new(60, 10, at(0));
+        for (m, k) in [(1, 3), (4, 1), (6, 5), (9, 2)] {
+            for _ in 0..k {
+                r.add(at(m), one(m == 6));
+            }
+        }
+        let last = r.index(at(9));
+        let (total, best, filled) = r.scan(last, 6);
+        assert_eq!(total, r.sum(last, 6));
+        assert_eq!((best.mentions, best.negative, filled), (5, 5, 3));
     }
 
     #[test]

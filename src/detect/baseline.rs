@@ -6,7 +6,7 @@
 //! that is fast while little is known and slow (days to weeks) once warm; during an alert the
 //! caller passes a small weight so that a storm does not become the new normal.
 
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Mentions per minute assumed for a brand nothing is known about yet: three in 15 minutes.
@@ -52,7 +52,9 @@ struct Slot {
 /// window counts and the usual negative share.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Baseline {
-    slots: Vec<Slot>,
+    /// Weekday hours, then weekend hours; inline (not behind a pointer), so that a tick over
+    /// thousands of brands walks memory in order.
+    slots: [[Slot; 24]; 2],
     level: f64,
     level_seen: f64,
     /// Overdispersion φ of window counts: variance = mean + φ·mean².
@@ -74,7 +76,13 @@ pub struct Baseline {
     /// The surprise level (whole -log10 p) of the previous minute's window.
     #[serde(default)]
     last_level: u8,
-    /// The bar a surge that is not negative must clear, from `tail`.
+    /// Weight learned since the histogram last decayed.
+    #[serde(default)]
+    decay_pending: f64,
+    /// The bar needs recomputing (the histogram changed).
+    #[serde(default)]
+    bar_stale: bool,
+    /// The bar a surge that is not negative must clear, from `crossings`.
     #[serde(default)]
     burst_bar: f64,
 }
@@ -82,7 +90,7 @@ pub struct Baseline {
 impl Default for Baseline {
     fn default() -> Self {
         Baseline {
-            slots: vec![Slot::default(); 48],
+            slots: [[Slot::default(); 24]; 2],
             level: PRIOR_RATE,
             level_seen: 0.0,
             dispersion: PRIOR_DISPERSION,
@@ -94,37 +102,67 @@ impl Default for Baseline {
             tail_minutes: 0.0,
             last_level: 0,
             burst_bar: 0.0,
+            decay_pending: 0.0,
+            bar_stale: true,
         }
     }
 }
 
+/// The slot of a unix time: integer arithmetic only, as this runs for every brand on every
+/// tick (1970-01-01 was a Thursday, so day 2 and 3 of each week are Saturday and Sunday).
+fn slot_of_secs(secs: i64) -> usize {
+    let hour = secs.div_euclid(3600).rem_euclid(24) as usize;
+    let weekday = secs.div_euclid(86_400).rem_euclid(7);
+    let weekend = weekday == 2 || weekday == 3;
+    hour + if weekend { 24 } else { 0 }
+}
+
 fn slot_of(at: DateTime<Utc>) -> usize {
-    let weekend = matches!(at.weekday(), Weekday::Sat | Weekday::Sun);
-    at.hour() as usize + if weekend { 24 } else { 0 }
+    slot_of_secs(at.timestamp())
 }
 
 impl Baseline {
     /// Expected mentions per minute at `at`: the hour's slot, blended with the overall level
     /// while the slot has little data.
     pub fn rate(&self, at: DateTime<Utc>) -> f64 {
-        let s = self.slots.get(slot_of(at)).copied().unwrap_or_default();
+        self.rate_at_slot(slot_of(at))
+    }
+
+    fn rate_at_slot(&self, slot: usize) -> f64 {
+        let s = self.slots[(slot / 24).min(1)][slot % 24];
         let trust = s.seen / (s.seen + SLOT_TRUST);
         (trust * s.rate + (1.0 - trust) * self.level).max(1e-4)
     }
 
-    /// Expected mentions in the `minutes` minutes ending at `end`.
+    /// Expected mentions in the `minutes` minutes ending at `end`: the current hour's part,
+    /// then whole hours backwards (walked with counters: this runs for every brand on every
+    /// tick, and integer divisions are what it would spend its time on).
     pub fn expected(&self, end: DateTime<Utc>, minutes: i64) -> f64 {
-        // Hour slots change at most a few times in a window; sample each hour once.
-        let mut total = 0.0;
-        let mut left = minutes;
-        let mut t = end;
+        let minute = end.timestamp().div_euclid(60);
+        let hour_abs = minute.div_euclid(60);
+        let mut hour = hour_abs.rem_euclid(24) as usize;
+        let mut day = hour_abs.div_euclid(24).rem_euclid(7) as usize;
+        let slot = |hour: usize, day: usize| hour + if day == 2 || day == 3 { 24 } else { 0 };
+        let first = (minute.rem_euclid(60) + 1).min(minutes);
+        let mut total = self.rate_at_slot(slot(hour, day)) * first as f64;
+        let mut left = minutes - first;
         while left > 0 {
-            let in_this_hour = (t.minute() as i64 + 1).min(left);
-            total += self.rate(t) * in_this_hour as f64;
-            left -= in_this_hour;
-            t -= chrono::Duration::minutes(in_this_hour);
+            if hour == 0 {
+                hour = 23;
+                day = (day + 6) % 7;
+            } else {
+                hour -= 1;
+            }
+            let n = left.min(60);
+            total += self.rate_at_slot(slot(hour, day)) * n as f64;
+            left -= n;
         }
         total
+    }
+
+    /// Bytes of the buffers behind this baseline.
+    pub fn heap_bytes(&self) -> usize {
+        self.crossings.len() * 4
     }
 
     pub fn dispersion(&self) -> f64 {
@@ -159,7 +197,9 @@ impl Baseline {
             weight * (1.0 / (self.level_seen + 1.0 + PRIOR_RATE_MINUTES)).max(1.0 / LEVEL_MEMORY);
         self.level += a * (mentions - self.level);
         self.level_seen += weight;
-        if let Some(s) = self.slots.get_mut(slot_of(at)) {
+        let slot = slot_of(at);
+        {
+            let s = &mut self.slots[(slot / 24).min(1)][slot % 24];
             let a = weight * (1.0 / (s.seen + 1.0)).max(1.0 / SLOT_MEMORY);
             s.rate += a * (mentions - s.rate);
             s.seen = (s.seen + weight).min(10.0 * SLOT_MEMORY);
@@ -176,15 +216,25 @@ impl Baseline {
         if self.crossings.len() != TAIL_BINS {
             self.crossings = vec![0.0; TAIL_BINS];
         }
-        let keep = 1.0 - weight / TAIL_MEMORY;
-        for h in &mut self.crossings {
-            *h *= keep as f32;
+        self.tail_minutes = self.tail_minutes * (1.0 - weight / TAIL_MEMORY) + weight;
+        // The histogram decays in steps of 16 minutes: the same memory, and a brand's buffer is
+        // touched once a quarter hour instead of every minute.
+        self.decay_pending += weight;
+        if self.decay_pending >= 16.0 {
+            let keep = (-self.decay_pending / TAIL_MEMORY).exp() as f32;
+            for h in &mut self.crossings {
+                *h *= keep;
+            }
+            self.decay_pending = 0.0;
+            self.bar_stale = true;
         }
-        self.tail_minutes = self.tail_minutes * keep + weight;
         let level = (surprise.max(0.0) as usize).min(TAIL_BINS - 1);
         let last = self.last_level as usize;
-        for c in self.crossings.iter_mut().take(level + 1).skip(last + 1) {
-            *c += weight as f32;
+        if level > last {
+            for c in &mut self.crossings[last + 1..=level] {
+                *c += weight as f32;
+            }
+            self.bar_stale = true;
         }
         self.last_level = level as u8;
         if !update_bar {
@@ -194,6 +244,10 @@ impl Baseline {
         // `BURSTS_PER_WEEK` times a week.
         if self.tail_minutes < TAIL_TRUST {
             self.burst_bar = 0.0;
+            self.bar_stale = true;
+            return;
+        }
+        if !self.bar_stale {
             return;
         }
         let allowed = (self.tail_minutes * BURSTS_PER_WEEK / (7.0 * 1440.0)) as f32;
@@ -201,6 +255,7 @@ impl Baseline {
             .find(|&b| self.crossings[b] <= allowed)
             .unwrap_or(TAIL_BINS);
         self.burst_bar = bar as f64;
+        self.bar_stale = false;
     }
 
     /// The surprise a surge that is not negative must reach for this brand: at least `base`,
@@ -234,6 +289,40 @@ mod tests {
     }
 
     #[test]
+    fn slots_follow_the_calendar() {
+        use chrono::{Datelike, Timelike, Weekday};
+        let mut t: DateTime<Utc> = "2026-03-01T00:30:00Z".parse().unwrap();
+        for _ in 0..24 * 8 {
+            let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
+            assert_eq!(
+                slot_of(t),
+                t.hour() as usize + if weekend { 24 } else { 0 },
+                "{t}"
+            );
+            t += chrono::Duration::hours(1);
+        }
+    }
+
+    #[test]
+    fn expected_walks_the_hours_and_days() {
+        let mut b = Baseline::default();
+        // A distinct rate for every slot: 1 + slot index.
+        for (i, s) in b.slots.iter_mut().flatten().enumerate() {
+            *s = Slot {
+                rate: 1.0 + i as f64,
+                seen: 1e9,
+            };
+        }
+        // Monday 00:09 back over 10 + 60 + 60 minutes: Monday 0h, Sunday 23h, Sunday 22h.
+        let end: DateTime<Utc> = "2026-03-02T00:09:00Z".parse().unwrap();
+        let want = 10.0 * b.rate(end)
+            + 60.0 * b.rate(end - chrono::Duration::hours(1))
+            + 60.0 * b.rate(end - chrono::Duration::hours(2));
+        assert!((b.expected(end, 130) - want).abs() < 1e-6 * want);
+        assert!((b.rate(end - chrono::Duration::hours(1)) - 48.0).abs() < 1e-3);
+    }
+
+    #[test]
     fn starts_from_the_prior() {
         let b = Baseline::default();
         assert!((b.expected(monday(10), 15) - 15.0 * PRIOR_RATE).abs() < 1e-9);
@@ -246,7 +335,7 @@ mod tests {
         for day in 0..5 {
             for minute in 0..1440 {
                 let at = monday(0) + chrono::Duration::minutes(day * 1440 + minute);
-                let busy = (9..18).contains(&at.hour());
+                let busy = (9..18).contains(&chrono::Timelike::hour(&at));
                 b.learn_minute(at, if busy { 4.0 } else { 0.5 }, 0.0, 0.0, 1.0, 1.0);
             }
         }

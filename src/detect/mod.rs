@@ -88,6 +88,16 @@ pub struct BrandMonitor {
     /// The latest time the monitor was ticked at.
     clock: DateTime<Utc>,
     lifecycle: Lifecycle,
+    /// Mentions were recorded since the last judgement.
+    #[serde(skip)]
+    dirty: bool,
+    /// The minute (unix minutes) of the last judgement.
+    #[serde(skip)]
+    judged_minute: i64,
+    /// At the last judgement, every window was below the floors that any surge, hold or
+    /// unusual-window test needs.
+    #[serde(skip)]
+    below_floors: bool,
 }
 
 fn minute_start(idx: i64) -> DateTime<Utc> {
@@ -104,12 +114,16 @@ impl BrandMonitor {
             learned_until: now.timestamp().div_euclid(60) - 1,
             clock: now,
             lifecycle: Lifecycle::default(),
+            dirty: false,
+            judged_minute: i64::MIN,
+            below_floors: false,
         }
     }
 
     /// Applies new thresholds (after a reload or a restore) without losing history.
     pub fn set_thresholds(&mut self, t: &Thresholds) {
         self.thresholds = t.clone();
+        self.dirty = true;
     }
 
     /// Counts one mention; `negative` is `None` when its sentiment is unknown.
@@ -133,6 +147,7 @@ impl BrandMonitor {
         };
         self.minutes.add(at, b);
         self.hours.add(at, b);
+        self.dirty = true;
     }
 
     fn window_minutes(&self) -> i64 {
@@ -189,12 +204,12 @@ impl BrandMonitor {
     fn short_reading(&self, now: DateTime<Utc>) -> Reading {
         let w = self.window_minutes();
         let last = now.timestamp().div_euclid(60);
-        let (largest, filled) = self.minutes.largest(last, w as usize);
+        let (counts, largest, filled) = self.minutes.scan(last, w as usize);
         Reading {
             window_seconds: w as u64 * 60,
             largest,
             filled,
-            counts: self.minutes.sum(last, w as usize),
+            counts,
             expected: self.baseline.expected(now, w),
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
@@ -205,12 +220,12 @@ impl BrandMonitor {
     fn long_reading(&self, now: DateTime<Utc>) -> Reading {
         let h = self.long_hours();
         let minutes = (h - 1) * 60 + now.minute() as i64 + 1;
-        let (largest, filled) = self.hours.largest(self.hours.index(now), h as usize);
+        let (counts, largest, filled) = self.hours.scan(self.hours.index(now), h as usize);
         Reading {
             window_seconds: h as u64 * 3600,
             largest,
             filled,
-            counts: self.hours.sum(self.hours.index(now), h as usize),
+            counts,
             expected: self.baseline.expected(now, minutes),
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
@@ -222,45 +237,76 @@ impl BrandMonitor {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Option<Notice> {
         let now = now.max(self.clock);
         self.clock = now;
-        let out = self.evaluate(now);
-        let (weight, share_weight) = self.learning_weights(now);
-        self.learn(now, weight, share_weight);
+        let minute = now.timestamp().div_euclid(60);
+        let learn_due = minute - 1 > self.learned_until;
+        if !self.dirty && !self.lifecycle.busy() {
+            // A calm brand with no new mentions since it was judged this minute would be
+            // judged the same again (most brands, on most of the daemon's 5-second ticks).
+            if minute == self.judged_minute && !learn_due {
+                return None;
+            }
+            // Without new mentions, counts only fall as buckets leave the windows: a brand
+            // that was below every floor stays below it, and its minutes are plain calm ones.
+            if self.below_floors {
+                if learn_due {
+                    self.learn(now, 1.0, 1.0);
+                }
+                return None;
+            }
+        }
+        self.dirty = false;
+        self.judged_minute = minute;
+        let short = self.short_reading(now);
+        let long = self.long_reading(now);
+        let floor = self.thresholds.min_mentions as f64 * self.thresholds.hysteresis;
+        self.below_floors = (short.counts.mentions as f64) < floor
+            && short.counts.negative < 3
+            && long.counts.negative < 3
+            && (long.counts.negative as f64) < floor;
+        let out = self.evaluate(now, &short, &long);
+        // Learning happens once per completed minute; ticks within a minute only look.
+        if learn_due {
+            let (weight, share_weight) = self.learning_weights(&short, &long);
+            self.learn(now, weight, share_weight);
+        }
         out
     }
 
     /// How much the minutes completed by `now` may teach the baseline: little during an alert,
     /// less while a window is unusual (on volume, or on negativity for the share).
-    fn learning_weights(&self, now: DateTime<Utc>) -> (f64, f64) {
+    fn learning_weights(&self, short: &Reading, long: &Reading) -> (f64, f64) {
         if self.lifecycle.busy() {
             return (BUSY_WEIGHT, BUSY_WEIGHT);
         }
-        let short = self.short_reading(now);
+        // Cheap tests first: the tails are only worth computing for windows that could matter.
+        let floor = self.thresholds.min_mentions as f64 * self.thresholds.hysteresis;
         let unusual_volume = short.ratio() >= 1.5
+            && short.counts.mentions as f64 >= floor
             && stats::count_surprise(
                 short.counts.mentions as f64,
                 short.expected,
                 short.dispersion,
             ) >= UNUSUAL_SURPRISE;
         let negative = |r: &Reading| {
-            r.share() > r.usual_share
+            r.counts.negative >= 3
+                && r.share() > r.usual_share
                 && stats::binomial_surprise(
                     r.counts.negative as u64,
                     r.counts.scored as u64,
                     r.usual_share,
                 ) >= UNUSUAL_SURPRISE
         };
-        let unusual_share = negative(&short) || negative(&self.long_reading(now));
+        let unusual_share = negative(short) || negative(long);
         (
             if unusual_volume { UNUSUAL_WEIGHT } else { 1.0 },
             if unusual_share { UNUSUAL_WEIGHT } else { 1.0 },
         )
     }
 
-    fn evaluate(&mut self, now: DateTime<Utc>) -> Option<Notice> {
+    fn evaluate(&mut self, now: DateTime<Utc>, short: &Reading, long: &Reading) -> Option<Notice> {
+        let (short, long) = (*short, *long);
         let t = &self.thresholds;
-        let short = self.short_reading(now);
         let js = judge(&short, t, false);
-        let long = self.long_reading(now);
         // The long horizon starts (and then carries) slow burns; an alert the short horizon
         // started is judged by the short horizon alone, so that it resolves when the fast
         // storm is over instead of when it has left the long window.
@@ -305,6 +351,13 @@ impl BrandMonitor {
             velocity_ratio: r.ratio(),
             reasons,
         })
+    }
+
+    /// Bytes this monitor occupies in memory (its struct and its buffers).
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + (self.minutes.len() + self.hours.len()) * std::mem::size_of::<Bucket>()
+            + self.baseline.heap_bytes()
     }
 
     /// The brand's current numbers at `now` (the short window).
