@@ -51,7 +51,7 @@ const RUN_OUT: i64 = 3600;
 
 /// Runs the command; the error is for the edge (unreadable input or config).
 pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
-    let events = match args.format {
+    let (events, brands) = match args.format {
         Format::Jsonl => replay_jsonl(args)?,
         Format::CountsCsv => replay_counts(args)?,
     };
@@ -63,7 +63,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
             out.write_all(b"\n")?;
         }
     } else {
-        out.write_all(summary(&events).as_bytes())?;
+        out.write_all(summary(&events, &brands).as_bytes())?;
     }
     out.flush()?;
     Ok(())
@@ -185,7 +185,8 @@ impl Replay {
     }
 }
 
-fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
+/// The events, and the names of the brands replayed.
+fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<(Vec<AlertEvent>, Vec<String>)> {
     let config = load_config(args, true)?.context("a config with brands is needed for jsonl")?;
     let analyzer = Arc::new(Analyzer::new());
     let path = &args.input;
@@ -217,9 +218,13 @@ fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
         };
         r.feed(&m);
     }
-    Ok(replay
+    let events = replay
         .map(|r| r.finish(Duration::seconds(RUN_OUT)))
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok((
+        events,
+        config.brands.iter().map(|b| b.name.clone()).collect(),
+    ))
 }
 
 /// Reads a timestamp as RFC 3339, `YYYY-MM-DD HH:MM:SS[.fff]` in UTC, or unix seconds.
@@ -262,7 +267,7 @@ pub fn parse_row(line: &str) -> Result<(DateTime<Utc>, u64), String> {
     Ok((at, value.round() as u64))
 }
 
-fn replay_counts(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
+fn replay_counts(args: &BacktestArgs) -> anyhow::Result<(Vec<AlertEvent>, Vec<String>)> {
     let path = &args.input;
     let name = path
         .file_stem()
@@ -276,7 +281,7 @@ fn replay_counts(args: &BacktestArgs) -> anyhow::Result<Vec<AlertEvent>> {
         },
         None => Thresholds::default(),
     };
-    replay_counts_file(path, &name, thresholds)
+    Ok((replay_counts_file(path, &name, thresholds)?, vec![name]))
 }
 
 /// Replays one `timestamp,value` file as the series `name` with `thresholds`; malformed lines
@@ -335,12 +340,13 @@ pub fn replay_counts_file(
     Ok(events)
 }
 
-/// The human-readable account: per brand, each notice with when and why.
-pub fn summary(events: &[AlertEvent]) -> String {
+/// The human-readable account: per brand (those of `names` first, in order, then any other
+/// brand that has events), each notice with when and why.
+pub fn summary(events: &[AlertEvent], names: &[String]) -> String {
     if events.is_empty() {
         return "No alerts: nothing in this history would have fired.\n".into();
     }
-    let mut brands: Vec<&str> = Vec::new();
+    let mut brands: Vec<&str> = names.iter().map(String::as_str).collect();
     for e in events {
         if !brands.contains(&e.brand.as_str()) {
             brands.push(&e.brand);
@@ -349,6 +355,10 @@ pub fn summary(events: &[AlertEvent]) -> String {
     let mut s = String::new();
     for b in brands {
         let mine: Vec<&AlertEvent> = events.iter().filter(|e| e.brand == b).collect();
+        if mine.is_empty() {
+            s.push_str(&format!("{b}: no alerts\n"));
+            continue;
+        }
         let started = mine
             .iter()
             .filter(|e| e.status == Status::Firing && e.started_at <= e.observed_at)
