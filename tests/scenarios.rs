@@ -195,3 +195,34 @@ fn a_neutral_news_spike_is_never_a_storm() {
         events.iter().filter(|e| e.kind == Kind::Buzz).count()
     );
 }
+
+#[test]
+fn the_demo_recording_tells_one_story() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = sturmglas::config::load(&root.join("data/demo/brands.toml")).unwrap();
+    let text = std::fs::read_to_string(root.join("data/demo/recording.jsonl")).unwrap();
+    let mentions = sturmglas::mention::parse_ndjson(&text).unwrap();
+    let start = mentions[0].created_at.unwrap();
+    let engine = Engine::new(&config.brands, Arc::new(Analyzer::new()), start).unwrap();
+    let mut replay = Replay::new(engine, config.server.tick);
+    for m in &mentions {
+        assert!(replay.feed(m));
+    }
+    let events = replay.finish(Duration::hours(1));
+    let onset = at("2026-03-06T09:30:00Z");
+    assert!(
+        events.iter().all(|e| e.brand == "Nordwind Energie"),
+        "{events:#?}"
+    );
+    let first = storms(&events, "Nordwind Energie")
+        .next()
+        .expect("the storm");
+    let delay = (first.observed_at - onset).num_seconds();
+    println!(
+        "demo: storm alerted {}m{:02}s after its onset",
+        delay / 60,
+        delay % 60
+    );
+    assert!((0..=20 * 60).contains(&delay));
+    assert!(first.sample.iter().all(|s| s.score < 0.0));
+}
