@@ -21,7 +21,10 @@ use crate::sentiment::Analyzer;
 /// The bundled recording, one mention record (JSON) per line.
 pub const RECORDING: &str = include_str!("../data/demo/recording.jsonl");
 /// The config the demo runs with: the brands of the recording and one email channel.
-pub const CONFIG: &str = include_str!("../data/demo/sturmglas-demo.toml");
+pub const CONFIG: &str = concat!(
+    include_str!("../data/demo/brands.toml"),
+    include_str!("../data/demo/sturmglas-demo.toml")
+);
 
 /// How often the simulated daemon ticks. The real one ticks every few seconds; a minute is
 /// plenty to show when an alert fires.

@@ -150,6 +150,11 @@ impl Engine {
             if slot.recent.len() >= RECENT_CAP {
                 slot.recent.pop_front();
             }
+            // Old posts leave here rather than in `tick`, which then never touches this buffer.
+            let horizon = at - Duration::hours(24);
+            while slot.recent.front().is_some_and(|r| r.at < horizon) {
+                slot.recent.pop_front();
+            }
             slot.recent.push_back(Recent {
                 at,
                 text: truncate(&m.text, SAMPLE_TEXT_CHARS),
@@ -168,9 +173,7 @@ impl Engine {
     /// Counts `count` mentions of unknown sentiment for a brand (volume-only series).
     pub fn record_volume(&mut self, brand: usize, at: DateTime<Utc>, count: u64) {
         if let Some(slot) = self.brands.get_mut(brand) {
-            for _ in 0..count {
-                slot.monitor.record(at, None);
-            }
+            slot.monitor.record_n(at, count, None);
         }
     }
 
@@ -185,10 +188,6 @@ impl Engine {
                     Vec::new()
                 };
                 out.push(event_from(&slot.brand.name, notice, now, sample));
-            }
-            let horizon = now - Duration::hours(24);
-            while slot.recent.front().is_some_and(|r| r.at < horizon) {
-                slot.recent.pop_front();
             }
         }
         out

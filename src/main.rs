@@ -65,6 +65,8 @@ enum Command {
         #[arg(long)]
         channel: Option<String>,
     },
+    /// Replay history through the detector with a simulated clock; print the alerts.
+    Backtest(sturmglas::backtest::BacktestArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -134,6 +136,9 @@ fn main() -> ExitCode {
             text,
         } => sentiment(lang, json, explain, text),
         Command::Demo { out } => demo(&out),
+        Command::Backtest(args) => sturmglas::backtest::run(&args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {

@@ -1,1 +1,0 @@
-//! Synthetic mention streams: calm days with daily and weekly rhythm, storms, buzz, news.
