@@ -255,7 +255,7 @@ fn inflections(base: &str, pos: Pos) -> Box<dyn Iterator<Item = String> + '_> {
             Box::new(out.into_iter())
         }
         Pos::Noun => Box::new(
-            ["s", "e", "es", "n", "en", "er", "ern", "nen"]
+            ["s", "e", "es", "n", "en", "nen"]
                 .into_iter()
                 .map(move |e| format!("{base}{e}")),
         ),

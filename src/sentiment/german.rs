@@ -20,6 +20,9 @@ use super::Scored;
 /// Distance decay of intensifiers, as in VADER (next word, one between, two between).
 const DECAY: [f64; SCOPE] = [1.0, 0.95, 0.9];
 
+/// Beyond this many tokens the sum is damped by sqrt(LONG_TEXT / tokens).
+const LONG_TEXT: usize = 30;
+
 /// How a token ends its clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Boundary {
@@ -286,6 +289,15 @@ impl German {
                 tr.valence(i, word(i), v);
             }
             sum += v;
+        }
+        if n > LONG_TEXT {
+            // Articles and long comments mention opinion words in passing; a post's length
+            // should not turn a few of them into a strong verdict.
+            let f = (LONG_TEXT as f64 / n as f64).sqrt();
+            sum *= f;
+            if T::ON {
+                tr.global(format!("long text ({n} tokens): sum x{f:.2}"));
+            }
         }
         let punct = punctuation_emphasis(text);
         if sum > 0.0 {
