@@ -7,7 +7,10 @@ use sturmglas::sentiment::{Analyzer, Label, Lang};
 fn explanation_matches_analyze_and_names_words_and_rules() {
     let a = Analyzer::new();
     for (text, lang) in [
-        ("Das gefällt mir überhaupt nicht, echt eine Frechheit!", None),
+        (
+            "Das gefällt mir überhaupt nicht, echt eine Frechheit!",
+            None,
+        ),
         ("The food was good but the service was TERRIBLE!!", None),
         ("Kein guter Service, aber die App ist super", Some(Lang::De)),
         ("", None),
@@ -26,12 +29,18 @@ fn explanation_matches_analyze_and_names_words_and_rules() {
     assert!(words.contains(&"Frechheit"), "{words:?}");
     let gefaellt = e.steps.iter().find(|s| s.word == "gefällt").unwrap();
     assert!(gefaellt.valence < 0.0 && gefaellt.lexicon > 0.0);
-    assert!(gefaellt.rules.iter().any(|r| r.contains("negated by 'nicht'")));
+    assert!(gefaellt
+        .rules
+        .iter()
+        .any(|r| r.contains("negated by 'nicht'")));
     assert!(e.text_rules.iter().any(|r| r.contains("emphasis")));
 
     let shown = e.to_string();
     assert!(shown.starts_with("negative"), "{shown}");
-    assert!(shown.contains("Frechheit") && shown.contains("negated by 'nicht'"), "{shown}");
+    assert!(
+        shown.contains("Frechheit") && shown.contains("negated by 'nicht'"),
+        "{shown}"
+    );
 
     let json = serde_json::to_value(&e).unwrap();
     assert_eq!(json["label"], "negative");
