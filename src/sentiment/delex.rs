@@ -29,8 +29,20 @@ pub struct Entry {
     pub noch_after_weder: bool,
     /// Found as a compound whose head intensifies ("megapeinlich").
     pub prefix_boost: bool,
-    /// May end a compound (nouns and adjectives).
-    suffix_ok: bool,
+    /// May end a compound, and how short it may be there.
+    tail: Tail,
+    /// An emoji or emoticon: word rules (negation, intensifiers, caps) do not apply.
+    pub symbol: bool,
+}
+
+/// Whether a word may be the last part of a compound. Short tails (four letters) are
+/// allowed only for curated words ("Kundenhass", "Riesenmist"); textblob-de's short words
+/// hide inside too many unrelated compounds ("Getränke" is not about "Ränke").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    No,
+    Long,
+    Any,
 }
 
 impl Entry {
@@ -40,12 +52,21 @@ impl Entry {
         phrase_start: false,
         noch_after_weder: false,
         prefix_boost: false,
-        suffix_ok: false,
+        tail: Tail::No,
+        symbol: false,
     };
 
     pub fn valence(v: f64) -> Entry {
         Entry {
             valence: v,
+            ..Entry::NONE
+        }
+    }
+
+    pub fn symbol(v: f64) -> Entry {
+        Entry {
+            valence: v,
+            symbol: true,
             ..Entry::NONE
         }
     }
@@ -78,16 +99,24 @@ impl DeLexicon {
             }
             let key = form.to_lowercase();
             let v = polarity * SCALE;
-            let suffix_ok = matches!(pos, Pos::Noun | Pos::Adjective);
+            let tail = if matches!(pos, Pos::Noun | Pos::Adjective) {
+                Tail::Long
+            } else {
+                Tail::No
+            };
             match map.get_mut(key.as_str()) {
                 // Two base forms that differ only in case ("Arm"/"arm"): keep the stronger.
-                Some(e) if e.valence.abs() >= v.abs() => e.suffix_ok |= suffix_ok,
+                Some(e) if e.valence.abs() >= v.abs() => {
+                    if e.tail == Tail::No {
+                        e.tail = tail;
+                    }
+                }
                 _ => {
                     map.insert(
                         key.clone().into(),
                         Entry {
                             valence: v,
-                            suffix_ok,
+                            tail,
                             ..Entry::NONE
                         },
                     );
@@ -116,7 +145,7 @@ impl DeLexicon {
                 key.as_str().into(),
                 Entry {
                     valence: *v,
-                    suffix_ok: true,
+                    tail: Tail::Any,
                     ..Entry::NONE
                 },
             );
@@ -125,7 +154,13 @@ impl DeLexicon {
             for form in inflections(key, *pos) {
                 map.entry(form.into()).or_insert(Entry {
                     valence: *v,
-                    suffix_ok: matches!(pos, Pos::Noun | Pos::Adjective),
+                    // Only nouns' plural forms end compounds; adjective endings produce
+                    // too many accidental tails ("Schröder" is not "öder").
+                    tail: if *pos == Pos::Noun {
+                        Tail::Long
+                    } else {
+                        Tail::No
+                    },
                     ..Entry::NONE
                 });
             }
@@ -136,7 +171,7 @@ impl DeLexicon {
             for form in inflections(key, Pos::Adjective).chain(inflections(key, Pos::Noun)) {
                 map.entry(form.into()).or_insert(Entry {
                     valence: *v,
-                    suffix_ok: true,
+                    tail: Tail::Long,
                     ..Entry::NONE
                 });
             }
@@ -145,7 +180,7 @@ impl DeLexicon {
             let e = map.entry((*w).into()).or_insert(Entry::NONE);
             e.valence = f64::NAN;
             e.rule = Some(*rule);
-            e.suffix_ok = false;
+            e.tail = Tail::No;
         }
         map.entry("noch".into())
             .or_insert(Entry::NONE)
@@ -157,7 +192,7 @@ impl DeLexicon {
         }
         let mut endings = vec![0u64; ENDING_BITS / 64].into_boxed_slice();
         for (k, e) in &map {
-            if e.suffix_ok && !e.valence.is_nan() && k.chars().count() >= MIN_TAIL {
+            if e.tail != Tail::No && !e.valence.is_nan() && k.chars().count() >= MIN_TAIL {
                 let slot = ending_slot(k.as_bytes());
                 endings[slot / 64] |= 1 << (slot % 64);
             }
@@ -196,7 +231,8 @@ impl DeLexicon {
             }
             let tail = &lower[off..];
             if let Some(e) = self.map.get(tail) {
-                if e.suffix_ok && !e.valence.is_nan() {
+                let long_enough = e.tail == Tail::Any || total - pos >= MIN_TAIL + 1;
+                if e.tail != Tail::No && long_enough && !e.valence.is_nan() {
                     let head = &lower[..off];
                     let mut e = *e;
                     e.prefix_boost = INTENSIFYING_PREFIXES.contains(&head);

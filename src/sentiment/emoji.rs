@@ -18,6 +18,14 @@ impl EmojiValence {
     pub fn from_english(en: &English) -> Self {
         let mut emoji = FxHashMap::default();
         for (c, desc) in en.emoji() {
+            // Only faces, hearts and hand gestures carry a mood; objects and symbols ("play
+            // button", "trophy") would lend their description's words to neutral posts.
+            if !["face", "heart", "hand", "thumbs"]
+                .iter()
+                .any(|k| desc.contains(k))
+            {
+                continue;
+            }
             let v: f64 = desc
                 .split(|c: char| !c.is_alphanumeric() && c != '\'')
                 .filter_map(|w| en.valence(&w.to_lowercase()))

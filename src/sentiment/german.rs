@@ -101,7 +101,7 @@ impl German {
                 s.toks.push(Tok {
                     start,
                     end: start + stripped.len() as u32,
-                    entry: Entry::valence(v),
+                    entry: Entry::symbol(v),
                     upper: false,
                     boundary: Boundary::None,
                 });
@@ -122,7 +122,7 @@ impl German {
                     s.toks.push(Tok {
                         start,
                         end: start + c.len_utf8() as u32,
-                        entry: Entry::valence(v),
+                        entry: Entry::symbol(v),
                         upper: false,
                         boundary: Boundary::None,
                     });
@@ -220,6 +220,16 @@ impl German {
             }
             hits += 1;
             let base = t.entry.valence;
+            if t.entry.symbol {
+                // Emoji and emoticons say what they say; only the contrast rule weighs them.
+                let v = base * contrast_factor(contrast, i);
+                if T::ON {
+                    tr.word(i, word(i), base);
+                    tr.valence(i, word(i), v);
+                }
+                sum += v;
+                continue;
+            }
             let sign = base.signum();
             let mut v = base;
             if T::ON {
@@ -312,6 +322,14 @@ impl German {
             score: text::normalize(sum),
             hits,
         }
+    }
+}
+
+fn contrast_factor(contrast: Option<usize>, i: usize) -> f64 {
+    match contrast {
+        Some(c) if i < c => CONTRAST_BEFORE,
+        Some(c) if i > c => CONTRAST_AFTER,
+        _ => 1.0,
     }
 }
 
