@@ -231,7 +231,7 @@ impl DeLexicon {
             }
             let tail = &lower[off..];
             if let Some(e) = self.map.get(tail) {
-                let long_enough = e.tail == Tail::Any || total - pos >= MIN_TAIL + 1;
+                let long_enough = e.tail == Tail::Any || total - pos > MIN_TAIL;
                 if e.tail != Tail::No && long_enough && !e.valence.is_nan() {
                     let head = &lower[..off];
                     let mut e = *e;
