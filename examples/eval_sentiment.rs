@@ -1,7 +1,10 @@
 //! The sentiment evaluation: scores every labelled set under an evaluation folder (read in
 //! place; these sets are never copied into the repository) and prints, per set, 3-class
 //! accuracy (= micro-F1), macro-F1, the negative class's precision, recall and F1, and for
-//! the VADER sets Pearson r with the human mean rating.
+//! the VADER sets Pearson r with the human mean rating. Labels come from `analyze(text, None)`,
+//! language identification included, as for a post that arrives without a language; the
+//! `lang-ok` column is the share identified as the set's language, and Pearson r and the
+//! threshold sweep use the score in the set's language.
 //!
 //! ```text
 //! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep]
