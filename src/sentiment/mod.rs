@@ -17,6 +17,7 @@ mod german;
 mod lexicon;
 mod rules;
 mod text;
+mod vader_words;
 
 pub mod langid;
 
