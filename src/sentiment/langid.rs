@@ -4,7 +4,8 @@
 //! dozens of languages and is unsure on a ten-word post. sturmglas only needs to know which of
 //! its two lexicons fits, so this counts function words (articles, pronouns, auxiliaries,
 //! particles — the words every sentence has) of each language, plus German-only letters
-//! (ä, ö, ü, ß) and English contractions. Words both languages share ("in", "so", "was",
+//! (ä, ö, ü, ß), English contractions, and derivational endings of one language only
+//! ("-ung", "-lich", "-keit"; "-ly", "-ness"). Words both languages share ("in", "so", "was",
 //! "will", "die") are left out. Invariant: one hash lookup per word, no allocation;
 //! `None` means no evidence either way.
 
@@ -242,8 +243,26 @@ impl LangId {
             if let Some((d, e)) = self.words.get(l) {
                 de += *d as u32;
                 en += *e as u32;
-            } else if l.ends_with("n't") || l.ends_with("'s") || l.ends_with("'re") {
+            } else if ["n't", "'re", "'ve", "'ll", "'m", "’m", "n’t"]
+                .iter()
+                .any(|x| l.ends_with(x))
+            {
                 en += 1;
+            } else if l.len() >= 6 {
+                // Derivational endings typical of one language only.
+                if [
+                    "ung", "ungen", "lich", "keit", "heit", "chen", "isch", "schaft", "ieren",
+                ]
+                .iter()
+                .any(|x| l.ends_with(x))
+                {
+                    de += 1;
+                } else if ["ly", "ness", "ful", "ought"]
+                    .iter()
+                    .any(|x| l.ends_with(x))
+                {
+                    en += 1;
+                }
             }
         }
         (de, en)
@@ -268,6 +287,9 @@ mod tests {
             ("C'est magnifique", None),
             ("Die Bahn kommt nicht", Some(Lang::De)),
             ("The train is late again", Some(Lang::En)),
+            ("Langsam wird's hell draußen.", Some(Lang::De)),
+            ("Endlich Lieferung", Some(Lang::De)),
+            ("Absolutely useless", Some(Lang::En)),
         ];
         for (t, want) in cases {
             assert_eq!(l.detect(t), want, "{t}");
