@@ -189,6 +189,9 @@ const EN: &[&str] = &[
     "over", "know", "think", "want",
 ];
 
+/// A lead in evidence that settles the language.
+const DECISIVE: u32 = 4;
+
 /// Function-word model for German versus English.
 pub struct LangId {
     words: FxHashMap<&'static str, (u8, u8)>,
@@ -224,7 +227,8 @@ impl LangId {
         }
     }
 
-    /// Counts of German and English evidence in `text`.
+    /// Counts of German and English evidence in `text`, read until one language leads by
+    /// [`DECISIVE`] (the rest of a long text would not change the answer).
     pub fn evidence(&self, text: &str) -> (u32, u32) {
         let (mut de, mut en) = (0u32, 0u32);
         let mut lower = Lower::default();
@@ -238,6 +242,9 @@ impl LangId {
                     .any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü'))
             {
                 de += 1;
+            }
+            if de.abs_diff(en) >= DECISIVE {
+                break;
             }
             let l = lower.of(w);
             if let Some((d, e)) = self.words.get(l) {
