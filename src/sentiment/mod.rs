@@ -1,10 +1,32 @@
 //! Sentiment: lexicon-and-rules scoring of short German and English posts.
 //!
-//! PLACEHOLDER: this is the interface the rest of the crate uses, with a deliberately tiny
-//! scorer behind it until the real engine (VADER method for English, curated German lexicon,
-//! language identification) replaces the body. Keep the public interface.
+//! One [`Analyzer`] holds every lexicon, loaded once from files embedded in the binary, and is
+//! shared read-only (`Send + Sync`) by every task that scores. English follows VADER
+//! (Hutto & Gilbert 2014) closely enough to reproduce vaderSentiment 3.3.2's compound score;
+//! German uses the same aggregation with a curated lexicon and German rules. A post without a
+//! declared language is identified by [`langid`]; one that is neither German nor English is
+//! scored by whichever lexicon recognises more of it. Invariant: `analyze` never allocates per
+//! token, and `score` is always in [-1, 1].
+
+mod calibration;
+mod delex;
+mod emoji;
+mod english;
+mod explain;
+mod german;
+mod lexicon;
+mod rules;
+mod text;
+mod vader_words;
+
+pub mod langid;
+
+pub use calibration::Thresholds;
+pub use explain::{Explanation, Step};
 
 use serde::{Deserialize, Serialize};
+
+use explain::{NoTrace, Recorder, Trace};
 
 /// The languages with a lexicon. Posts in other languages are scored with the closest one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,6 +63,16 @@ pub enum Label {
     Positive,
 }
 
+impl Label {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Positive => "positive",
+        }
+    }
+}
+
 /// The score of one text: `score` in [-1, 1] and the label chosen from it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Sentiment {
@@ -55,9 +87,23 @@ impl Sentiment {
     }
 }
 
+/// How the language of a text was settled; shown by `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LangSource {
+    /// The caller declared it.
+    Declared,
+    /// [`langid`] recognised it.
+    Detected,
+    /// Neither language was recognised; the lexicon that knew more of the words was used.
+    Fallback,
+}
+
 /// The scorer, with its lexicons loaded once and shared (`Arc`) by every task that scores.
 pub struct Analyzer {
-    _private: (),
+    english: english::English,
+    german: german::German,
+    langid: langid::LangId,
 }
 
 impl Default for Analyzer {
@@ -66,88 +112,168 @@ impl Default for Analyzer {
     }
 }
 
-const NEG: &[&str] = &[
-    "abzocke",
-    "skandal",
-    "frechheit",
-    "boykott",
-    "katastrophe",
-    "schlecht",
-    "wütend",
-    "nie",
-    "scam",
-    "awful",
-    "terrible",
-    "boycott",
-    "worst",
-    "hate",
-    "angry",
-    "broken",
-    "disgrace",
-];
-const POS: &[&str] = &[
-    "super",
-    "toll",
-    "danke",
-    "great",
-    "love",
-    "awesome",
-    "excellent",
-    "gut",
-    "klasse",
-];
-
 impl Analyzer {
+    /// Parses the embedded lexicons (a few milliseconds; call once and share).
     pub fn new() -> Self {
-        Analyzer { _private: () }
+        let english = english::English::new();
+        let emoji = emoji::EmojiValence::from_english(&english);
+        let german = german::German::new(emoji);
+        Analyzer {
+            english,
+            german,
+            langid: langid::LangId::new(),
+        }
     }
 
     /// Scores a text; `lang` is the post's declared language, detected when `None`.
     pub fn analyze(&self, text: &str, lang: Option<Lang>) -> Sentiment {
-        let lower = text.to_lowercase();
-        let (mut pos, mut neg) = (0i32, 0i32);
-        let mut de_hits = 0;
-        for w in lower.split(|c: char| !c.is_alphanumeric()) {
-            if NEG.contains(&w) {
-                neg += 1;
-            }
-            if POS.contains(&w) {
-                pos += 1;
-            }
-            if ["und", "der", "die", "das", "ist", "nicht", "ich"].contains(&w) {
-                de_hits += 1;
-            }
-        }
-        let lang = lang.unwrap_or(if de_hits > 0 { Lang::De } else { Lang::En });
-        let raw = (pos - neg) as f64;
-        let score = raw / (raw * raw + 2.0).sqrt();
-        let label = if score <= -0.3 {
-            Label::Negative
-        } else if score >= 0.3 {
-            Label::Positive
-        } else {
-            Label::Neutral
-        };
-        Sentiment { lang, score, label }
+        self.run(text, lang, &mut NoTrace).0
     }
-}
 
-/// Which words moved a score (placeholder: the score alone).
-#[derive(Debug, Clone, Serialize)]
-pub struct Explanation {
-    pub score: f64,
-}
-
-impl std::fmt::Display for Explanation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "score {:.3}", self.score)
-    }
-}
-
-impl Analyzer {
+    /// Scores a text like [`Analyzer::analyze`] and records which words and rules moved it.
     pub fn explain(&self, text: &str, lang: Option<Lang>) -> Explanation {
-        Explanation {
-            score: self.analyze(text, lang).score,
+        let mut rec = Recorder::default();
+        let (sentiment, source) = self.run(text, lang, &mut rec);
+        rec.finish(text, sentiment, source, self.thresholds(sentiment.lang))
+    }
+
+    /// The label boundaries used for `lang`.
+    pub fn thresholds(&self, lang: Lang) -> Thresholds {
+        Thresholds::for_lang(lang)
+    }
+
+    /// The raw score of `text` in one language, without identification or labelling (for
+    /// evaluation and calibration).
+    pub fn score_as(&self, text: &str, lang: Lang) -> f64 {
+        match lang {
+            Lang::En => self.english.score(text, &mut NoTrace).score,
+            Lang::De => self.german.score(text, &mut NoTrace).score,
         }
+    }
+
+    fn run<T: Trace>(&self, text: &str, lang: Option<Lang>, tr: &mut T) -> (Sentiment, LangSource) {
+        let (lang, source, score) = match lang.or_else(|| self.langid.detect(text)) {
+            Some(l) => {
+                let source = if lang.is_some() {
+                    LangSource::Declared
+                } else {
+                    LangSource::Detected
+                };
+                let score = match l {
+                    Lang::En => self.english.score(text, tr).score,
+                    Lang::De => self.german.score(text, tr).score,
+                };
+                (l, source, score)
+            }
+            None => {
+                // Unknown or other language: emoji, emoticons and loan words still carry
+                // meaning; score with the lexicon that recognises more of the text.
+                let en = self.english.score(text, &mut NoTrace);
+                let de = self.german.score(text, &mut NoTrace);
+                let l = if de.hits > en.hits {
+                    Lang::De
+                } else {
+                    Lang::En
+                };
+                let score = match l {
+                    Lang::En => self.english.score(text, tr).score,
+                    Lang::De => self.german.score(text, tr).score,
+                };
+                (l, LangSource::Fallback, score)
+            }
+        };
+        let score = score.clamp(-1.0, 1.0);
+        let label = Thresholds::for_lang(lang).label(score);
+        (Sentiment { lang, score, label }, source)
+    }
+}
+
+/// What a language scorer returns: the score and how many tokens its lexicon knew.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scored {
+    pub score: f64,
+    pub hits: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a() -> &'static Analyzer {
+        use std::sync::OnceLock;
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(Analyzer::new)
+    }
+
+    #[test]
+    fn analyzer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Analyzer>();
+    }
+
+    #[test]
+    fn clear_german_complaints_are_negative() {
+        for t in [
+            "Nordwind ist eine Abzocke, nie wieder!",
+            "Skandal! Boykott!",
+            "Was für eine Frechheit, ich bin total enttäuscht von @nordwind",
+            "Die Kundenservice-Katastrophe geht weiter. Unverschämt.",
+        ] {
+            let s = a().analyze(t, None);
+            assert_eq!(s.lang, Lang::De, "{t}");
+            assert!(s.is_negative(), "{t}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn positive_and_neutral_german_posts_are_not_negative() {
+        for t in [
+            "Danke an das Team von Nordwind, super Service!",
+            "Nordwind hat heute neue Tarife vorgestellt.",
+            "Ich liebe meinen neuen Vertrag, echt toll gemacht",
+        ] {
+            let s = a().analyze(t, None);
+            assert!(!s.is_negative(), "{t}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn english_posts_are_detected_and_labelled() {
+        let s = a().analyze("This company is a scam, worst service ever!", None);
+        assert_eq!(s.lang, Lang::En);
+        assert!(s.is_negative());
+        let s = a().analyze("I love the new app, great job!", None);
+        assert_eq!(s.label, Label::Positive);
+        let s = a().analyze("The store opens at nine on Monday.", None);
+        assert_eq!(s.label, Label::Neutral);
+    }
+
+    #[test]
+    fn unknown_language_still_gets_a_score() {
+        let s = a().analyze("😡😡😡", None);
+        assert!(s.is_negative(), "{s:?}");
+        let s = a().analyze("C'est magnifique 😍", None);
+        assert_eq!(s.label, Label::Positive, "{s:?}");
+        let s = a().analyze("", None);
+        assert_eq!(s.label, Label::Neutral);
+        assert_eq!(s.score, 0.0);
+    }
+
+    #[test]
+    fn declared_language_wins_over_detection() {
+        let s = a().analyze("gift", Some(Lang::De));
+        assert_eq!(s.lang, Lang::De);
+        let e = a().explain("gift", Some(Lang::De));
+        assert_eq!(e.lang_source, LangSource::Declared);
+    }
+
+    #[test]
+    fn scores_stay_in_range() {
+        let long = "awful terrible horrible disgusting!!! ".repeat(50);
+        let s = a().analyze(&long, Some(Lang::En));
+        assert!((-1.0..=1.0).contains(&s.score));
+        let long = "Katastrophe Skandal Abzocke!!! ".repeat(50);
+        let s = a().analyze(&long, Some(Lang::De));
+        assert!((-1.0..=1.0).contains(&s.score));
     }
 }

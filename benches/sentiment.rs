@@ -1,0 +1,148 @@
+//! Sentiment throughput on one core, in posts per second, on tweet-length texts: the 4,200
+//! VADER tweets (English, MIT, from the parity fixture) and invented German posts, scored
+//! with a declared language and with language identification; compared in the same run with
+//! the `vader_sentiment` crate (the most used Rust VADER port) on the same English tweets.
+//! Also reports the heap held by a loaded `Analyzer` and the resident-memory growth while
+//! loading it.
+//!
+//! ```text
+//! cargo bench --bench sentiment
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sturmglas::sentiment::{Analyzer, Lang};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        System.realloc(p, l, new)
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+const FIXTURE: &str = include_str!("../tests/fixtures/vader/tweets_vader_3.3.2.tsv");
+
+/// Invented German posts of tweet length, in the style of brand mentions.
+const GERMAN: &[&str] = &[
+    "Nordwind ist eine Abzocke, nie wieder! Drei Monate auf die Rückerstattung gewartet.",
+    "Skandal! Boykott! Wie kann man seine Kunden so behandeln @nordwind",
+    "Danke an das Team von Nordwind, super Service und sehr freundliche Beratung 👍",
+    "Die Hotline ist seit Tagen nicht erreichbar, echt eine Frechheit #nordwind",
+    "Neuer Tarif von Nordwind ab März, Details auf der Webseite https://example.org/tarif",
+    "Ich bin total enttäuscht, die Rechnung ist schon wieder falsch 😡",
+    "Hat jemand Erfahrung mit dem Kundenservice? Überlege zu wechseln.",
+    "Die Kundenservice-Katastrophe geht weiter. Unverschämt, was hier abläuft!!!",
+    "Gestern endlich den Zähler getauscht, lief alles reibungslos. Daumen hoch",
+    "Nicht schlecht, aber der Preis ist mir zu hoch.",
+    "Weder freundlich noch kompetent, die Beratung im Laden heute.",
+    "Das gefällt mir nicht, die App stürzt ständig ab und niemand hilft",
+    "Wow, das ging schnell! Vielen Dank für die Hilfe am Telefon :)",
+    "Warum dauert eine einfache Ummeldung bei euch sechs Wochen?? Unfassbar",
+    "Strompreise steigen im Herbst bei mehreren Anbietern, berichtet die Zeitung.",
+    "Mega zufrieden mit dem Wechsel, kann ich nur empfehlen",
+];
+
+fn rss_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `f` over `texts` repeatedly for about `budget`, returning texts per second.
+fn rate(texts: &[&str], budget: Duration, mut f: impl FnMut(&str)) -> f64 {
+    for t in texts {
+        f(t);
+    }
+    let start = Instant::now();
+    let mut n = 0usize;
+    while start.elapsed() < budget {
+        for t in texts {
+            f(t);
+        }
+        n += texts.len();
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let english: Vec<&str> = FIXTURE
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.splitn(4, '\t').nth(3))
+        .collect();
+    let mixed: Vec<&str> = english
+        .iter()
+        .take(GERMAN.len() * 20)
+        .copied()
+        .chain(GERMAN.iter().cycle().take(GERMAN.len() * 20).copied())
+        .collect();
+    let mean_len = |v: &[&str]| v.iter().map(|t| t.chars().count()).sum::<usize>() / v.len();
+
+    let rss0 = rss_kb();
+    let heap0 = LIVE.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    let a = Analyzer::new();
+    let load = t0.elapsed();
+    let heap = LIVE.load(Ordering::Relaxed) - heap0;
+    let rss1 = rss_kb();
+    println!("Analyzer::new(): {:.1} ms", load.as_secs_f64() * 1e3);
+    println!(
+        "heap held by the loaded lexicons: {:.1} MB",
+        heap as f64 / 1e6
+    );
+    if let (Some(r0), Some(r1)) = (rss0, rss1) {
+        println!(
+            "resident memory growth while loading: {:.1} MB",
+            (r1 - r0) as f64 / 1e3
+        );
+    }
+
+    let budget = Duration::from_secs(3);
+    println!(
+        "texts: {} English tweets (mean {} chars), {} German posts (mean {} chars)",
+        english.len(),
+        mean_len(&english),
+        GERMAN.len(),
+        mean_len(GERMAN)
+    );
+    let r = rate(&english, budget, |t| {
+        black_box(a.analyze(black_box(t), Some(Lang::En)));
+    });
+    println!("sturmglas, English, lang declared:   {:>10.0} posts/s", r);
+    let r = rate(&english, budget, |t| {
+        black_box(a.analyze(black_box(t), None));
+    });
+    println!("sturmglas, English, lang detected:   {:>10.0} posts/s", r);
+    let r = rate(GERMAN, budget, |t| {
+        black_box(a.analyze(black_box(t), Some(Lang::De)));
+    });
+    println!("sturmglas, German, lang declared:    {:>10.0} posts/s", r);
+    let r = rate(&mixed, budget, |t| {
+        black_box(a.analyze(black_box(t), None));
+    });
+    println!("sturmglas, de+en mix, lang detected: {:>10.0} posts/s", r);
+
+    let vs = vader_sentiment::SentimentIntensityAnalyzer::new();
+    let r = rate(&english, budget, |t| {
+        black_box(vs.polarity_scores(black_box(t)));
+    });
+    println!("vader_sentiment 0.1.1 crate, English: {:>9.0} posts/s", r);
+}

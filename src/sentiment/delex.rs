@@ -1,0 +1,322 @@
+//! The German lexicon as the scorer sees it: textblob-de's base forms (polarity -1..1 scaled
+//! to VADER's -4..4), their regular inflections generated here, the project's curated
+//! additions (complaint and outrage vocabulary, slang, phrases, emoji), and the rule words of
+//! [`super::rules`], all in one map keyed on lower-case forms. Unknown words are tried as
+//! compounds: the longest known noun or adjective at the end decides ("Servicekatastrophe").
+//! Invariant: curated entries override textblob's; generated forms never override a listed
+//! form; a rule word never carries a valence.
+
+use rustc_hash::FxHashMap;
+
+use super::lexicon::{self, Pos};
+use super::rules::{RuleWord, INTENSIFYING_PREFIXES, RULE_WORDS};
+
+/// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
+const SCALE: f64 = 2.0;
+/// Shortest compound head and tail, in characters ("Kundenhass": head "kunden", tail "hass").
+const MIN_HEAD: usize = 3;
+const MIN_TAIL: usize = 4;
+
+/// What the German scorer knows about one lower-case word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    /// Valence on VADER's scale; NaN when the word has none.
+    pub valence: f64,
+    pub rule: Option<RuleWord>,
+    /// The word starts a multi-word entry.
+    pub phrase_start: bool,
+    /// "noch", a negator after "weder".
+    pub noch_after_weder: bool,
+    /// Found as a compound whose head intensifies ("megapeinlich").
+    pub prefix_boost: bool,
+    /// May end a compound, and how short it may be there.
+    tail: Tail,
+    /// An emoji or emoticon: word rules (negation, intensifiers, caps) do not apply.
+    pub symbol: bool,
+}
+
+/// Whether a word may be the last part of a compound. Short tails (four letters) are
+/// allowed only for curated words ("Kundenhass", "Riesenmist"); textblob-de's short words
+/// hide inside too many unrelated compounds ("Getränke" is not about "Ränke").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    No,
+    Long,
+    Any,
+}
+
+impl Entry {
+    pub const NONE: Entry = Entry {
+        valence: f64::NAN,
+        rule: None,
+        phrase_start: false,
+        noch_after_weder: false,
+        prefix_boost: false,
+        tail: Tail::No,
+        symbol: false,
+    };
+
+    pub fn valence(v: f64) -> Entry {
+        Entry {
+            valence: v,
+            ..Entry::NONE
+        }
+    }
+
+    pub fn symbol(v: f64) -> Entry {
+        Entry {
+            valence: v,
+            symbol: true,
+            ..Entry::NONE
+        }
+    }
+}
+
+pub struct DeLexicon {
+    map: FxHashMap<Box<str>, Entry>,
+    phrases: FxHashMap<Box<str>, f64>,
+    emoji: FxHashMap<char, f64>,
+    /// Bit set over the last three bytes of every word that may end a compound; a word whose
+    /// ending is not in it skips the compound search.
+    endings: Box<[u64]>,
+}
+
+const ENDING_BITS: usize = 1 << 16;
+
+#[inline]
+fn ending_slot(b: &[u8]) -> usize {
+    let n = b.len();
+    ((b[n - 3] as usize) << 10 ^ (b[n - 2] as usize) << 5 ^ b[n - 1] as usize) & (ENDING_BITS - 1)
+}
+
+impl DeLexicon {
+    pub fn load() -> Self {
+        let mut map: FxHashMap<Box<str>, Entry> = FxHashMap::default();
+        let mut bases: Vec<(String, f64, Pos)> = Vec::new();
+        for (form, polarity, pos) in lexicon::textblob_de() {
+            if polarity == 0.0 {
+                continue;
+            }
+            let key = form.to_lowercase();
+            let v = polarity * SCALE;
+            let tail = if matches!(pos, Pos::Noun | Pos::Adjective) {
+                Tail::Long
+            } else {
+                Tail::No
+            };
+            match map.get_mut(key.as_str()) {
+                // Two base forms that differ only in case ("Arm"/"arm"): keep the stronger.
+                Some(e) if e.valence.abs() >= v.abs() => {
+                    if e.tail == Tail::No {
+                        e.tail = tail;
+                    }
+                }
+                _ => {
+                    map.insert(
+                        key.clone().into(),
+                        Entry {
+                            valence: v,
+                            tail,
+                            ..Entry::NONE
+                        },
+                    );
+                }
+            }
+            bases.push((key, v, pos));
+        }
+        let mut phrases = FxHashMap::default();
+        let mut emoji = FxHashMap::default();
+        let mut curated: Vec<(String, f64)> = Vec::new();
+        for (word, v) in lexicon::sturmglas_de() {
+            let key = word.to_lowercase();
+            let mut cs = key.chars();
+            match (cs.next(), cs.next()) {
+                (Some(c), None) if !c.is_alphanumeric() => {
+                    emoji.insert(c, v);
+                }
+                _ if key.contains(' ') => {
+                    phrases.insert(key.clone().into_boxed_str(), v);
+                }
+                _ => curated.push((key, v)),
+            }
+        }
+        for (key, v) in &curated {
+            map.insert(
+                key.as_str().into(),
+                Entry {
+                    valence: *v,
+                    tail: Tail::Any,
+                    ..Entry::NONE
+                },
+            );
+        }
+        for (key, v, pos) in &bases {
+            for form in inflections(key, *pos) {
+                map.entry(form.into()).or_insert(Entry {
+                    valence: *v,
+                    // Only nouns' plural forms end compounds; adjective endings produce
+                    // too many accidental tails ("Schröder" is not "öder").
+                    tail: if *pos == Pos::Noun {
+                        Tail::Long
+                    } else {
+                        Tail::No
+                    },
+                    ..Entry::NONE
+                });
+            }
+        }
+        for (key, v) in &curated {
+            // Curated words are listed in their base form; their regular adjective and noun
+            // endings follow (never overriding a listed form).
+            for form in inflections(key, Pos::Adjective).chain(inflections(key, Pos::Noun)) {
+                map.entry(form.into()).or_insert(Entry {
+                    valence: *v,
+                    tail: Tail::Long,
+                    ..Entry::NONE
+                });
+            }
+        }
+        for (w, rule) in RULE_WORDS {
+            let e = map.entry((*w).into()).or_insert(Entry::NONE);
+            e.valence = f64::NAN;
+            e.rule = Some(*rule);
+            e.tail = Tail::No;
+        }
+        map.entry("noch".into())
+            .or_insert(Entry::NONE)
+            .noch_after_weder = true;
+        for p in phrases.keys() {
+            if let Some(first) = p.split(' ').next() {
+                map.entry(first.into()).or_insert(Entry::NONE).phrase_start = true;
+            }
+        }
+        let mut endings = vec![0u64; ENDING_BITS / 64].into_boxed_slice();
+        for (k, e) in &map {
+            if e.tail != Tail::No && !e.valence.is_nan() && k.chars().count() >= MIN_TAIL {
+                let slot = ending_slot(k.as_bytes());
+                endings[slot / 64] |= 1 << (slot % 64);
+            }
+        }
+        DeLexicon {
+            map,
+            phrases,
+            emoji,
+            endings,
+        }
+    }
+
+    /// Everything known about a lower-case word, trying it as a compound if it is not listed.
+    #[inline]
+    pub fn lookup(&self, lower: &str) -> Entry {
+        if let Some(e) = self.map.get(lower) {
+            return *e;
+        }
+        let b = lower.as_bytes();
+        if b.len() < MIN_HEAD + MIN_TAIL || !lower.chars().all(char::is_alphabetic) {
+            return Entry::NONE;
+        }
+        let slot = ending_slot(b);
+        if self.endings[slot / 64] & (1 << (slot % 64)) == 0 {
+            return Entry::NONE;
+        }
+        self.compound(lower)
+    }
+
+    /// The longest known tail of a compound, with at least `MIN_HEAD` characters before it.
+    fn compound(&self, lower: &str) -> Entry {
+        let total = lower.chars().count();
+        for (pos, (off, _)) in (MIN_HEAD..).zip(lower.char_indices().skip(MIN_HEAD)) {
+            if total - pos < MIN_TAIL {
+                break;
+            }
+            let tail = &lower[off..];
+            if let Some(e) = self.map.get(tail) {
+                let long_enough = e.tail == Tail::Any || total - pos > MIN_TAIL;
+                if e.tail != Tail::No && long_enough && !e.valence.is_nan() {
+                    let head = &lower[..off];
+                    let mut e = *e;
+                    e.prefix_boost = INTENSIFYING_PREFIXES.contains(&head);
+                    e.phrase_start = false;
+                    return e;
+                }
+            }
+        }
+        Entry::NONE
+    }
+
+    pub fn phrase(&self, lower: &str) -> Option<f64> {
+        self.phrases.get(lower).copied()
+    }
+
+    /// A curated emoji valence (these override the description-derived ones).
+    #[inline]
+    pub fn emoji(&self, c: char) -> Option<f64> {
+        if c.is_ascii() {
+            return None;
+        }
+        self.emoji.get(&c).copied()
+    }
+}
+
+/// Regular inflected forms of a base form (junk forms that are not words are harmless: they
+/// never occur in text).
+fn inflections(base: &str, pos: Pos) -> Box<dyn Iterator<Item = String> + '_> {
+    const ADJ: [&str; 5] = ["e", "en", "em", "er", "es"];
+    match pos {
+        Pos::Adjective => {
+            let stem = base.strip_suffix('e').unwrap_or(base);
+            // "teuer" -> "teure", "dunkel" -> "dunkle"
+            let short = if base.ends_with("er") || base.ends_with("el") {
+                let mut s = base[..base.len() - 2].to_string();
+                s.push_str(&base[base.len() - 1..]);
+                Some(s)
+            } else {
+                None
+            };
+            let sup = if base.ends_with(['t', 'd', 's', 'ß', 'z']) {
+                "est"
+            } else {
+                "st"
+            };
+            let mut out = Vec::with_capacity(24);
+            for e in ADJ {
+                out.push(format!("{stem}{e}"));
+                out.push(format!("{stem}er{e}"));
+                out.push(format!("{stem}{sup}{e}"));
+                if let Some(s) = &short {
+                    out.push(format!("{s}{e}"));
+                }
+            }
+            out.push(format!("{stem}er"));
+            Box::new(out.into_iter())
+        }
+        Pos::Noun => Box::new(
+            ["s", "e", "es", "n", "en", "nen"]
+                .into_iter()
+                .map(move |e| format!("{base}{e}")),
+        ),
+        Pos::Verb => {
+            let stem = base
+                .strip_suffix("en")
+                .or_else(|| base.strip_suffix('n'))
+                .unwrap_or(base);
+            let mut out: Vec<String> = [
+                "e", "st", "t", "et", "te", "test", "ten", "tet", "end", "est",
+            ]
+            .iter()
+            .map(|e| format!("{stem}{e}"))
+            .collect();
+            const INSEPARABLE: [&str; 10] = [
+                "be", "ge", "er", "ver", "zer", "ent", "emp", "miss", "über", "hinter",
+            ];
+            if base.ends_with("ieren") || INSEPARABLE.iter().any(|p| base.starts_with(p)) {
+                out.push(format!("{stem}t"));
+            } else {
+                out.push(format!("ge{stem}t"));
+                out.push(format!("ge{stem}et"));
+            }
+            Box::new(out.into_iter())
+        }
+        Pos::Adverb => Box::new(std::iter::empty()),
+    }
+}

@@ -1,0 +1,83 @@
+//! Emoji and emoticons for languages other than English. English replaces an emoji by its
+//! description inside the VADER algorithm; German posts use the same emoji, so each emoji's
+//! valence is precomputed once from its description's VADER word valences, and ASCII
+//! emoticons (`:)`, `<3`, `:-(`) are taken from the VADER lexicon. Invariant: the tables are
+//! built at start-up and only read afterwards.
+
+use rustc_hash::FxHashMap;
+
+use super::english::English;
+
+/// Valences on VADER's -4..4 scale of emoji (by code point) and emoticons (by token).
+pub struct EmojiValence {
+    emoji: FxHashMap<char, f64>,
+    emoticons: FxHashMap<Box<str>, f64>,
+}
+
+impl EmojiValence {
+    pub fn from_english(en: &English) -> Self {
+        let mut emoji = FxHashMap::default();
+        for (c, desc) in en.emoji() {
+            // Only faces, hearts and hand gestures carry a mood; objects and symbols ("play
+            // button", "trophy") would lend their description's words to neutral posts.
+            if !["face", "heart", "hand", "thumbs"]
+                .iter()
+                .any(|k| desc.contains(k))
+            {
+                continue;
+            }
+            let v: f64 = desc
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .filter_map(|w| en.valence(&w.to_lowercase()))
+                .sum();
+            if v != 0.0 {
+                emoji.insert(c, v.clamp(-4.0, 4.0));
+            }
+        }
+        let mut emoticons = FxHashMap::default();
+        for (w, v) in super::lexicon::vader_words() {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            if w.len() <= 8
+                && !w.contains(' ')
+                && letters <= 2
+                && w.chars()
+                    .any(|c| c.is_ascii_punctuation() || c.is_ascii_digit())
+            {
+                emoticons.insert(w.into(), v);
+            }
+        }
+        EmojiValence { emoji, emoticons }
+    }
+
+    #[inline]
+    pub fn emoji(&self, c: char) -> Option<f64> {
+        if c.is_ascii() {
+            return None;
+        }
+        self.emoji.get(&c).copied()
+    }
+
+    /// The valence of an emoticon token such as `:)` or `:-((`; case matters (`:D` vs `:d`).
+    #[inline]
+    pub fn emoticon(&self, token: &str) -> Option<f64> {
+        self.emoticons.get(token).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_and_emoticons_have_the_expected_sign() {
+        let e = EmojiValence::from_english(&English::new());
+        assert!(e.emoji('😠').unwrap_or(0.0) < 0.0);
+        assert!(e.emoji('😍').unwrap_or(0.0) > 0.0);
+        assert!(e.emoji('😀').unwrap_or(0.0) > 0.0);
+        assert_eq!(e.emoji('a'), None);
+        assert!(e.emoticon(":)").unwrap_or(0.0) > 0.0);
+        assert!(e.emoticon(":(").unwrap_or(0.0) < 0.0);
+        assert!(e.emoticon("<3").unwrap_or(0.0) > 0.0);
+        assert_eq!(e.emoticon("good"), None);
+    }
+}

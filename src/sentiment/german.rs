@@ -1,0 +1,382 @@
+//! German: VADER's aggregation (sum of rule-adjusted valences, '!'/'?' emphasis, the same
+//! normalisation) over the curated German lexicon ([`super::delex`]) with German rules:
+//! negators before the word or at the end of its clause (German verb-second order: "Das
+//! gefällt mir nicht"), "weder … noch", intensifiers and dampeners, contrast (aber, jedoch,
+//! sondern, trotzdem, clause-initial doch), ALL-CAPS, emoji and emoticons, and compounds whose
+//! last part is a known word ("Kundenservice-Katastrophe", "Servicekatastrophe").
+//! Invariant: one hash lookup per ordinary token, no allocation per token; a clause boundary
+//! (`.`, `!`, `?`, `;`, `:`, `,`) stops every rule that looks at neighbouring words.
+
+use std::cell::RefCell;
+
+use super::delex::{DeLexicon, Entry};
+use super::emoji::EmojiValence;
+use super::english::{punctuation_emphasis, C_INCR, N_SCALAR};
+use super::explain::Trace;
+use super::rules::{RuleWord, CONTRAST_AFTER, CONTRAST_BEFORE, SCOPE};
+use super::text::{self, Lower};
+use super::Scored;
+
+/// Distance decay of intensifiers, as in VADER (next word, one between, two between).
+const DECAY: [f64; SCOPE] = [1.0, 0.95, 0.9];
+
+/// Beyond this many tokens the sum is damped by sqrt(LONG_TEXT / tokens).
+const LONG_TEXT: usize = 30;
+
+/// How a token ends its clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Boundary {
+    None,
+    Clause,
+    Sentence,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    start: u32,
+    end: u32,
+    entry: Entry,
+    upper: bool,
+    /// Boundary after this token.
+    boundary: Boundary,
+}
+
+impl Tok {
+    #[inline]
+    fn has_valence(&self) -> bool {
+        !self.entry.valence.is_nan()
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    toks: Vec<Tok>,
+    lower: Lower,
+    phrase: String,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The German scorer.
+pub struct German {
+    lex: DeLexicon,
+    emoji: EmojiValence,
+}
+
+impl German {
+    pub fn new(emoji: EmojiValence) -> Self {
+        German {
+            lex: DeLexicon::load(),
+            emoji,
+        }
+    }
+
+    /// The score of `text` read as German.
+    pub fn score<T: Trace>(&self, text: &str, tr: &mut T) -> Scored {
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = &mut *s;
+            s.toks.clear();
+            self.tokenize(text, s);
+            self.phrases(text, s);
+            self.sum(text, &s.toks, tr)
+        })
+    }
+
+    fn tokenize(&self, text: &str, s: &mut Scratch) {
+        let base = text.as_ptr() as usize;
+        for chunk in text.split(text::is_py_space).filter(|c| !c.is_empty()) {
+            if chunk.starts_with('@') || chunk.starts_with("http") || chunk.starts_with("www.") {
+                continue;
+            }
+            let stripped = text::strip_punct_if_word(chunk);
+            if let Some(v) = self
+                .emoji
+                .emoticon(stripped)
+                .or_else(|| self.emoji.emoticon(chunk))
+            {
+                let start = (stripped.as_ptr() as usize - base) as u32;
+                s.toks.push(Tok {
+                    start,
+                    end: start + stripped.len() as u32,
+                    entry: Entry::symbol(v),
+                    upper: false,
+                    boundary: Boundary::None,
+                });
+                continue;
+            }
+            let cbase = chunk.as_ptr() as usize - base;
+            let mut run: Option<usize> = None;
+            for (off, c) in chunk.char_indices() {
+                if c.is_alphanumeric() {
+                    run.get_or_insert(off);
+                    continue;
+                }
+                if let Some(r) = run.take() {
+                    self.push_word(text, cbase + r, cbase + off, s);
+                }
+                if let Some(v) = self.lex.emoji(c).or_else(|| self.emoji.emoji(c)) {
+                    let start = (cbase + off) as u32;
+                    s.toks.push(Tok {
+                        start,
+                        end: start + c.len_utf8() as u32,
+                        entry: Entry::symbol(v),
+                        upper: false,
+                        boundary: Boundary::None,
+                    });
+                    continue;
+                }
+                let b = match c {
+                    '.' | '!' | '?' | ';' | ':' | '…' => Boundary::Sentence,
+                    ',' | '(' | ')' | '"' | '–' | '—' | '«' | '»' | '“' | '”' | '„' => {
+                        Boundary::Clause
+                    }
+                    _ => Boundary::None,
+                };
+                if let Some(last) = s.toks.last_mut() {
+                    last.boundary = last.boundary.max(b);
+                }
+            }
+            if let Some(r) = run {
+                self.push_word(text, cbase + r, cbase + chunk.len(), s);
+            }
+        }
+    }
+
+    #[inline]
+    fn push_word(&self, text: &str, start: usize, end: usize, s: &mut Scratch) {
+        let w = &text[start..end];
+        let lower = s.lower.of(w);
+        let entry = self.lex.lookup(lower);
+        let upper = w.len() > 2 && text::py_isupper(w);
+        s.toks.push(Tok {
+            start: start as u32,
+            end: end as u32,
+            entry,
+            upper,
+            boundary: Boundary::None,
+        });
+    }
+
+    /// Multi-word entries ("nie wieder", "unter aller Sau"): the first word takes the
+    /// phrase's valence and loses any rule role; the others become neutral.
+    fn phrases(&self, text: &str, s: &mut Scratch) {
+        let n = s.toks.len();
+        for i in 0..n {
+            if !s.toks[i].entry.phrase_start {
+                continue;
+            }
+            s.phrase.clear();
+            let mut found = None;
+            for k in i..n.min(i + 4) {
+                let t = s.toks[k];
+                if k > i {
+                    if s.toks[k - 1].boundary >= Boundary::Sentence {
+                        break;
+                    }
+                    s.phrase.push(' ');
+                }
+                let w = &text[t.start as usize..t.end as usize];
+                s.phrase.push_str(s.lower.of(w));
+                if k > i {
+                    if let Some(v) = self.lex.phrase(&s.phrase) {
+                        found = Some((k, v));
+                    }
+                }
+            }
+            if let Some((last, v)) = found {
+                s.toks[i].entry = Entry::valence(v);
+                s.toks[i].boundary = s.toks[last].boundary;
+                for k in i + 1..=last {
+                    s.toks[k].entry = Entry::NONE;
+                }
+            }
+        }
+    }
+
+    fn sum<T: Trace>(&self, text: &str, toks: &[Tok], tr: &mut T) -> Scored {
+        let n = toks.len();
+        let word = |i: usize| &text[toks[i].start as usize..toks[i].end as usize];
+        let uppers = toks.iter().filter(|t| t.upper).count();
+        let cap_diff = uppers > 0 && uppers < n;
+        let contrast = toks
+            .iter()
+            .enumerate()
+            .position(|(i, t)| match t.entry.rule {
+                Some(RuleWord::Contrast) => true,
+                Some(RuleWord::ContrastAtClauseStart) => {
+                    i == 0 || toks[i - 1].boundary > Boundary::None
+                }
+                _ => false,
+            });
+        let mut sum = 0.0;
+        let mut hits = 0u32;
+        for i in 0..n {
+            let t = toks[i];
+            if !t.has_valence() || t.entry.valence == 0.0 {
+                continue;
+            }
+            hits += 1;
+            let base = t.entry.valence;
+            if t.entry.symbol {
+                // Emoji and emoticons say what they say; only the contrast rule weighs them.
+                let v = base * contrast_factor(contrast, i);
+                if T::ON {
+                    tr.word(i, word(i), base);
+                    tr.valence(i, word(i), v);
+                }
+                sum += v;
+                continue;
+            }
+            let sign = base.signum();
+            let mut v = base;
+            if T::ON {
+                tr.word(i, word(i), base);
+            }
+            if t.entry.prefix_boost {
+                v += sign * 0.293;
+                if T::ON {
+                    tr.rule(i, || "intensifying compound prefix".into());
+                }
+            }
+            if t.upper && cap_diff {
+                v += sign * C_INCR;
+                if T::ON {
+                    tr.rule(i, || "ALL CAPS emphasis".into());
+                }
+            }
+            let mut negator: Option<usize> = None;
+            for d in 1..=SCOPE.min(i) {
+                let j = i - d;
+                if toks[j].boundary > Boundary::None {
+                    break;
+                }
+                match toks[j].entry.rule {
+                    Some(RuleWord::Degree(b)) => {
+                        let s = b * sign * DECAY[d - 1];
+                        v += s;
+                        if T::ON {
+                            let w = word(j);
+                            tr.rule(i, || format!("'{w}' modifies by {s:+.3}"));
+                        }
+                    }
+                    Some(RuleWord::Negator) | Some(RuleWord::Weder) => negator = Some(j),
+                    _ if toks[j].entry.noch_after_weder && weder_before(toks, j) => {
+                        negator = Some(j)
+                    }
+                    _ => {}
+                }
+            }
+            if negator.is_none() {
+                negator = clause_final_negator(toks, i);
+            }
+            if let Some(j) = negator {
+                v *= N_SCALAR;
+                if T::ON {
+                    let w = word(j);
+                    tr.rule(i, || format!("negated by '{w}'"));
+                }
+            }
+            if let Some(c) = contrast {
+                if i < c {
+                    v *= CONTRAST_BEFORE;
+                } else if i > c {
+                    v *= CONTRAST_AFTER;
+                }
+                if T::ON && i != c {
+                    let w = word(c);
+                    let f = if i < c {
+                        CONTRAST_BEFORE
+                    } else {
+                        CONTRAST_AFTER
+                    };
+                    tr.rule(i, || format!("contrast '{w}': x{f}"));
+                }
+            }
+            if T::ON {
+                tr.valence(i, word(i), v);
+            }
+            sum += v;
+        }
+        if n > LONG_TEXT {
+            // Articles and long comments mention opinion words in passing; a post's length
+            // should not turn a few of them into a strong verdict.
+            let f = (LONG_TEXT as f64 / n as f64).sqrt();
+            sum *= f;
+            if T::ON {
+                tr.global(format!("long text ({n} tokens): sum x{f:.2}"));
+            }
+        }
+        let punct = punctuation_emphasis(text);
+        if sum > 0.0 {
+            sum += punct;
+        } else if sum < 0.0 {
+            sum -= punct;
+        }
+        if T::ON && sum != 0.0 && punct != 0.0 {
+            tr.global(format!("'!'/'?' emphasis adds {punct:.3} to the magnitude"));
+        }
+        Scored {
+            score: text::normalize(sum),
+            hits,
+        }
+    }
+}
+
+fn contrast_factor(contrast: Option<usize>, i: usize) -> f64 {
+    match contrast {
+        Some(c) if i < c => CONTRAST_BEFORE,
+        Some(c) if i > c => CONTRAST_AFTER,
+        _ => 1.0,
+    }
+}
+
+/// Whether a "weder" precedes token `j` in the same sentence (making "noch" a negator).
+fn weder_before(toks: &[Tok], j: usize) -> bool {
+    for k in (0..j).rev() {
+        if toks[k].boundary >= Boundary::Sentence {
+            return false;
+        }
+        if toks[k].entry.rule == Some(RuleWord::Weder) {
+            return true;
+        }
+    }
+    false
+}
+
+/// How far after a sentiment word a clause-final negator may stand ("Empfehlen kann ich das
+/// nicht"): German puts the verb's arguments between them.
+const FORWARD_SCOPE: usize = 5;
+
+/// A negator after the sentiment word at `i`, in the same clause, that closes the clause
+/// (at most one neutral word after it): German puts "nicht" last in main clauses ("Das
+/// gefällt mir nicht", "Empfehlen kann ich das nicht mehr").
+fn clause_final_negator(toks: &[Tok], i: usize) -> Option<usize> {
+    let n = toks.len();
+    let mut k = i;
+    while k + 1 < n && k < i + FORWARD_SCOPE {
+        if toks[k].boundary > Boundary::None {
+            return None;
+        }
+        k += 1;
+        let t = toks[k];
+        if t.has_valence() {
+            return None;
+        }
+        if matches!(t.entry.rule, Some(RuleWord::Negator)) {
+            let closes = |m: usize| m + 1 >= n || toks[m].boundary > Boundary::None;
+            let ok = closes(k)
+                || (!toks[k + 1].has_valence()
+                    && toks[k + 1].entry.rule.is_none()
+                    && closes(k + 1));
+            return ok.then_some(k);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "german_tests.rs"]
+mod tests;

@@ -1,0 +1,129 @@
+//! Unit tests of the German rules, one group per rule.
+
+use super::super::emoji::EmojiValence;
+use super::super::english::English;
+use super::super::explain::NoTrace;
+use super::German;
+
+fn de() -> &'static German {
+    use std::sync::OnceLock;
+    static G: OnceLock<German> = OnceLock::new();
+    G.get_or_init(|| German::new(EmojiValence::from_english(&English::new())))
+}
+
+fn s(t: &str) -> f64 {
+    de().score(t, &mut NoTrace).score
+}
+
+#[test]
+fn lexicon_is_case_insensitive_and_inflected() {
+    assert!(s("Katastrophe") < -0.3);
+    assert!(s("KATASTROPHE") < -0.3);
+    assert!(s("katastrophen") < -0.3);
+    assert!(s("ein enttäuschender Service") < -0.3);
+    assert!(s("die schlechteste Hotline") < -0.3);
+    assert!(s("Das hat mich enttäuscht") < -0.3);
+    assert!(s("Toller Service") > 0.3);
+    assert_eq!(s("Der Zug fährt um acht"), 0.0);
+}
+
+#[test]
+fn negation_before_the_word() {
+    assert!(s("gut") > 0.0);
+    assert!(s("nicht gut") < 0.0);
+    assert!(s("kein guter Service") < 0.0);
+    assert!(s("keine Freude") < 0.0);
+    assert!(s("nicht schlecht") > 0.0);
+    assert!(s("niemals zufrieden") < 0.0);
+    assert!(s("ohne Probleme") > 0.0);
+}
+
+#[test]
+fn negation_at_the_end_of_a_german_clause() {
+    assert!(s("Das gefällt mir nicht") < 0.0);
+    assert!(s("Zufrieden bin ich nicht.") < 0.0);
+    assert!(s("Empfehlen kann ich das nicht mehr") < 0.0);
+    // A clause boundary ends the scope.
+    assert!(s("Super, das kommt nicht") > 0.0);
+    // A negator that precedes another sentiment word belongs to that word.
+    assert!(s("Freundlich, aber nicht kompetent") < 0.0);
+}
+
+#[test]
+fn weder_noch() {
+    assert!(s("weder freundlich noch kompetent") < 0.0);
+    assert!(s("noch freundlicher") > 0.0);
+}
+
+#[test]
+fn contrast_words_shift_the_weight() {
+    for c in ["aber", "jedoch", "trotzdem"] {
+        let t = format!("Das Essen war gut, {c} der Service war furchtbar");
+        assert!(s(&t) < 0.0, "{t}");
+        let t = format!("Die Lieferung war langsam, {c} das Produkt ist super");
+        assert!(s(&t) > 0.0, "{t}");
+    }
+    assert!(s("Nicht billig, sondern hervorragend") > 0.0);
+    assert!(s("Es war teuer. Doch die Qualität ist hervorragend") > 0.0);
+    // "doch" inside a clause is a particle, not a contrast.
+    let particle = s("Das ist doch gut");
+    assert!((particle - s("Das ist gut")).abs() < 1e-9);
+}
+
+#[test]
+fn intensifiers_and_dampeners() {
+    for i in [
+        "sehr", "total", "echt", "mega", "voll", "extrem", "absolut", "richtig",
+    ] {
+        let t = format!("{i} schlecht");
+        assert!(s(&t) < s("schlecht"), "{t}");
+        let t = format!("{i} gut");
+        assert!(s(&t) > s("gut"), "{t}");
+    }
+    assert!(s("überhaupt nicht gut") < s("nicht gut"));
+    assert!(s("gar nicht gut") < s("nicht gut"));
+    assert!(s("etwas enttäuschend") > s("enttäuschend"));
+    assert!(s("kaum schlecht") > s("schlecht"));
+}
+
+#[test]
+fn compounds_take_the_valence_of_their_last_part() {
+    assert!(s("Kundenservice-Katastrophe") < -0.3);
+    assert!(s("Kundenservicekatastrophe") < -0.3);
+    assert!(s("Servicewüste und Preisabzocke") < -0.3);
+    assert!(s("megapeinlich") < s("peinlich"));
+    assert!(s("Kundenservice") == 0.0);
+}
+
+#[test]
+fn caps_and_exclamation_emphasis() {
+    assert!(s("Das ist eine FRECHHEIT von euch") < s("Das ist eine Frechheit von euch"));
+    assert!(s("Frechheit!!!") < s("Frechheit"));
+    assert!(s("Danke!!") > s("Danke"));
+}
+
+#[test]
+fn emoji_and_emoticons() {
+    assert!(s("Lieferung heute 😡") < 0.0);
+    assert!(s("Lieferung heute 👍") > 0.0);
+    assert!(s("Lieferung heute :)") > 0.0);
+    assert!(s("Lieferung heute :-(") < 0.0);
+    assert!(s("Lieferung heute😍") > 0.0);
+}
+
+#[test]
+fn phrases_and_slang() {
+    assert!(s("Nordwind ist eine Abzocke, nie wieder!") < -0.5);
+    assert!(s("Nie wieder Nordwind") < -0.3);
+    assert!(s("Das geht gar nicht") < -0.3);
+    assert!(s("Service unter aller Sau") < -0.3);
+    assert!(s("Vielen Dank für die schnelle Hilfe") > 0.3);
+    assert!(s("kein Problem") >= 0.0);
+    assert!(s("voll geil") > 0.3);
+    assert!(s("wtf, schon wieder Verspätung") < -0.3);
+}
+
+#[test]
+fn mentions_and_links_are_ignored() {
+    assert_eq!(s("@gutmensch https://gut.example/toll"), 0.0);
+}

@@ -1,0 +1,115 @@
+//! German rule words: negators, intensifiers and dampeners, contrast conjunctions, and the
+//! prefixes that intensify a compound ("megapeinlich"). These are grammar, not opinion, so
+//! they live in code next to the rules that use them; opinion words live in the lexicon
+//! files. Invariant: no word here also carries a lexicon valence (the German scorer removes
+//! any such valence when it loads).
+
+/// How a German rule word acts on the sentiment words near it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RuleWord {
+    /// Flips (and dampens) a sentiment word in its scope.
+    Negator,
+    /// "weder": negates, and makes a following "noch" a negator too.
+    Weder,
+    /// Scales the magnitude of the next sentiment word by this much (VADER's scale).
+    Degree(f64),
+    /// A contrast: what follows outweighs what precedes.
+    Contrast,
+    /// "doch" is a contrast only at the start of a clause; elsewhere it is a modal particle.
+    ContrastAtClauseStart,
+}
+
+/// A strong intensifier (VADER's B_INCR).
+const UP: f64 = 0.293;
+/// A mild intensifier.
+const MILD: f64 = 0.15;
+/// A dampener (VADER's B_DECR).
+const DOWN: f64 = -0.293;
+
+pub const RULE_WORDS: &[(&str, RuleWord)] = &[
+    ("nicht", RuleWord::Negator),
+    ("nich", RuleWord::Negator),
+    ("net", RuleWord::Negator),
+    ("kein", RuleWord::Negator),
+    ("keine", RuleWord::Negator),
+    ("keinen", RuleWord::Negator),
+    ("keinem", RuleWord::Negator),
+    ("keiner", RuleWord::Negator),
+    ("keines", RuleWord::Negator),
+    ("keins", RuleWord::Negator),
+    ("nie", RuleWord::Negator),
+    ("niemals", RuleWord::Negator),
+    ("nimmer", RuleWord::Negator),
+    ("nichts", RuleWord::Negator),
+    ("nix", RuleWord::Negator),
+    ("ohne", RuleWord::Negator),
+    ("niemand", RuleWord::Negator),
+    ("nirgends", RuleWord::Negator),
+    ("nirgendwo", RuleWord::Negator),
+    ("keinesfalls", RuleWord::Negator),
+    ("keineswegs", RuleWord::Negator),
+    ("weder", RuleWord::Weder),
+    ("sehr", RuleWord::Degree(UP)),
+    ("total", RuleWord::Degree(UP)),
+    ("echt", RuleWord::Degree(UP)),
+    ("mega", RuleWord::Degree(UP)),
+    ("voll", RuleWord::Degree(UP)),
+    ("extrem", RuleWord::Degree(UP)),
+    ("absolut", RuleWord::Degree(UP)),
+    ("überhaupt", RuleWord::Degree(UP)),
+    ("gar", RuleWord::Degree(UP)),
+    ("wirklich", RuleWord::Degree(UP)),
+    ("richtig", RuleWord::Degree(UP)),
+    ("völlig", RuleWord::Degree(UP)),
+    ("vollkommen", RuleWord::Degree(UP)),
+    ("komplett", RuleWord::Degree(UP)),
+    ("äußerst", RuleWord::Degree(UP)),
+    ("höchst", RuleWord::Degree(UP)),
+    ("besonders", RuleWord::Degree(UP)),
+    ("unglaublich", RuleWord::Degree(UP)),
+    ("unfassbar", RuleWord::Degree(UP)),
+    ("ultra", RuleWord::Degree(UP)),
+    ("so", RuleWord::Degree(MILD)),
+    ("zu", RuleWord::Degree(MILD)),
+    ("ganz", RuleWord::Degree(MILD)),
+    ("ziemlich", RuleWord::Degree(MILD)),
+    ("derbe", RuleWord::Degree(UP)),
+    ("tierisch", RuleWord::Degree(UP)),
+    ("dermaßen", RuleWord::Degree(UP)),
+    ("enorm", RuleWord::Degree(UP)),
+    ("zutiefst", RuleWord::Degree(UP)),
+    ("dermassen", RuleWord::Degree(UP)),
+    ("sowas", RuleWord::Degree(MILD)),
+    ("etwas", RuleWord::Degree(DOWN)),
+    ("bisschen", RuleWord::Degree(DOWN)),
+    ("bissl", RuleWord::Degree(DOWN)),
+    ("kaum", RuleWord::Degree(DOWN)),
+    ("wenig", RuleWord::Degree(DOWN)),
+    ("eher", RuleWord::Degree(DOWN)),
+    ("relativ", RuleWord::Degree(DOWN)),
+    ("fast", RuleWord::Degree(DOWN)),
+    ("teilweise", RuleWord::Degree(DOWN)),
+    ("halbwegs", RuleWord::Degree(DOWN)),
+    ("einigermaßen", RuleWord::Degree(DOWN)),
+    ("recht", RuleWord::Degree(MILD)),
+    ("aber", RuleWord::Contrast),
+    ("jedoch", RuleWord::Contrast),
+    ("sondern", RuleWord::Contrast),
+    ("trotzdem", RuleWord::Contrast),
+    ("dennoch", RuleWord::Contrast),
+    ("allerdings", RuleWord::Contrast),
+    ("doch", RuleWord::ContrastAtClauseStart),
+];
+
+/// Prefixes that intensify the word they are glued to ("saublöd", "oberpeinlich").
+pub const INTENSIFYING_PREFIXES: &[&str] = &[
+    "mega", "super", "hyper", "ultra", "sau", "ober", "stink", "tod", "tot", "erz", "riesen",
+    "voll", "extrem", "total", "end", "kack", "scheiß", "scheiss", "mist",
+];
+
+/// Factor on valences before the first contrast word, and after it (VADER's "but" rule).
+pub const CONTRAST_BEFORE: f64 = 0.5;
+pub const CONTRAST_AFTER: f64 = 1.5;
+
+/// How many words a negator or intensifier reaches.
+pub const SCOPE: usize = 3;
