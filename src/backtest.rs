@@ -325,7 +325,7 @@ pub fn replay_counts_file(
         e.record_volume(0, at, value);
         // The row's counts are complete when it is read: look at once, as a daemon fed by
         // this series would.
-        if last.map_or(true, |l| at > l) {
+        if last.is_none_or(|l| at > l) {
             events.extend(e.tick(at));
             last = Some(at);
         }
