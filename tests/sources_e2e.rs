@@ -4,6 +4,7 @@
 
 mod harness;
 mod sources_support;
+mod support;
 
 use axum::http::header;
 use axum::routing::get;
@@ -52,8 +53,10 @@ async fn an_angry_atom_feed_becomes_a_storm_alert() {
     let addr = sources_support::serve(app).await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let smtp = support::smtp::SmtpServer::start();
     let extra = format!(
-        "{BRANDS}\n[[sources.rss]]\nname = \"alerts\"\nurl = \"http://{addr}/alerts.atom\"\ninterval = \"200ms\"\n"
+        "{BRANDS}\n[[sources.rss]]\nname = \"alerts\"\nurl = \"http://{addr}/alerts.atom\"\ninterval = \"200ms\"\n\n[[notify.email]]\nname = \"pr\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"none\"\nfrom = \"sturmglas@example.org\"\nto = [\"pr@example.org\"]\n",
+        smtp.port()
     );
     let mut d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
     let alerts = d
@@ -62,6 +65,9 @@ async fn an_angry_atom_feed_becomes_a_storm_alert() {
     let storm = alerts.iter().find(|x| x["kind"] == "storm").unwrap();
     assert_eq!(storm["brand"], "Nordwind Energie");
     assert_eq!(storm["mentions"], 120, "each entry counted once: {storm}");
+    let mails = smtp.wait_for(1, std::time::Duration::from_secs(15)).await;
+    let subject = mails[0].header("Subject").unwrap();
+    assert!(subject.contains("storm: Nordwind Energie"), "{subject}");
 
     let sources = d.get_json("/api/v1/sources").await;
     let s = &sources.as_array().expect("a list of sources")[0];
