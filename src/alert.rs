@@ -39,6 +39,9 @@ pub enum Kind {
     Storm,
     Buzz,
     Volume,
+    /// Not about a brand: a source failed or stayed silent too long (then `brand` names the
+    /// source), so that a dead feed does not look like a calm brand.
+    Source,
 }
 
 impl Kind {
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Storm => "storm",
             Kind::Buzz => "buzz",
             Kind::Volume => "volume",
+            Kind::Source => "source",
         }
     }
 }
@@ -96,6 +100,11 @@ impl AlertEvent {
             crate::config::duration::format(std::time::Duration::from_secs(self.window_seconds));
         let test = if self.test { "TEST " } else { "" };
         match self.status {
+            Status::Firing if self.kind == Kind::Source => format!(
+                "[sturmglas] {test}{} source down: {} — no data",
+                self.level.as_str().to_uppercase(),
+                self.brand
+            ),
             Status::Firing => {
                 let mut s = format!(
                     "[sturmglas] {test}{} {}: {} — {} mentions in {window}",

@@ -250,7 +250,7 @@ fn pick_sample(recent: &VecDeque<Recent>, n: &Notice, now: DateTime<Utc>) -> Vec
     let fits = |r: &Recent| match n.kind {
         Kind::Storm => r.score < 0.0,
         Kind::Buzz => r.score >= 0.0,
-        Kind::Volume => true,
+        Kind::Volume | Kind::Source => true,
     };
     c.sort_by(|a, b| {
         fits(b)

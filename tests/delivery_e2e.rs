@@ -145,3 +145,26 @@ async fn an_alert_raised_while_the_mail_server_is_down_is_delivered_once_it_is_u
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(smtp.messages().len(), 1, "delivered exactly once");
 }
+
+#[tokio::test]
+async fn a_dead_source_is_announced_to_the_channels_so_it_does_not_look_calm() {
+    let hook = WebhookReceiver::start().await;
+    let dead = free_port(); // nothing listens here
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = format!(
+        "{}\n[[sources.rss]]\nname = \"news\"\nurl = \"http://127.0.0.1:{dead}/feed.xml\"\ninterval = \"200ms\"\nsilence_alert_after = \"1s\"\n",
+        brands_and_channels(free_port(), &hook.url("/hook"))
+    );
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+    let hooks = hook.wait_for(1, Duration::from_secs(15)).await;
+    let body = hooks[0].json();
+    assert_eq!(body["kind"], "source", "{body}");
+    assert_eq!(body["brand"], "news");
+    assert_eq!(body["status"], "firing");
+    let sources = d.get_json("/api/v1/sources").await;
+    assert_ne!(sources[0]["state"], "ok", "{sources}");
+    // One notice per outage, not one per check.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(hook.requests().len(), 1);
+}

@@ -8,6 +8,7 @@
 
 pub mod core;
 mod service;
+pub mod source_watch;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -178,6 +179,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }));
     tasks.push(tokio::spawn(ticker(
         core.clone(),
+        config.server.tick,
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(source_watch::run(
+        source_health.clone(),
+        store.clone(),
+        notify_rx.clone(),
+        outbox_wake.clone(),
         config.server.tick,
         shutdown.clone(),
     )));

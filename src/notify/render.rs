@@ -71,6 +71,7 @@ pub fn kind_meaning(kind: Kind) -> &'static str {
         Kind::Storm => "a surge of mentions that is unusually negative",
         Kind::Buzz => "a surge of mentions that is not negative",
         Kind::Volume => "a surge of mentions; sentiment unknown",
+        Kind::Source => "a source of mentions has failed or gone silent",
     }
 }
 
@@ -98,6 +99,12 @@ pub fn sample_byline(s: &SampleMention) -> String {
 
 /// One sentence with the numbers that matter: the counts against what is usual.
 pub fn summary(event: &AlertEvent) -> String {
+    if event.kind == Kind::Source {
+        return match event.status {
+            Status::Firing => event.reasons.join(" "),
+            Status::Resolved => format!("Source {} is delivering again.", event.brand),
+        };
+    }
     let w = window(event);
     match event.status {
         Status::Firing => {
@@ -129,6 +136,23 @@ pub fn summary(event: &AlertEvent) -> String {
 
 /// The facts as label/value rows, shared by the text and HTML bodies and the chat cards.
 pub fn facts(event: &AlertEvent) -> Vec<(&'static str, String)> {
+    if event.kind == Kind::Source {
+        // A source notice has no counts: which source, and since when.
+        return vec![
+            ("Source", event.brand.clone()),
+            (
+                "Status",
+                match event.status {
+                    Status::Firing => "FAILING or SILENT".to_string(),
+                    Status::Resolved => "RECOVERED".to_string(),
+                },
+            ),
+            (
+                "Since",
+                event.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ),
+        ];
+    }
     let w = window(event);
     let mut rows = vec![("Brand", event.brand.clone())];
     match event.status {
