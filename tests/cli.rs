@@ -97,3 +97,56 @@ fn run_exits_2_on_a_config_error_at_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":2:10: invalid listen address"));
 }
+
+/// The commented examples in config/sturmglas.toml are documentation users copy: uncommented,
+/// every one of them must be accepted.
+#[test]
+fn every_commented_example_in_the_shipped_config_is_valid() {
+    let src = std::fs::read_to_string("config/sturmglas.toml").unwrap();
+    let mut out = String::new();
+    let mut in_examples = false;
+    for line in src.lines() {
+        in_examples |= line.starts_with("# [[notify.email]]");
+        let body = line.strip_prefix("# ").unwrap_or("");
+        let is_key = body.split_once(" = ").is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+        let is_table = body.starts_with('[') && !body.starts_with("[...]");
+        if in_examples && (is_key || is_table) {
+            out.push_str(body);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "smtp-password",
+        "webhook-secret",
+        "mastodon-token",
+        "reddit-secret",
+        "x-bearer",
+    ] {
+        std::fs::write(dir.path().join(f), "secret\n").unwrap();
+    }
+    let p = dir.path().join("full.toml");
+    std::fs::write(&p, out).unwrap();
+    let run = sturmglas()
+        .args(["check", "-c"])
+        .arg(&p)
+        .env("CREDENTIALS_DIRECTORY", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("1 rss, 1 mastodon, 1 bluesky, 1 reddit, 1 hackernews, 1 x"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("webhook \"ops-chat\""), "{stdout}");
+}
