@@ -202,7 +202,7 @@ pub fn account(config: &Config, report: &DemoReport, out_dir: &Path) -> String {
         if e.status == Status::Firing {
             let lag = (e.observed_at - e.started_at).num_minutes();
             if lag > 0 {
-                let _ = writeln!(s, "           (thread started {lag} min earlier)");
+                let _ = writeln!(s, "           (surge began {lag} min earlier)");
             }
             for r in &e.reasons {
                 let _ = writeln!(s, "           why: {r}");
