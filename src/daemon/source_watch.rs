@@ -3,7 +3,7 @@
 //!
 //! Why: a dead feed looks exactly like a calm brand on the dashboard; only a notice tells the
 //! team that they are flying blind. Notices go through the same outbox, so they are retried and
-//! never lost; brand filters do not apply (a source serves every brand), `min_level` does.
+//! never lost; `notify::targets` lets them past brand filters (a source serves every brand).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use tokio::sync::{watch, Notify};
 
 use crate::alert::{AlertEvent, Kind, Level, Status};
-use crate::config::notify::{ChannelFilter, NotifyConfig};
+use crate::config::notify::NotifyConfig;
 use crate::shutdown::Shutdown;
 use crate::sources::health::{HealthChange, SourceHealth};
 use crate::store::Store;
@@ -72,24 +72,6 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-/// Every channel whose level filter admits the notice.
-pub fn channels(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
-    let wants = |f: &ChannelFilter| {
-        event.level >= f.min_level && (event.status == Status::Firing || f.send_resolved)
-    };
-    cfg.email
-        .iter()
-        .filter(|e| wants(&e.filter))
-        .map(|e| e.name.clone())
-        .chain(
-            cfg.webhook
-                .iter()
-                .filter(|w| wants(&w.filter))
-                .map(|w| w.name.clone()),
-        )
-        .collect()
-}
-
 pub async fn run(
     health: Arc<SourceHealth>,
     store: Arc<Store>,
@@ -115,7 +97,7 @@ pub async fn run(
             .iter()
             .map(|c| {
                 let e = notice(c, now);
-                let ch = channels(&cfg, &e);
+                let ch = crate::notify::targets(&cfg, &e);
                 (e, ch)
             })
             .collect();

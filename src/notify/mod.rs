@@ -49,10 +49,16 @@ impl DeliveryError {
 }
 
 /// The names of the channels that want this event, by their brand and level filters.
+/// Source notices serve every brand, so only the level filter applies to them.
 /// Test alerts are not filtered here: they go through [`test_alert`], never the outbox.
 pub fn targets(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
     let wants = |f: &ChannelFilter| {
-        f.wants(&event.brand, event.level) && (event.status == Status::Firing || f.send_resolved)
+        let admitted = if event.kind == crate::alert::Kind::Source {
+            event.level >= f.min_level
+        } else {
+            f.wants(&event.brand, event.level)
+        };
+        admitted && (event.status == Status::Firing || f.send_resolved)
     };
     cfg.email
         .iter()
