@@ -114,7 +114,7 @@ pub const VIRAL_EN: &[&str] = &[
 pub const NEWS_DE: &[&str] = &[
     "{b} übernimmt einen Konkurrenten aus Österreich, meldet die Nachrichtenagentur.",
     "Eilmeldung: {b} verlegt die Zentrale nach Köln.",
-    "{b} plant für 2027 einen Börsengang.",
+    "{b} kündigt für 2027 einen Börsengang an.",
 ];
 
 pub const NEWS_EN: &[&str] = &[

@@ -127,3 +127,11 @@ fn phrases_and_slang() {
 fn mentions_and_links_are_ignored() {
     assert_eq!(s("@gutmensch https://gut.example/toll"), 0.0);
 }
+
+#[test]
+fn a_separable_particle_at_clause_end_changes_the_verb() {
+    assert_eq!(s("Nordwind kündigt für 2027 einen Börsengang an."), 0.0);
+    assert!(s("Die Bahn kündigt heute Preise an") >= 0.0);
+    assert!(s("Ich kündige meinen Vertrag bei Nordwind!") < -0.2);
+    assert!(s("Ich habe gekündigt, an alle: nie wieder!") < -0.2);
+}
