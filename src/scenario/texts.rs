@@ -94,7 +94,7 @@ pub const BURN_DE: &[&str] = &[
 pub const BURN_EN: &[&str] = &[
     "My {b} thermostat is broken too, this is getting terrible.",
     "Day three of the {b} outage, the worst support I have ever seen.",
-    "{b} still hasn't fixed it. So angry right now.",
+    "{b} still hasn't fixed it. Angry customer here.",
 ];
 
 /// A positive viral moment (a campaign people love).

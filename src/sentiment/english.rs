@@ -53,6 +53,8 @@ struct Tok {
     negate: bool,
     upper: bool,
     word: W,
+    /// The raw token ended with `.`, `!` or `?`: a negation does not reach past it.
+    ends_sentence: bool,
 }
 
 impl Tok {
@@ -178,6 +180,7 @@ impl English {
                 negate: e.negate || lower.contains("n't"),
                 upper,
                 word: e.word,
+                ends_sentence: raw.ends_with(['.', '!', '?']),
             });
         }
         let toks = &s.toks[..];
@@ -326,15 +329,20 @@ fn scalar_inc_dec(m: Tok, valence: f64, cap_diff: bool) -> f64 {
     scalar
 }
 
+/// VADER's negation window, except that a negation never reaches into the next sentence
+/// ("Nordwind still hasn't fixed it. Angry customer here." is not a negated "angry"); Python
+/// vaderSentiment lets it, which is the one place where we deliberately differ.
 fn negation_check(v: f64, t: &[Tok], start_i: usize, i: usize) -> f64 {
+    // Whether the negator at `j` is in the same sentence as the word at `i`.
+    let same_sentence = |j: usize| t[j..i].iter().all(|x| !x.ends_sentence);
     match start_i {
-        0 if t[i - 1].negate => v * N_SCALAR,
+        0 if t[i - 1].negate && same_sentence(i - 1) => v * N_SCALAR,
         1 => {
             if t[i - 2].word == W::Never && matches!(t[i - 1].word, W::So | W::This) {
                 v * 1.25
             } else if t[i - 2].word == W::Without && t[i - 1].word == W::Doubt {
                 v
-            } else if t[i - 2].negate {
+            } else if t[i - 2].negate && same_sentence(i - 2) {
                 v * N_SCALAR
             } else {
                 v
@@ -350,7 +358,7 @@ fn negation_check(v: f64, t: &[Tok], start_i: usize, i: usize) -> f64 {
                 && (t[i - 2].word == W::Doubt || t[i - 1].word == W::Doubt)
             {
                 v
-            } else if t[i - 3].negate {
+            } else if t[i - 3].negate && same_sentence(i - 3) {
                 v * N_SCALAR
             } else {
                 v
@@ -470,6 +478,12 @@ mod tests {
             let got = score(t);
             assert!((got - want).abs() < 0.0001, "{t}: got {got}, want {want}");
         }
+    }
+
+    #[test]
+    fn negation_stops_at_the_end_of_a_sentence() {
+        assert!(score("Nordwind still hasn't fixed it. Angry customer here.") < -0.3);
+        assert!(score("It isn't angry at all") > 0.0);
     }
 
     #[test]
