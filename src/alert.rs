@@ -127,6 +127,30 @@ impl AlertEvent {
     }
 }
 
+/// A plain storm warning for brand "B", for tests across the crate.
+#[cfg(test)]
+pub(crate) fn test_event(id: &str) -> AlertEvent {
+    AlertEvent {
+        version: 1,
+        id: id.into(),
+        brand: "B".into(),
+        status: Status::Firing,
+        level: Level::Warning,
+        kind: Kind::Storm,
+        observed_at: chrono::Utc::now(),
+        started_at: chrono::Utc::now(),
+        window_seconds: 900,
+        mentions: 30,
+        negative: 20,
+        negative_share: 0.66,
+        expected: 3.0,
+        velocity_ratio: 10.0,
+        reasons: vec![],
+        sample: vec![],
+        test: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,29 +82,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{Kind, Level, Status};
 
-    fn event(id: &str) -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: id.into(),
-            brand: "B".into(),
-            status: Status::Firing,
-            level: Level::Warning,
-            kind: Kind::Storm,
-            observed_at: Utc::now(),
-            started_at: Utc::now(),
-            window_seconds: 900,
-            mentions: 30,
-            negative: 20,
-            negative_share: 0.66,
-            expected: 3.0,
-            velocity_ratio: 10.0,
-            reasons: vec![],
-            sample: vec![],
-            test: false,
-        }
-    }
+    use crate::alert::test_event as event;
 
     #[test]
     fn records_once_and_lists_newest_first() {
