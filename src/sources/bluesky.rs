@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::http::{Backoff, SourceError};
-use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
+use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
 use crate::config::sources::BlueskySource;
 use crate::matching::{BrandKeywords, BrandMatcher};
 use crate::mention::Mention;
@@ -89,18 +89,17 @@ async fn run(cfg: BlueskySource, ctx: SourceContext) {
             r = connection(&cfg, &ctx, &matcher, &mut cursor, &mut inner, &mut backoff) => r,
             _ = shutdown.recv() => return,
         };
-        let wait = match result {
-            Ok(()) => return,
-            Err(error) => {
-                ctx.health
-                    .failure(&name, error.kind(), &error.to_string(), Utc::now());
-                let w = backoff.next(None);
-                tracing::warn!(source = %name, %error, retry_in_ms = w.as_millis() as u64,
-                    "Jetstream connection dropped, reconnecting.");
-                w
-            }
-        };
-        if !sleep_or_stop(&mut shutdown, wait).await {
+        let Err(error) = result else { return };
+        let go_on = reconnect_after(
+            &ctx,
+            &name,
+            "Jetstream connection",
+            &error,
+            None,
+            &mut backoff,
+            &mut shutdown,
+        );
+        if !go_on.await {
             return;
         }
     }

@@ -20,7 +20,7 @@ use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, Source
 use super::poll::{self, Fetched, Poller};
 use super::sse::{SseDecoder, SseItem};
 use super::text::html_to_text;
-use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
+use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
 use crate::config::sources::{Common, MastodonSource};
 use crate::mention::Mention;
 
@@ -279,18 +279,18 @@ async fn run_stream(inst: Instance, tag: String, common: Common) {
             r = stream_once(&inst, &tag, name, &mut cursor, &mut inner, &mut backoff) => r,
             _ = shutdown.recv() => return,
         };
-        let wait = match result {
-            Ok(()) => return,
-            Err(error) => {
-                ctx.health
-                    .failure(name, error.kind(), &error.to_string(), Utc::now());
-                let w = backoff.next(error.retry_after());
-                tracing::warn!(source = name, %error, retry_in_ms = w.as_millis() as u64,
-                    "Mastodon stream dropped, reconnecting.");
-                w
-            }
-        };
-        if !sleep_or_stop(&mut shutdown, wait).await {
+        let Err(error) = result else { return };
+        let server_wait = error.retry_after();
+        let go_on = reconnect_after(
+            &ctx,
+            name,
+            "Mastodon stream",
+            &error,
+            server_wait,
+            &mut backoff,
+            &mut shutdown,
+        );
+        if !go_on.await {
             return;
         }
     }

@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, SourceError};
 use super::poll::{self, Fetched, Poller};
 use super::text::plain;
-use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
+use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
 use crate::config::sources::XSource;
 use crate::mention::Mention;
 
@@ -330,18 +330,19 @@ async fn run_stream(client: XClient) {
             r = stream_once(&client, &mut cursors, &mut inner, &mut backoff) => r,
             _ = shutdown.recv() => return,
         };
-        let wait = match result {
-            Ok(()) => return, // shutdown or the core is gone
-            Err(error) => {
-                ctx.health
-                    .failure(name, error.kind(), &error.to_string(), Utc::now());
-                let w = backoff.next(error.retry_after());
-                tracing::warn!(source = name, %error, retry_in_ms = w.as_millis() as u64,
-                    "X stream dropped, reconnecting.");
-                w
-            }
-        };
-        if !sleep_or_stop(&mut shutdown, wait).await {
+        // Ok: shutdown, or the core is gone.
+        let Err(error) = result else { return };
+        let server_wait = error.retry_after();
+        let go_on = reconnect_after(
+            &ctx,
+            name,
+            "X stream",
+            &error,
+            server_wait,
+            &mut backoff,
+            &mut shutdown,
+        );
+        if !go_on.await {
             return;
         }
     }
