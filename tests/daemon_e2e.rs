@@ -61,14 +61,8 @@ async fn ingest_rejects_bad_requests_whole_and_counts_duplicates_once() {
         serde_json::json!({"accepted": 0, "duplicates": 3, "matched": 0})
     );
 
-    let brands = d.get_json("/api/v1/brands").await;
-    let acme = brands
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["name"] == "Acme")
-        .unwrap();
-    assert_eq!(acme["mentions"], 5, "{brands}");
+    let acme = d.brand("Acme").await;
+    assert_eq!(acme["mentions"], 5, "{acme}");
 
     let metrics = reqwest::get(d.url("/metrics"))
         .await
@@ -113,13 +107,7 @@ async fn a_negative_burst_is_a_storm_and_a_calm_brand_stays_quiet() {
     assert_eq!(a["mentions"], 120);
     assert!(a["sample"].as_array().unwrap().len() >= 3);
     assert_eq!(a["sample"][0]["reach"], 1190, "loudest post first: {a}");
-    let brands = d.get_json("/api/v1/brands").await;
-    let acme = brands
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["name"] == "Acme")
-        .unwrap();
+    let acme = d.brand("Acme").await;
     assert_eq!(acme["level"], "ok");
 }
 
@@ -175,14 +163,8 @@ async fn sigterm_exits_zero_and_a_restart_during_a_storm_does_not_alert_again() 
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let alerts = d2.alerts().await;
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
-    let brands = d2.get_json("/api/v1/brands").await;
-    let nw = brands
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["name"] == "Nordwind Energie")
-        .unwrap();
-    assert_eq!(nw["mentions"], 180, "{brands}");
+    let nw = d2.brand("Nordwind Energie").await;
+    assert_eq!(nw["mentions"], 180, "{nw}");
     assert_ne!(nw["level"], "ok");
 }
 

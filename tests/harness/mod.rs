@@ -147,6 +147,16 @@ impl Daemon {
             .unwrap()
     }
 
+    /// One brand's object from `/api/v1/brands`; panics if the brand is not listed.
+    pub async fn brand(&self, name: &str) -> serde_json::Value {
+        let brands = self.get_json("/api/v1/brands").await;
+        brands
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("brand {name:?} not in {brands}"))
+    }
+
     pub async fn alerts(&self) -> Vec<serde_json::Value> {
         self.get_json("/api/v1/alerts")
             .await
