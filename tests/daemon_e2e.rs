@@ -109,6 +109,20 @@ async fn a_negative_burst_is_a_storm_and_a_calm_brand_stays_quiet() {
     assert_eq!(a["sample"][0]["reach"], 1190, "loudest post first: {a}");
     let acme = d.brand("Acme").await;
     assert_eq!(acme["level"], "ok");
+    let metrics = reqwest::get(d.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sturmglas_brand_level{brand=\"Nordwind Energie\"} 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sturmglas_brand_level{brand=\"Acme\"} 0\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -159,7 +159,20 @@ pub fn restore(engine: &mut Engine, store: &Store) -> Result<(), CoreError> {
 }
 
 impl Core {
+    /// Sets every brand's level gauge from its status: at start (restored alerts) and after a
+    /// reload (new brands); between those, [`Core::tick`] follows the notices.
+    fn refresh_level_gauges(&mut self) {
+        for v in self.engine.views(Utc::now()) {
+            self.metrics.set(
+                "sturmglas_brand_level",
+                &[("brand", &v.name)],
+                v.status.level as u8 as f64,
+            );
+        }
+    }
+
     fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        self.refresh_level_gauges();
         while let Some(msg) = rx.blocking_recv() {
             match msg {
                 Msg::Ingest {
@@ -197,6 +210,7 @@ impl Core {
                         .map_err(|e| CoreError::Config(e.to_string()));
                     if r.is_ok() {
                         self.config = config;
+                        self.refresh_level_gauges();
                     }
                     let _ = reply.send(r);
                 }
@@ -268,11 +282,17 @@ impl Core {
     fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<AlertEvent>, CoreError> {
         self.metrics.inc("sturmglas_ticks_total", &[]);
         let events = self.engine.tick(now);
-        for v in self.engine.views(now) {
+        // A brand's level changes only with a notice, so the gauge follows the notices instead
+        // of recomputing every brand's status on every tick.
+        for e in &events {
+            let level = match e.status {
+                crate::alert::Status::Firing => e.level as u8,
+                crate::alert::Status::Resolved => 0,
+            };
             self.metrics.set(
                 "sturmglas_brand_level",
-                &[("brand", &v.name)],
-                v.status.level as u8 as f64,
+                &[("brand", &e.brand)],
+                level as f64,
             );
         }
         if events.is_empty() {
