@@ -177,7 +177,7 @@ impl English {
                 end: start + w.len() as u32,
                 valence: e.valence,
                 booster: e.booster,
-                negate: e.negate || lower.contains("n't"),
+                negate: e.negate || (lower.as_bytes().contains(&b'\'') && lower.contains("n't")),
                 upper,
                 word: e.word,
                 ends_sentence: raw.ends_with(['.', '!', '?']),

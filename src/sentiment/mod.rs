@@ -167,17 +167,22 @@ impl Analyzer {
             }
             None => {
                 // Unknown or other language: emoji, emoticons and loan words still carry
-                // meaning; score with the lexicon that recognises more of the text.
+                // meaning; score with the lexicon that recognises more of the text. Both
+                // scores are already computed, so only an explanation pays for a third pass.
                 let en = self.english.score(text, &mut NoTrace);
                 let de = self.german.score(text, &mut NoTrace);
-                let l = if de.hits > en.hits {
-                    Lang::De
+                let (l, quiet) = if de.hits > en.hits {
+                    (Lang::De, de)
                 } else {
-                    Lang::En
+                    (Lang::En, en)
                 };
-                let score = match l {
-                    Lang::En => self.english.score(text, tr).score,
-                    Lang::De => self.german.score(text, tr).score,
+                let score = if T::ON {
+                    match l {
+                        Lang::En => self.english.score(text, tr).score,
+                        Lang::De => self.german.score(text, tr).score,
+                    }
+                } else {
+                    quiet.score
                 };
                 (l, LangSource::Fallback, score)
             }

@@ -12,8 +12,67 @@ pub fn is_py_space(c: char) -> bool {
 
 /// Splits like Python's `str.split()` with no argument.
 #[inline]
-pub fn py_split(s: &str) -> impl Iterator<Item = &str> {
-    s.split(is_py_space).filter(|w| !w.is_empty())
+pub fn py_split(s: &str) -> PySplit<'_> {
+    PySplit { s, pos: 0 }
+}
+
+/// The iterator of [`py_split`]. It walks bytes and decodes a char only at non-ASCII bytes,
+/// because tokenising is the largest cost of scoring a short post and most bytes are ASCII.
+pub struct PySplit<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl PySplit<'_> {
+    /// The byte length of the whitespace char at `i`, or 0 when it is not whitespace.
+    #[inline]
+    fn space_at(&self, i: usize) -> usize {
+        let b = self.s.as_bytes()[i];
+        if b < 0x80 {
+            return matches!(b, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f) as usize;
+        }
+        match self.s[i..].chars().next() {
+            Some(c) if is_py_space(c) => c.len_utf8(),
+            _ => 0,
+        }
+    }
+
+    /// The byte length of the char at `i` (which must start a char).
+    #[inline]
+    fn char_len_at(&self, i: usize) -> usize {
+        match self.s.as_bytes()[i] {
+            0..=0x7f => 1,
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            _ => 4,
+        }
+    }
+}
+
+impl<'a> Iterator for PySplit<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let n = self.s.len();
+        let mut i = self.pos;
+        loop {
+            if i >= n {
+                self.pos = n;
+                return None;
+            }
+            match self.space_at(i) {
+                0 => break,
+                k => i += k,
+            }
+        }
+        let start = i;
+        while i < n && self.space_at(i) == 0 {
+            i += self.char_len_at(i);
+        }
+        self.pos = i;
+        Some(&self.s[start..i])
+    }
 }
 
 /// Python's `str.strip()` with no argument.
@@ -25,6 +84,10 @@ pub fn py_strip(s: &str) -> &str {
 /// Python's `str.isupper()`: at least one cased character and no lower-case one.
 #[inline]
 pub fn py_isupper(s: &str) -> bool {
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        return !b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase);
+    }
     let mut upper = false;
     for c in s.chars() {
         if c.is_lowercase() {
@@ -41,8 +104,23 @@ pub fn py_isupper(s: &str) -> bool {
 /// two characters or fewer (then the token was probably an emoticon such as `:)`).
 #[inline]
 pub fn strip_punct_if_word(token: &str) -> &str {
-    let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
-    if stripped.chars().count() <= 2 {
+    // ASCII bytes are always char boundaries, so trimming bytes keeps the slice valid.
+    let b = token.as_bytes();
+    let (mut start, mut end) = (0, b.len());
+    while start < end && b[start].is_ascii_punctuation() {
+        start += 1;
+    }
+    while end > start && b[end - 1].is_ascii_punctuation() {
+        end -= 1;
+    }
+    let stripped = &token[start..end];
+    // Chars are counted as the bytes that do not continue a UTF-8 sequence.
+    let chars = stripped
+        .bytes()
+        .filter(|&b| (b as i8) >= -0x40)
+        .take(3)
+        .count();
+    if chars <= 2 {
         token
     } else {
         stripped
@@ -78,10 +156,15 @@ impl Lower {
     #[inline]
     pub fn of<'a>(&'a mut self, w: &'a str) -> &'a str {
         let b = w.as_bytes();
-        if !b.iter().any(|c| c.is_ascii_uppercase()) && (w.is_ascii() || !has_upper(w)) {
+        let (mut upper, mut ascii) = (false, true);
+        for &c in b {
+            upper |= c.is_ascii_uppercase();
+            ascii &= c.is_ascii();
+        }
+        if !upper && (ascii || !has_upper(w)) {
             return w;
         }
-        if w.is_ascii() && b.len() <= self.ascii.len() {
+        if ascii && b.len() <= self.ascii.len() {
             let buf = &mut self.ascii[..b.len()];
             buf.copy_from_slice(b);
             buf.make_ascii_lowercase();
@@ -115,6 +198,20 @@ mod tests {
             py_split(" a\u{1c}b  c\u{a0}d ").collect::<Vec<_>>(),
             ["a", "b", "c", "d"]
         );
+        // Agrees with the char-by-char definition on mixed scripts and Unicode spaces.
+        for t in [
+            "",
+            "   ",
+            "ä\u{2003}ö\u{3000}😀x\u{85}y\u{2028}",
+            "Grüße\t aus\r\nKöln 👍🏽!",
+            "\u{a0}lead and trail\u{202f}",
+        ] {
+            let want: Vec<&str> = t.split(is_py_space).filter(|w| !w.is_empty()).collect();
+            assert_eq!(py_split(t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+        assert_eq!(strip_punct_if_word("«great»!!"), "«great»");
+        assert_eq!(strip_punct_if_word("...ä..."), "...ä...");
+        assert_eq!(strip_punct_if_word("'schön'"), "schön");
         assert!(py_isupper("WOW!"));
         assert!(!py_isupper("WOw"));
         assert!(!py_isupper("123"));
