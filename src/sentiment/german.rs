@@ -81,13 +81,14 @@ impl German {
             s.toks.clear();
             self.tokenize(text, s);
             self.phrases(text, s);
+            salutation(text, s);
             self.sum(text, &s.toks, tr)
         })
     }
 
     fn tokenize(&self, text: &str, s: &mut Scratch) {
         let base = text.as_ptr() as usize;
-        for chunk in text.split(text::is_py_space).filter(|c| !c.is_empty()) {
+        for chunk in text::py_split(text) {
             if chunk.starts_with('@') || chunk.starts_with("http") || chunk.starts_with("www.") {
                 continue;
             }
@@ -270,7 +271,9 @@ impl German {
                             tr.rule(i, || format!("'{w}' modifies by {s:+.3}"));
                         }
                     }
-                    Some(RuleWord::Negator) | Some(RuleWord::Weder) => negator = Some(j),
+                    Some(RuleWord::Negator)
+                    | Some(RuleWord::NegatorBefore)
+                    | Some(RuleWord::Weder) => negator = Some(j),
                     _ if toks[j].entry.noch_after_weder && weder_before(toks, j) => {
                         negator = Some(j)
                     }
@@ -330,6 +333,46 @@ impl German {
             score: text::normalize(sum),
             hits,
         }
+    }
+}
+
+/// Greetings that may stand before the salutation ("Hallo liebe Bahn").
+const GREETINGS: &[&str] = &[
+    "hallo", "hi", "hey", "moin", "servus", "guten", "morgen", "tag",
+];
+
+/// "Liebe Telekom, …" is how German letters and complaints begin, not affection: a form of
+/// "lieb" that opens the post (after @mentions and a greeting) and is followed by a name or
+/// a noun carries no valence. Without this rule every politely opened complaint starts with
+/// a strongly positive word.
+fn salutation(text: &str, s: &mut Scratch) {
+    let word = |t: &Tok| &text[t.start as usize..t.end as usize];
+    let mut i = 0;
+    while i < s.toks.len() && i < 3 {
+        let w = word(&s.toks[i]);
+        let lower = s.lower.of(w);
+        if matches!(
+            lower,
+            "liebe" | "lieber" | "liebes" | "liebste" | "liebster"
+        ) {
+            let next_is_name = s.toks.get(i + 1).is_some_and(|n| {
+                word(n).starts_with(|c: char| c.is_uppercase())
+                    && s.toks[i].boundary == Boundary::None
+            });
+            // "Liebe Grüße" closes a letter kindly; it is not a salutation.
+            let next_is_greeting = s
+                .toks
+                .get(i + 1)
+                .is_some_and(|n| word(n).to_lowercase().starts_with("grüß"));
+            if next_is_name && !next_is_greeting {
+                s.toks[i].entry = Entry::NONE;
+            }
+            return;
+        }
+        if !GREETINGS.contains(&lower) {
+            return;
+        }
+        i += 1;
     }
 }
 

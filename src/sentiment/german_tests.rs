@@ -47,6 +47,50 @@ fn negation_at_the_end_of_a_german_clause() {
     assert!(s("Super, das kommt nicht") > 0.0);
     // A negator that precedes another sentiment word belongs to that word.
     assert!(s("Freundlich, aber nicht kompetent") < 0.0);
+    // "nichts" closes a clause too.
+    assert!(s("Die Hotline hilft nichts") < 0.0);
+}
+
+#[test]
+fn negating_determiners_only_reach_forward() {
+    // "kein" negates the noun after it, never the words before it.
+    assert!(s("Wieder mal kein Netz") < 0.0);
+    assert!(s("Schlecht, kein Wunder") < 0.0);
+    assert!(s("Gut, dass ich keine Zeit hatte") > 0.0);
+    assert!(s("Toll ohne Anmeldung") > 0.0);
+}
+
+#[test]
+fn a_working_verb_negated_is_a_complaint() {
+    for t in [
+        "Die App funktioniert nicht",
+        "Login klappt nicht",
+        "Bei euch geht nicht mal die Hotline",
+        "Die Überweisung geht nicht!",
+        "bringt nix",
+    ] {
+        assert!(s(t) < -0.2, "{t}: {}", s(t));
+    }
+    assert!(s("Jetzt funktioniert es wieder") > 0.0);
+    // "es geht nicht um" is a phrase of its own, without valence.
+    assert_eq!(s("Es geht nicht um Geld"), 0.0);
+}
+
+#[test]
+fn a_salutation_is_not_affection() {
+    assert_eq!(
+        s("Liebe Telekom, warum dauert das so lange"),
+        s("Telekom, warum dauert das so lange")
+    );
+    assert_eq!(
+        s("Hallo liebe Bahn, der Zug fällt aus"),
+        s("Hallo Bahn, der Zug fällt aus")
+    );
+    assert!(s("Liebe Telekom, warum dauert das so lange") < 0.0);
+    // Affection elsewhere, and the kind closing of a letter, keep their valence.
+    assert!(s("Ich liebe diese App") > 0.3);
+    assert!(s("Liebe Grüße") > 0.0);
+    assert!(s("Danke, liebe Nachbarn") > s("Danke, Nachbarn"));
 }
 
 #[test]

@@ -91,4 +91,14 @@ mod tests {
         );
         assert!(curated > 300);
     }
+
+    #[test]
+    fn no_curated_word_is_listed_twice() {
+        // A second line for a word silently overrides the first; one line per word keeps
+        // the file honest about what the scorer uses.
+        let mut seen = std::collections::HashSet::new();
+        for (w, _) in sturmglas_de() {
+            assert!(seen.insert(w.to_lowercase()), "'{w}' is listed twice");
+        }
+    }
 }

@@ -7,8 +7,13 @@
 /// How a German rule word acts on the sentiment words near it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RuleWord {
-    /// Flips (and dampens) a sentiment word in its scope.
+    /// Flips (and dampens) a sentiment word in its scope, before it or at the end of its
+    /// clause ("nicht", "nie", "nichts").
     Negator,
+    /// A negating determiner or preposition ("kein", "ohne"): it negates only what follows
+    /// it, so it never closes a clause as a negator ("Wieder mal kein Netz" does not negate
+    /// "wieder mal").
+    NegatorBefore,
     /// "weder": negates, and makes a following "noch" a negator too.
     Weder,
     /// Scales the magnitude of the next sentiment word by this much (VADER's scale).
@@ -30,19 +35,19 @@ pub const RULE_WORDS: &[(&str, RuleWord)] = &[
     ("nicht", RuleWord::Negator),
     ("nich", RuleWord::Negator),
     ("net", RuleWord::Negator),
-    ("kein", RuleWord::Negator),
-    ("keine", RuleWord::Negator),
-    ("keinen", RuleWord::Negator),
-    ("keinem", RuleWord::Negator),
-    ("keiner", RuleWord::Negator),
-    ("keines", RuleWord::Negator),
-    ("keins", RuleWord::Negator),
+    ("kein", RuleWord::NegatorBefore),
+    ("keine", RuleWord::NegatorBefore),
+    ("keinen", RuleWord::NegatorBefore),
+    ("keinem", RuleWord::NegatorBefore),
+    ("keiner", RuleWord::NegatorBefore),
+    ("keines", RuleWord::NegatorBefore),
+    ("keins", RuleWord::NegatorBefore),
     ("nie", RuleWord::Negator),
     ("niemals", RuleWord::Negator),
     ("nimmer", RuleWord::Negator),
     ("nichts", RuleWord::Negator),
     ("nix", RuleWord::Negator),
-    ("ohne", RuleWord::Negator),
+    ("ohne", RuleWord::NegatorBefore),
     ("niemand", RuleWord::Negator),
     ("nirgends", RuleWord::Negator),
     ("nirgendwo", RuleWord::Negator),
