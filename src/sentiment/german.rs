@@ -342,29 +342,29 @@ const GREETINGS: &[&str] = &[
 ];
 
 /// "Liebe Telekom, …" is how German letters and complaints begin, not affection: a form of
-/// "lieb" that opens the post (after @mentions and a greeting) and is followed by a name or
-/// a noun carries no valence. Without this rule every politely opened complaint starts with
-/// a strongly positive word.
+/// "lieb" that opens the post and is followed by a name, a noun or an @mention, or that
+/// follows a greeting ("Hallo liebes Bahn-Team"), carries no valence. Without this rule every
+/// politely opened complaint starts with a strongly positive word.
 fn salutation(text: &str, s: &mut Scratch) {
     let word = |t: &Tok| &text[t.start as usize..t.end as usize];
     let mut i = 0;
     while i < s.toks.len() && i < 3 {
-        let w = word(&s.toks[i]);
-        let lower = s.lower.of(w);
+        let t = s.toks[i];
+        let lower = s.lower.of(word(&t));
         if matches!(
             lower,
             "liebe" | "lieber" | "liebes" | "liebste" | "liebster"
         ) {
-            let next_is_name = s.toks.get(i + 1).is_some_and(|n| {
-                word(n).starts_with(|c: char| c.is_uppercase())
-                    && s.toks[i].boundary == Boundary::None
-            });
+            let next = s.toks.get(i + 1).map(word);
+            // Mentions are not tokens, so look at the text right after the word.
+            let mention_follows = text[t.end as usize..].trim_start().starts_with('@');
+            let name_follows = next.is_some_and(|n| n.starts_with(|c: char| c.is_uppercase()));
             // "Liebe Grüße" closes a letter kindly; it is not a salutation.
-            let next_is_greeting = s
-                .toks
-                .get(i + 1)
-                .is_some_and(|n| word(n).to_lowercase().starts_with("grüß"));
-            if next_is_name && !next_is_greeting {
+            let regards = next.is_some_and(|n| n.to_lowercase().starts_with("grüß"));
+            if t.boundary == Boundary::None
+                && (i > 0 || mention_follows || name_follows)
+                && !regards
+            {
                 s.toks[i].entry = Entry::NONE;
             }
             return;

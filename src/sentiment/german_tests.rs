@@ -87,6 +87,10 @@ fn a_salutation_is_not_affection() {
         s("Hallo Bahn, der Zug fällt aus")
     );
     assert!(s("Liebe Telekom, warum dauert das so lange") < 0.0);
+    assert_eq!(s("Liebe @telekom eure Hotline"), 0.0);
+    assert_eq!(s("Hallo liebes bahn Team"), 0.0);
+    assert!(s("Liebe ist alles") > 0.0);
+    assert!(s("Liebe @telekom eure Ansagen sind für'n Arsch") < -0.3);
     // Affection elsewhere, and the kind closing of a letter, keep their valence.
     assert!(s("Ich liebe diese App") > 0.3);
     assert!(s("Liebe Grüße") > 0.0);
