@@ -19,10 +19,11 @@ const LISTED: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {err}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and `{:#}` would say it twice.
+        err: std::io::Error,
     },
     #[error("{0}")]
     Malformed(BadLines),
@@ -166,9 +167,9 @@ pub fn parse_examples(src: &str, path: &Path) -> Result<Vec<Example>, InputError
 
 /// Reads a training file.
 pub fn read_examples(path: &Path) -> Result<Vec<Example>, InputError> {
-    let src = std::fs::read_to_string(path).map_err(|source| InputError::Io {
+    let src = std::fs::read_to_string(path).map_err(|err| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        err,
     })?;
     parse_examples(&src, path)
 }

@@ -24,15 +24,17 @@ pub const MAX_BUCKETS: u32 = 1 << 22;
 /// Why a model file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {err}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and `{:#}` would say it twice.
+        err: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {err}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not a `source`: the message already says it, and `{:#}` would say it twice.
+        err: std::io::Error,
     },
     #[error("not a sturmglas sentiment model (bad magic bytes)")]
     BadMagic,
@@ -344,9 +346,9 @@ impl Model {
     /// Loads a model file. The size is checked before reading, so pointing the config at a
     /// huge unrelated file fails fast instead of reading it all.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
-        let io = |source| ModelError::Io {
+        let io = |err| ModelError::Io {
             path: path.to_path_buf(),
-            source,
+            err,
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
         let max = (HEADER + (MAX_BUCKETS as usize + DENSE) * 12 + CHECKSUM) as u64;
@@ -374,9 +376,9 @@ impl Model {
     /// Writes the model through a temporary file and a rename, so a daemon reloading at the
     /// same moment sees the old file or the new one, never half of one.
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
-        let err = |source| ModelError::Write {
+        let err = |err| ModelError::Write {
             path: path.to_path_buf(),
-            source,
+            err,
         };
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(format!(".tmp{}", std::process::id()));
