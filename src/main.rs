@@ -81,7 +81,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
         class_weights: ClassWeightArg,
         /// Extra weight on negative posts (missed negatives cost most in a storm warning).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
         negative_weight: f32,
     },
     /// Replay a bundled recording (a German storm among calm days) through the real pipeline

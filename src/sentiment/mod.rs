@@ -5,8 +5,10 @@
 //! (Hutto & Gilbert 2014) closely enough to reproduce vaderSentiment 3.3.2's compound score;
 //! German uses the same aggregation with a curated lexicon and German rules. A post without a
 //! declared language is identified by [`langid`]; one that is neither German nor English is
-//! scored by whichever lexicon recognises more of it. Invariant: `analyze` never allocates per
-//! token, and `score` is always in [-1, 1].
+//! scored by whichever lexicon recognises more of it. A user-trained [`learned`] model, when
+//! the analyzer has one for the post's language, takes the lexicon's verdict as input and
+//! chooses the label. Invariant: `analyze` never allocates per token, and `score` is always
+//! in [-1, 1].
 
 mod calibration;
 mod delex;
@@ -214,7 +216,11 @@ impl Analyzer {
         let label = Thresholds::for_lang(lang).label(score);
         // A post in no language we recognise keeps the lexicon's verdict: a model has only
         // seen posts in its own language.
-        if let (Some(model), false) = (self.models.get(lang), source == LangSource::Fallback) {
+        let model = self
+            .models
+            .get(lang)
+            .filter(|_| source != LangSource::Fallback);
+        if let Some(model) = model {
             let lex = learned::LexiconView {
                 score,
                 hits: scored.hits,

@@ -1,7 +1,8 @@
 //! The optional learned layer: a small supervised model per language that users train on
 //! their own labelled posts (`sturmglas train`) and point the config at. sturmglas ships no
-//! weights: the model corrects the lexicon for one user's domain ("Funkloch" is a complaint
-//! for a telecom), and the only German labelled data at hand does not allow redistribution.
+//! weights: the model corrects the lexicon for one user's domain ("kein Netz" is a complaint
+//! for a telecom), and the German labelled data at hand is non-commercial or its texts are
+//! under a platform's terms, so weights trained on it may not ship.
 //!
 //! The model is a 3-class (negative, neutral, positive) logistic regression over hashed word
 //! unigrams and bigrams, character 3–5-grams inside words, and the lexicon's own verdict as
@@ -46,7 +47,7 @@ pub use model::{
 };
 pub use train::{
     evaluate, holdout_split, train, ClassWeights, Confusion, Example, TrainError, TrainOptions,
-    DEFAULT_BUCKETS, DEFAULT_EPOCHS,
+    DEFAULT_BUCKETS, DEFAULT_EPOCHS, DEFAULT_NEGATIVE_WEIGHT,
 };
 
 /// At most one model per language. Keyed by the model's own language, so a German model can
