@@ -582,17 +582,18 @@ mod tests {
         let c = parse("", &path).unwrap();
         assert!(c.sentiment.models().is_empty());
         let err = parse(
-            "[sentiment]\nmodel_en = \"de.model\"\nmodel_de = \"junk.model\"\n",
+            "[sentiment]\nmodel_de = \"junk.model\"\nmodel_en = \"de.model\"\n",
             &path,
         )
         .unwrap_err();
         assert_eq!((err.0[0].line, err.0[0].col), (2, 12), "{err}");
-        assert!(err.0[0].message.contains("`model_en`: cannot use"), "{err}");
-        assert!(err.0[0]
+        assert!(err.0[0].message.contains("`model_de`: cannot use"), "{err}");
+        assert!(err.0[0].message.contains("bad magic"), "{err}");
+        assert_eq!((err.0[1].line, err.0[1].col), (3, 12), "{err}");
+        assert!(err.0[1].message.contains("`model_en`: cannot use"), "{err}");
+        assert!(err.0[1]
             .message
             .contains("model is for German (de), not English (en)"));
-        assert_eq!(err.0[1].line, 3, "{err}");
-        assert!(err.0[1].message.contains("bad magic"), "{err}");
         let err = parse("[sentiment]\nmodel = \"x\"\n", &path).unwrap_err();
         assert!(err.0[0].message.contains("unknown field `model`"), "{err}");
     }

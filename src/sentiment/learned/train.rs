@@ -69,7 +69,7 @@ impl Default for TrainOptions {
             class_weights: ClassWeights::Balanced,
             negative_weight: DEFAULT_NEGATIVE_WEIGHT,
             lexicon_features: true,
-            seed: 0x5EED_0F_57_0A11,
+            seed: 0x5EED_0F57_0A11,
         }
     }
 }
@@ -174,12 +174,16 @@ pub fn train(
     if !(MIN_BUCKETS..=MAX_BUCKETS).contains(&opts.buckets) {
         return Err(TrainError::Buckets(opts.buckets));
     }
-    if opts.epochs == 0 || !(opts.learning_rate > 0.0) || !(opts.l2 >= 0.0) {
+    let finite_and = |x: f32, ok: fn(f32) -> bool| x.is_finite() && ok(x);
+    if opts.epochs == 0
+        || !finite_and(opts.learning_rate, |x| x > 0.0)
+        || !finite_and(opts.l2, |x| x >= 0.0)
+    {
         return Err(TrainError::Option(
             "epochs and learning rate must be positive, L2 not negative".into(),
         ));
     }
-    if !(opts.negative_weight > 0.0 && opts.negative_weight.is_finite()) {
+    if !finite_and(opts.negative_weight, |x| x > 0.0) {
         return Err(TrainError::Option(
             "the negative weight must be positive".into(),
         ));
