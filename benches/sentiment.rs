@@ -3,7 +3,8 @@
 //! with a declared language and with language identification; compared in the same run with
 //! the `vader_sentiment` crate (the most used Rust VADER port) on the same English tweets.
 //! Also reports the heap held by a loaded `Analyzer` and the resident-memory growth while
-//! loading it.
+//! loading it, and the cost of the learned layer: the same German posts scored with a model
+//! (default options, 2^18 buckets) trained in-process on them with invented labels.
 //!
 //! ```text
 //! cargo bench --bench sentiment
@@ -14,7 +15,10 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sturmglas::sentiment::{Analyzer, Lang};
+use std::sync::Arc;
+
+use sturmglas::sentiment::learned::{self, Example, Models, TrainOptions};
+use sturmglas::sentiment::{Analyzer, Label, Lang};
 
 struct Counting;
 
@@ -59,6 +63,15 @@ const GERMAN: &[&str] = &[
     "Strompreise steigen im Herbst bei mehreren Anbietern, berichtet die Zeitung.",
     "Mega zufrieden mit dem Wechsel, kann ich nur empfehlen",
 ];
+
+/// Labels for [`GERMAN`], in order (invented, like the posts).
+const GERMAN_LABELS: [Label; 16] = {
+    use Label::*;
+    [
+        Negative, Negative, Positive, Negative, Neutral, Negative, Neutral, Negative, Positive,
+        Negative, Negative, Negative, Positive, Negative, Neutral, Positive,
+    ]
+};
 
 fn rss_kb() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -139,6 +152,31 @@ fn main() {
         black_box(a.analyze(black_box(t), None));
     });
     println!("sturmglas, de+en mix, lang detected: {:>10.0} posts/s", r);
+
+    let labelled: Vec<Example> = GERMAN
+        .iter()
+        .zip(GERMAN_LABELS)
+        .map(|(t, label)| Example {
+            label,
+            text: t.to_string(),
+        })
+        .collect();
+    let model = learned::train(&a, Lang::De, &labelled, &TrainOptions::default())
+        .expect("training on the invented posts");
+    let bytes = model.to_bytes();
+    let t0 = Instant::now();
+    let loaded = learned::Model::from_bytes(&bytes).expect("a model just written");
+    println!(
+        "learned model ({} buckets): {:.1} MB, parsed in {:.1} ms",
+        loaded.buckets(),
+        bytes.len() as f64 / 1e6,
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    let with = Analyzer::new().with_models(Models::new().with(Arc::new(loaded)));
+    let r = rate(GERMAN, budget, |t| {
+        black_box(with.analyze(black_box(t), Some(Lang::De)));
+    });
+    println!("sturmglas, German, declared, learned: {:>9.0} posts/s", r);
 
     let vs = vader_sentiment::SentimentIntensityAnalyzer::new();
     let r = rate(&english, budget, |t| {

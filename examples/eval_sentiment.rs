@@ -7,17 +7,28 @@
 //! threshold sweep use the score in the set's language.
 //!
 //! ```text
-//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep]
+//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune]
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
 //! for English, GermEval 2017 dev for German) as documented in `src/sentiment/calibration.rs`.
 //! Gold classes of the VADER sets: mean rating >= 0.5 positive, <= -0.5 negative, else
 //! neutral. PotTS "mixed" posts are left out.
+//!
+//! `--learned` also measures the learned layer (`sturmglas train`'s default options), trained
+//! in memory only: German on SB10k `train` (reported on SB10k dev and test, and on PotTS as
+//! an out-of-domain check) and on GermEval 2017 dev (reported on test_syn and test_dia);
+//! English by 5-fold cross-validation on the VADER tweets (pooled out-of-fold predictions).
+//! Labels come from `analyze(text, Some(lang))` with the model. `--learned-tune` prints the
+//! grid the default options were chosen on: SB10k train → dev and the tweets' folds, never a
+//! test split.
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
+use sturmglas::sentiment::learned::{self, ClassWeights, Example, Models, TrainOptions};
 use sturmglas::sentiment::{Analyzer, Label, Lang, Thresholds};
 
 struct Item {
@@ -173,7 +184,8 @@ fn main() -> Result<()> {
         args.next()
             .context("usage: eval_sentiment EVAL_DIR [--sweep]   (e.g. /work/shared/data/eval)")?,
     );
-    let do_sweep = args.any(|a| a == "--sweep");
+    let flags: Vec<String> = args.collect();
+    let do_sweep = flags.iter().any(|a| a == "--sweep");
     let a = Analyzer::new();
     let v = dir.join("vader");
     let g = dir.join("germeval2017");
@@ -214,6 +226,11 @@ fn main() -> Result<()> {
             tsv_set(&g.join("test_dia.tsv"), 2, 4, |_| true)?,
         ),
         (
+            "sb10k/train",
+            Lang::De,
+            tsv_set(&dir.join("sb10k/sb10k.tsv"), 2, 3, |f| f[1] == "train")?,
+        ),
+        (
             "sb10k/dev",
             Lang::De,
             tsv_set(&dir.join("sb10k/sb10k.tsv"), 2, 3, |f| f[1] == "dev")?,
@@ -234,6 +251,9 @@ fn main() -> Result<()> {
         "set", "n", "acc", "macroF1", "negP", "negR", "negF1", "pearson", "lang-ok"
     );
     for (name, lang, items) in &sets {
+        if *name == "sb10k/train" {
+            continue; // training data for --learned only
+        }
         let scores: Vec<f64> = items.iter().map(|i| a.score_as(&i.text, *lang)).collect();
         let gold: Vec<Label> = items.iter().map(|i| i.gold).collect();
         let pred: Vec<Label> = items
@@ -263,6 +283,222 @@ fn main() -> Result<()> {
             println!("  sweep (German, max macro-F1): {t:?} -> {o:.3}");
             let (t, o) = sweep(&gold, &scores, |m| m.accuracy);
             println!("  for reference, max micro-F1: {t:?} -> {o:.3}");
+        }
+    }
+    if flags.iter().any(|a| a == "--learned-tune") {
+        tune(&a, &sets)?;
+    }
+    if flags.iter().any(|a| a == "--learned") {
+        learned_table(&a, &sets, &TrainOptions::default())?;
+    }
+    Ok(())
+}
+
+fn set<'a>(sets: &'a [(&str, Lang, Vec<Item>)], name: &str) -> Result<&'a [Item]> {
+    sets.iter()
+        .find(|s| s.0 == name)
+        .map(|s| s.2.as_slice())
+        .with_context(|| format!("no set {name}"))
+}
+
+fn examples(items: &[Item]) -> Vec<Example> {
+    items
+        .iter()
+        .map(|i| Example {
+            label: i.gold,
+            text: i.text.clone(),
+        })
+        .collect()
+}
+
+/// Labels and scores of `items` by `a` with a model for `lang` trained on `train`.
+fn with_model(
+    a: &Analyzer,
+    lang: Lang,
+    train: &[Item],
+    test: &[Item],
+    opts: &TrainOptions,
+) -> Result<(Vec<Label>, Vec<f64>)> {
+    let model = learned::train(a, lang, &examples(train), opts)?;
+    let with = Analyzer::new().with_models(Models::new().with(Arc::new(model)));
+    Ok(test
+        .iter()
+        .map(|i| {
+            let s = with.analyze(&i.text, Some(lang));
+            (s.label, s.score)
+        })
+        .unzip())
+}
+
+/// Five folds of `n` items, by a fixed shuffle: fold k holds the positions ≡ k (mod 5).
+fn folds(n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        order.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let mut fold = vec![0; n];
+    for (pos, i) in order.into_iter().enumerate() {
+        fold[i] = pos % 5;
+    }
+    fold
+}
+
+/// Pooled out-of-fold labels and scores of a 5-fold cross-validation.
+fn cross_validate(
+    a: &Analyzer,
+    lang: Lang,
+    items: &[Item],
+    opts: &TrainOptions,
+) -> Result<(Vec<Label>, Vec<f64>)> {
+    let fold = folds(items.len());
+    let mut labels = vec![Label::Neutral; items.len()];
+    let mut scores = vec![0.0; items.len()];
+    for k in 0..5 {
+        let pick = |inside: bool| -> Vec<Item> {
+            items
+                .iter()
+                .zip(&fold)
+                .filter(|(_, f)| (**f == k) == inside)
+                .map(|(i, _)| Item {
+                    gold: i.gold,
+                    rating: i.rating,
+                    text: i.text.clone(),
+                })
+                .collect()
+        };
+        let (l, s) = with_model(a, lang, &pick(false), &pick(true), opts)?;
+        let positions: Vec<usize> = (0..items.len()).filter(|i| fold[*i] == k).collect();
+        for ((p, l), s) in positions.into_iter().zip(l).zip(s) {
+            labels[p] = l;
+            scores[p] = s;
+        }
+    }
+    Ok((labels, scores))
+}
+
+fn row(name: &str, items: &[Item], pred: &[Label], scores: &[f64]) {
+    let gold: Vec<Label> = items.iter().map(|i| i.gold).collect();
+    let m = metrics(&gold, pred);
+    let r = match items.iter().map(|i| i.rating).collect::<Option<Vec<f64>>>() {
+        Some(h) => format!("{:.3}", pearson(scores, &h)),
+        None => "-".into(),
+    };
+    println!(
+        "{:<50} {:>6} {:>7.3} {:>8.3} {:>7.3} {:>7.3} {:>7.3} {:>8}",
+        name, m.n, m.accuracy, m.macro_f1, m.neg.0, m.neg.1, m.neg.2, r
+    );
+}
+
+/// The learned layer on every set it can be measured on without touching a test split in
+/// training.
+fn learned_table(
+    a: &Analyzer,
+    sets: &[(&str, Lang, Vec<Item>)],
+    opts: &TrainOptions,
+) -> Result<()> {
+    println!();
+    println!(
+        "{:<50} {:>6} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8}",
+        "set (learned layer, default options)",
+        "n",
+        "acc",
+        "macroF1",
+        "negP",
+        "negR",
+        "negF1",
+        "pearson"
+    );
+    let sb = set(sets, "sb10k/train")?;
+    for name in ["sb10k/dev", "sb10k/test", "potts/dev+test"] {
+        let test = set(sets, name)?;
+        let (l, s) = with_model(a, Lang::De, sb, test, opts)?;
+        row(&format!("{name} +learned(sb10k/train)"), test, &l, &s);
+    }
+    let ge = set(sets, "germeval2017/dev")?;
+    for name in ["germeval2017/test_syn", "germeval2017/test_dia"] {
+        let test = set(sets, name)?;
+        let (l, s) = with_model(a, Lang::De, ge, test, opts)?;
+        row(&format!("{name} +learned(germeval2017/dev)"), test, &l, &s);
+    }
+    let tweets = set(sets, "vader/tweets")?;
+    let (l, s) = cross_validate(a, Lang::En, tweets, opts)?;
+    row(
+        "vader/tweets +learned(5-fold CV, out-of-fold)",
+        tweets,
+        &l,
+        &s,
+    );
+    let no_lex = TrainOptions {
+        lexicon_features: false,
+        ..opts.clone()
+    };
+    let test = set(sets, "sb10k/dev")?;
+    let (l, s) = with_model(a, Lang::De, sb, test, &no_lex)?;
+    row(
+        "sb10k/dev +learned(sb10k/train), no lexicon feats",
+        test,
+        &l,
+        &s,
+    );
+    let (l, s) = cross_validate(a, Lang::En, tweets, &no_lex)?;
+    row(
+        "vader/tweets +learned(5-fold CV), no lexicon feats",
+        tweets,
+        &l,
+        &s,
+    );
+    Ok(())
+}
+
+/// The grid the default options were picked from, scored by macro-F1 on SB10k dev (trained
+/// on SB10k train) and on the VADER tweets' folds.
+fn tune(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
+    let sb = set(sets, "sb10k/train")?;
+    let dev = set(sets, "sb10k/dev")?;
+    let tweets = set(sets, "vader/tweets")?;
+    let dev_gold: Vec<Label> = dev.iter().map(|i| i.gold).collect();
+    let tw_gold: Vec<Label> = tweets.iter().map(|i| i.gold).collect();
+    println!();
+    println!(
+        "{:>6} {:>6} {:>8} {:>9} {:>6} | {:>13} {:>10} | {:>14} {:>11}",
+        "epochs", "lr", "l2", "weights", "negw", "sb10k/dev mF1", "negF1", "tweets CV mF1", "negF1"
+    );
+    for class_weights in [ClassWeights::Balanced, ClassWeights::Uniform] {
+        for negative_weight in [1.0f32, 1.5] {
+            for epochs in [3u32, 5, 10, 20] {
+                for learning_rate in [0.05f32, 0.1, 0.2] {
+                    for l2 in [0.0f32, 1e-5, 1e-4, 1e-3] {
+                        let opts = TrainOptions {
+                            epochs,
+                            learning_rate,
+                            l2,
+                            class_weights,
+                            negative_weight,
+                            ..TrainOptions::default()
+                        };
+                        let (l, _) = with_model(a, Lang::De, sb, dev, &opts)?;
+                        let d = metrics(&dev_gold, &l);
+                        let (l, _) = cross_validate(a, Lang::En, tweets, &opts)?;
+                        let t = metrics(&tw_gold, &l);
+                        println!(
+                            "{:>6} {:>6} {:>8} {:>9} {:>6} | {:>13.3} {:>10.3} | {:>14.3} {:>11.3}",
+                            epochs,
+                            learning_rate,
+                            l2,
+                            format!("{class_weights:?}"),
+                            negative_weight,
+                            d.macro_f1,
+                            d.neg.2,
+                            t.macro_f1,
+                            t.neg.2
+                        );
+                    }
+                }
+            }
         }
     }
     Ok(())

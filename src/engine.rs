@@ -132,6 +132,12 @@ impl Engine {
         &self.analyzer
     }
 
+    /// Scores later mentions with `analyzer` (after a reload changed the sentiment models);
+    /// mentions already counted keep the label they got.
+    pub fn set_analyzer(&mut self, analyzer: Arc<Analyzer>) {
+        self.analyzer = analyzer;
+    }
+
     /// Matches, scores and counts one mention that arrived at `arrival`.
     pub fn process(&mut self, m: &Mention, arrival: DateTime<Utc>) -> Processed {
         let brands = self.matcher.matches(&m.text);

@@ -7,8 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use anyhow::Context;
 use sturmglas::config;
-use sturmglas::sentiment::{Analyzer, Lang};
+use sturmglas::sentiment::learned::{self, Model, Models};
+use sturmglas::sentiment::{Analyzer, Label, Lang};
 
 #[derive(Parser)]
 #[command(
@@ -46,8 +48,41 @@ enum Command {
         /// Show which words and rules made each score.
         #[arg(long)]
         explain: bool,
+        /// A learned model from `sturmglas train` to try before configuring it; it labels the
+        /// texts in its language. May be given once per language.
+        #[arg(long, value_name = "FILE")]
+        model: Vec<PathBuf>,
         /// Texts to score; stdin lines when none are given.
         text: Vec<String>,
+    },
+    /// Train a learned sentiment layer on your own labelled posts (TSV `label<TAB>text` or
+    /// JSONL `{"label": ..., "text": ...}`); point `[sentiment] model_de`/`model_en` at it.
+    Train {
+        /// The language of the posts; the model scores only posts in this language.
+        #[arg(long, value_enum)]
+        lang: TrainLang,
+        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
+        #[arg(long)]
+        input: PathBuf,
+        /// Where the model file goes (replaced atomically).
+        #[arg(long)]
+        output: PathBuf,
+        /// Passes over the training posts.
+        #[arg(long, default_value_t = learned::DEFAULT_EPOCHS)]
+        epochs: u32,
+        /// Keep this fraction of each class out of training and report metrics on it (the
+        /// saved model is the one measured, trained without these posts).
+        #[arg(long, value_name = "FRACTION")]
+        holdout: Option<f64>,
+        /// Hash buckets for word and character features (more: fewer collisions, bigger file).
+        #[arg(long, default_value_t = learned::DEFAULT_BUCKETS)]
+        buckets: u32,
+        /// `balanced` weighs each class equally however rare it is; `uniform` counts posts.
+        #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
+        class_weights: ClassWeightArg,
+        /// Extra weight on negative posts (missed negatives cost most in a storm warning).
+        #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
+        negative_weight: f32,
     },
     /// Replay a bundled recording (a German storm among calm days) through the real pipeline
     /// and write its alert emails as .eml files.
@@ -67,6 +102,18 @@ enum Command {
     },
     /// Replay history through the detector with a simulated clock; print the alerts.
     Backtest(sturmglas::backtest::BacktestArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TrainLang {
+    De,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ClassWeightArg {
+    Balanced,
+    Uniform,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -133,8 +180,35 @@ fn main() -> ExitCode {
             lang,
             json,
             explain,
+            model,
             text,
-        } => sentiment(lang, json, explain, text),
+        } => sentiment(lang, json, explain, &model, text),
+        Command::Train {
+            lang,
+            input,
+            output,
+            epochs,
+            holdout,
+            buckets,
+            class_weights,
+            negative_weight,
+        } => {
+            let opts = learned::TrainOptions {
+                buckets,
+                epochs,
+                class_weights: match class_weights {
+                    ClassWeightArg::Balanced => learned::ClassWeights::Balanced,
+                    ClassWeightArg::Uniform => learned::ClassWeights::Uniform,
+                },
+                negative_weight,
+                ..learned::TrainOptions::default()
+            };
+            let lang = match lang {
+                TrainLang::De => Lang::De,
+                TrainLang::En => Lang::En,
+            };
+            train(lang, &input, &output, holdout, &opts)
+        }
         Command::Demo { out } => demo(&out),
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
@@ -167,9 +241,18 @@ fn sentiment(
     lang: LangArg,
     json: bool,
     explain: bool,
+    model_paths: &[PathBuf],
     text: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let analyzer = Analyzer::new();
+    let mut models = Models::new();
+    for p in model_paths {
+        let m = Model::load(p).with_context(|| format!("cannot use model {}", p.display()))?;
+        let lang = m.lang();
+        if models.insert(std::sync::Arc::new(m)).is_some() {
+            anyhow::bail!("two --model files for {}", lang.as_str());
+        }
+    }
+    let analyzer = Analyzer::new().with_models(models);
     let lang = match lang {
         LangArg::Auto => None,
         LangArg::De => Some(Lang::De),
@@ -214,6 +297,64 @@ fn sentiment(
             score(t, &mut out)?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train(
+    lang: Lang,
+    input: &std::path::Path,
+    output: &std::path::Path,
+    holdout: Option<f64>,
+    opts: &learned::TrainOptions,
+) -> anyhow::Result<ExitCode> {
+    if let Some(f) = holdout {
+        anyhow::ensure!(
+            f > 0.0 && f < 1.0,
+            "--holdout must be a fraction between 0 and 1, not {f}"
+        );
+    }
+    let examples = learned::read_examples(input)?;
+    let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
+    println!(
+        "{}: {} posts: {} negative, {} neutral, {} positive",
+        input.display(),
+        examples.len(),
+        count(Label::Negative),
+        count(Label::Neutral),
+        count(Label::Positive)
+    );
+    let analyzer = Analyzer::new();
+    let (train_set, holdout_set) = match holdout {
+        Some(f) => {
+            let (t, h) = learned::holdout_split(&examples, f, opts.seed);
+            let pick = |idx: &[usize]| -> Vec<learned::Example> {
+                idx.iter().map(|i| examples[*i].clone()).collect()
+            };
+            (pick(&t), pick(&h))
+        }
+        None => (examples, Vec::new()),
+    };
+    let model = learned::train(&analyzer, lang, &train_set, opts)?;
+    let measured = learned::evaluate(&analyzer, &model, &train_set);
+    println!("training set: {measured}");
+    if !holdout_set.is_empty() {
+        let h = learned::evaluate(&analyzer, &model, &holdout_set);
+        println!("holdout:      {h}");
+        let mut lexicon = learned::Confusion::default();
+        for e in &holdout_set {
+            lexicon.add(e.label, analyzer.analyze(&e.text, Some(lang)).label);
+        }
+        println!("lexicon only: {lexicon}");
+    }
+    model.save(output)?;
+    println!(
+        "wrote {} ({} model, {} buckets); use it with `sturmglas sentiment --model {}` or `model_{}` in [sentiment]",
+        output.display(),
+        lang.as_str(),
+        model.buckets(),
+        output.display(),
+        lang.as_str()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -82,6 +82,7 @@ fn every_command_has_help() {
         "backtest",
         "sentiment",
         "test-alert",
+        "train",
     ] {
         let out = sturmglas().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success(), "{cmd} --help");
@@ -129,6 +130,28 @@ fn every_commented_example_in_the_shipped_config_is_valid() {
     ] {
         std::fs::write(dir.path().join(f), "secret\n").unwrap();
     }
+    // The [sentiment] example names model files next to the config: train tiny ones there.
+    let posts = dir.path().join("posts.tsv");
+    std::fs::write(
+        &posts,
+        "negative\tkein Netz\nneutral\tneuer Tarif\npositive\tdanke, super\n",
+    )
+    .unwrap();
+    for lang in ["de", "en"] {
+        let model = dir.path().join(format!("sentiment-{lang}.model"));
+        let run = sturmglas()
+            .args(["train", "--lang", lang, "--buckets", "1024", "--input"])
+            .arg(&posts)
+            .arg("--output")
+            .arg(&model)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
     let p = dir.path().join("full.toml");
     std::fs::write(&p, out).unwrap();
     let run = sturmglas()
@@ -149,4 +172,9 @@ fn every_commented_example_in_the_shipped_config_is_valid() {
         "{stdout}"
     );
     assert!(stdout.contains("webhook \"ops-chat\""), "{stdout}");
+    assert!(
+        stdout.contains("sentiment: lexicons + de learned model")
+            && stdout.contains("en learned model"),
+        "{stdout}"
+    );
 }

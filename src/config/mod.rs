@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod notify;
 pub mod secret;
+pub mod sentiment;
 pub mod sources;
 pub mod thresholds;
 
@@ -206,6 +207,8 @@ pub struct RawConfig {
     pub notify: notify::NotifyRaw,
     #[serde(default)]
     pub sources: sources::SourcesRaw,
+    #[serde(default)]
+    pub sentiment: sentiment::SentimentRaw,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,6 +262,7 @@ pub struct Config {
     pub brands: Vec<Brand>,
     pub notify: notify::NotifyConfig,
     pub sources: sources::SourcesConfig,
+    pub sentiment: sentiment::SentimentConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -407,6 +411,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
     }
     let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
     let sources = sources::SourcesConfig::validate(&raw.sources, ctx);
+    let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
     Config {
         path: path.to_path_buf(),
         server,
@@ -414,6 +419,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         brands,
         notify,
         sources,
+        sentiment,
     }
 }
 
@@ -487,6 +493,7 @@ impl Config {
         }
         s.push_str(&format!("  sources: {}\n", self.sources.summary()));
         s.push_str(&format!("  notify:  {}\n", self.notify.summary()));
+        s.push_str(&format!("  sentiment: {}\n", self.sentiment.summary()));
         s
     }
 }
@@ -543,6 +550,52 @@ mod tests {
         assert_eq!(c.server.ingest_token.unwrap().expose(), "s3cret");
         let err = parse("[server]\ningest_token_file = \"missing\"\n", &path).unwrap_err();
         assert_eq!((err.0[0].line, err.0[0].col), (2, 21), "{err}");
+    }
+
+    #[test]
+    fn sentiment_models_are_loaded_and_checked() {
+        use crate::sentiment::learned::{train, Example, TrainOptions};
+        use crate::sentiment::{Analyzer, Label, Lang};
+        let dir = tempfile::tempdir().unwrap();
+        let examples: Vec<Example> = [
+            (Label::Negative, "schlecht"),
+            (Label::Positive, "gut"),
+            (Label::Neutral, "heute"),
+        ]
+        .iter()
+        .map(|(label, text)| Example {
+            label: *label,
+            text: text.to_string(),
+        })
+        .collect();
+        let opts = TrainOptions {
+            buckets: 1 << 10,
+            ..TrainOptions::default()
+        };
+        let de = train(&Analyzer::new(), Lang::De, &examples, &opts).unwrap();
+        de.save(&dir.path().join("de.model")).unwrap();
+        std::fs::write(dir.path().join("junk.model"), "not a model").unwrap();
+        let path = dir.path().join("c.toml");
+        let c = parse("[sentiment]\nmodel_de = \"de.model\"\n", &path).unwrap();
+        assert!(c.sentiment.models().get(Lang::De).is_some());
+        assert!(c.summary().contains("de learned model"), "{}", c.summary());
+        let c = parse("", &path).unwrap();
+        assert!(c.sentiment.models().is_empty());
+        let err = parse(
+            "[sentiment]\nmodel_de = \"junk.model\"\nmodel_en = \"de.model\"\n",
+            &path,
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (2, 12), "{err}");
+        assert!(err.0[0].message.contains("`model_de`: cannot use"), "{err}");
+        assert!(err.0[0].message.contains("bad magic"), "{err}");
+        assert_eq!((err.0[1].line, err.0[1].col), (3, 12), "{err}");
+        assert!(err.0[1].message.contains("`model_en`: cannot use"), "{err}");
+        assert!(err.0[1]
+            .message
+            .contains("model is for German (de), not English (en)"));
+        let err = parse("[sentiment]\nmodel = \"x\"\n", &path).unwrap_err();
+        assert!(err.0[0].message.contains("unknown field `model`"), "{err}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::engine::{BrandView, Engine};
 use crate::mention::Mention;
 use crate::metrics::Metrics;
 use crate::notify;
+use crate::sentiment::Analyzer;
 use crate::store::Store;
 
 /// What one ingest call did, as the API reports it.
@@ -55,6 +56,7 @@ enum Msg {
     },
     Reload {
         config: Arc<Config>,
+        analyzer: Arc<Analyzer>,
         reply: oneshot::Sender<Result<(), CoreError>>,
     },
     Stop {
@@ -103,8 +105,18 @@ impl CoreHandle {
         self.call(|reply| Msg::Views { now, reply }).await
     }
 
-    pub async fn reload(&self, config: Arc<Config>) -> Result<(), CoreError> {
-        self.call(|reply| Msg::Reload { config, reply }).await?
+    /// Applies a new config and the analyzer built for it (with its sentiment models).
+    pub async fn reload(
+        &self,
+        config: Arc<Config>,
+        analyzer: Arc<Analyzer>,
+    ) -> Result<(), CoreError> {
+        self.call(|reply| Msg::Reload {
+            config,
+            analyzer,
+            reply,
+        })
+        .await?
     }
 
     /// Persists the brand states and ends the thread.
@@ -203,12 +215,17 @@ impl Core {
                 Msg::Views { now, reply } => {
                     let _ = reply.send(self.engine.views(now));
                 }
-                Msg::Reload { config, reply } => {
+                Msg::Reload {
+                    config,
+                    analyzer,
+                    reply,
+                } => {
                     let r = self
                         .engine
                         .reconfigure(&config.brands, Utc::now())
                         .map_err(|e| CoreError::Config(e.to_string()));
                     if r.is_ok() {
+                        self.engine.set_analyzer(analyzer);
                         self.config = config;
                         self.refresh_level_gauges();
                     }

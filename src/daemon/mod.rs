@@ -109,13 +109,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let config = Arc::new(config);
     let state_dir = config.storage.state_dir.clone();
     let brands = config.brands.clone();
+    // The learned models were read and checked with the config, before the runtime started.
+    let models = config.sentiment.models();
     // Opening the database, loading lexicons and restoring state all block: off the runtime.
     let (store, engine) = tokio::task::spawn_blocking(move || {
         let store = Store::open(&state_dir).map_err(|source| DaemonError::Store {
             dir: state_dir.clone(),
             source,
         })?;
-        let analyzer = Arc::new(Analyzer::new());
+        let analyzer = Arc::new(Analyzer::new().with_models(models));
         let mut engine = Engine::new(&brands, analyzer, Utc::now())
             .map_err(|e| DaemonError::Startup(e.to_string()))?;
         self::core::restore(&mut engine, &store)
@@ -234,6 +236,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     tracing::info!(
         listen = %daemon.config.server.listen,
         brands = daemon.config.brands.len(),
+        sentiment = %daemon.config.sentiment.summary(),
         state = %daemon.store.path().display(),
         "sturmglas is watching."
     );
@@ -274,12 +277,20 @@ impl Daemon {
     }
 
     /// Loads the config file again; an invalid file leaves the running config in force.
+    /// The sentiment models are read again too (a retrained model at the same path is picked
+    /// up), and a fresh analyzer with them replaces the engine's.
     async fn reload(&mut self) {
         service::reloading();
         let path = self.config.path.clone();
-        let loaded = tokio::task::spawn_blocking(move || config::load(&path)).await;
+        let loaded = tokio::task::spawn_blocking(move || {
+            config::load(&path).map(|c| {
+                let analyzer = Arc::new(Analyzer::new().with_models(c.sentiment.models()));
+                (c, analyzer)
+            })
+        })
+        .await;
         match loaded {
-            Ok(Ok(new)) => self.apply(Arc::new(new)).await,
+            Ok(Ok((new, analyzer))) => self.apply(Arc::new(new), analyzer).await,
             Ok(Err(errors)) => {
                 for e in &errors.0 {
                     tracing::error!("{e}");
@@ -294,7 +305,7 @@ impl Daemon {
         service::ready();
     }
 
-    async fn apply(&mut self, new: Arc<Config>) {
+    async fn apply(&mut self, new: Arc<Config>, analyzer: Arc<Analyzer>) {
         if new.server.listen != self.config.server.listen {
             tracing::warn!(
                 old = %self.config.server.listen,
@@ -305,7 +316,7 @@ impl Daemon {
         if new.storage.state_dir != self.config.storage.state_dir {
             tracing::warn!("A new state_dir takes effect only after a restart.");
         }
-        if let Err(error) = self.core.reload(new.clone()).await {
+        if let Err(error) = self.core.reload(new.clone(), analyzer).await {
             tracing::error!(%error, "Reload failed; the previous config stays in force.");
             return;
         }
@@ -328,7 +339,11 @@ impl Daemon {
         let old = std::mem::replace(&mut self.sources, fresh);
         stop_sources(old).await;
         self.config = new;
-        tracing::info!(brands = self.config.brands.len(), "Config reloaded.");
+        tracing::info!(
+            brands = self.config.brands.len(),
+            sentiment = %self.config.sentiment.summary(),
+            "Config reloaded."
+        );
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::learned::ModelExplanation;
 use super::{Label, Lang, LangSource, Sentiment, Thresholds};
 
 /// Receives what a scorer does, token by token.
@@ -22,6 +23,8 @@ pub(crate) trait Trace {
     fn valence(&mut self, idx: usize, word: &str, v: f64);
     /// A rule that acts on the whole text.
     fn global(&mut self, what: String);
+    /// The learned layer decided the label.
+    fn model(&mut self, what: impl FnOnce() -> ModelExplanation);
 }
 
 /// The tracer of `analyze`: records nothing.
@@ -37,6 +40,8 @@ impl Trace for NoTrace {
     fn valence(&mut self, _: usize, _: &str, _: f64) {}
     #[inline(always)]
     fn global(&mut self, _: String) {}
+    #[inline(always)]
+    fn model(&mut self, _: impl FnOnce() -> ModelExplanation) {}
 }
 
 /// One word that contributed to the score.
@@ -65,12 +70,17 @@ pub struct Explanation {
     pub steps: Vec<Step>,
     /// Rules that act on the whole text (contrast, punctuation emphasis).
     pub text_rules: Vec<String>,
+    /// Present when a learned model chose the label (then `score` and `label` are the
+    /// model's, and `steps` show what the lexicon saw).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelExplanation>,
 }
 
 #[derive(Default)]
 pub(crate) struct Recorder {
     steps: Vec<(usize, Step)>,
     globals: Vec<String>,
+    model: Option<ModelExplanation>,
 }
 
 impl Recorder {
@@ -110,6 +120,7 @@ impl Recorder {
             thresholds,
             steps: self.steps.into_iter().map(|(_, s)| s).collect(),
             text_rules: self.globals,
+            model: self.model,
         }
     }
 }
@@ -132,6 +143,9 @@ impl Trace for Recorder {
     }
     fn global(&mut self, what: String) {
         self.globals.push(what);
+    }
+    fn model(&mut self, what: impl FnOnce() -> ModelExplanation) {
+        self.model = Some(what());
     }
 }
 
@@ -161,6 +175,30 @@ impl fmt::Display for Explanation {
         }
         for r in &self.text_rules {
             writeln!(f, "  * {r}")?;
+        }
+        if let Some(m) = &self.model {
+            let p = &m.probabilities;
+            writeln!(
+                f,
+                "  learned model: p(negative) {:.3}, p(neutral) {:.3}, p(positive) {:.3}; the lexicon alone said {} {:+.3}",
+                p.negative,
+                p.neutral,
+                p.positive,
+                m.lexicon_label.as_str(),
+                m.lexicon_score
+            )?;
+            if !m.top_features.is_empty() {
+                let top: Vec<String> = m
+                    .top_features
+                    .iter()
+                    .map(|t| format!("{} {:+.2}", t.feature, t.weight))
+                    .collect();
+                writeln!(f, "    towards {}: {}", self.label.as_str(), top.join(", "))?;
+            }
+            return write!(
+                f,
+                "  label: the model's most probable class; score: p(positive) - p(negative)"
+            );
         }
         write!(
             f,

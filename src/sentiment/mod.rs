@@ -5,8 +5,10 @@
 //! (Hutto & Gilbert 2014) closely enough to reproduce vaderSentiment 3.3.2's compound score;
 //! German uses the same aggregation with a curated lexicon and German rules. A post without a
 //! declared language is identified by [`langid`]; one that is neither German nor English is
-//! scored by whichever lexicon recognises more of it. Invariant: `analyze` never allocates per
-//! token, and `score` is always in [-1, 1].
+//! scored by whichever lexicon recognises more of it. A user-trained [`learned`] model, when
+//! the analyzer has one for the post's language, takes the lexicon's verdict as input and
+//! chooses the label. Invariant: `analyze` never allocates per token, and `score` is always
+//! in [-1, 1].
 
 mod calibration;
 mod delex;
@@ -20,6 +22,7 @@ mod text;
 mod vader_words;
 
 pub mod langid;
+pub mod learned;
 
 pub use calibration::Thresholds;
 pub use explain::{Explanation, Step};
@@ -104,6 +107,7 @@ pub struct Analyzer {
     english: english::English,
     german: german::German,
     langid: langid::LangId,
+    models: learned::Models,
 }
 
 impl Default for Analyzer {
@@ -122,7 +126,19 @@ impl Analyzer {
             english,
             german,
             langid: langid::LangId::new(),
+            models: learned::Models::new(),
         }
+    }
+
+    /// The same analyzer with a learned layer for the languages in `models`: posts declared
+    /// or identified as such a language are labelled by its model.
+    pub fn with_models(mut self, models: learned::Models) -> Self {
+        self.models = models;
+        self
+    }
+
+    pub fn models(&self) -> &learned::Models {
+        &self.models
     }
 
     /// Scores a text; `lang` is the post's declared language, detected when `None`.
@@ -151,19 +167,33 @@ impl Analyzer {
         }
     }
 
+    /// What the lexicon alone says about `text` in `lang`: the learned layer's input.
+    pub(crate) fn lexicon_view(&self, text: &str, lang: Lang) -> learned::LexiconView {
+        let s = match lang {
+            Lang::En => self.english.score(text, &mut NoTrace),
+            Lang::De => self.german.score(text, &mut NoTrace),
+        };
+        let score = s.score.clamp(-1.0, 1.0);
+        learned::LexiconView {
+            score,
+            hits: s.hits,
+            label: Thresholds::for_lang(lang).label(score),
+        }
+    }
+
     fn run<T: Trace>(&self, text: &str, lang: Option<Lang>, tr: &mut T) -> (Sentiment, LangSource) {
-        let (lang, source, score) = match lang.or_else(|| self.langid.detect(text)) {
+        let (lang, source, scored) = match lang.or_else(|| self.langid.detect(text)) {
             Some(l) => {
                 let source = if lang.is_some() {
                     LangSource::Declared
                 } else {
                     LangSource::Detected
                 };
-                let score = match l {
-                    Lang::En => self.english.score(text, tr).score,
-                    Lang::De => self.german.score(text, tr).score,
+                let scored = match l {
+                    Lang::En => self.english.score(text, tr),
+                    Lang::De => self.german.score(text, tr),
                 };
-                (l, source, score)
+                (l, source, scored)
             }
             None => {
                 // Unknown or other language: emoji, emoticons and loan words still carry
@@ -176,19 +206,42 @@ impl Analyzer {
                 } else {
                     (Lang::En, en)
                 };
-                let score = if T::ON {
+                let scored = if T::ON {
                     match l {
-                        Lang::En => self.english.score(text, tr).score,
-                        Lang::De => self.german.score(text, tr).score,
+                        Lang::En => self.english.score(text, tr),
+                        Lang::De => self.german.score(text, tr),
                     }
                 } else {
-                    quiet.score
+                    quiet
                 };
-                (l, LangSource::Fallback, score)
+                (l, LangSource::Fallback, scored)
             }
         };
-        let score = score.clamp(-1.0, 1.0);
+        let score = scored.score.clamp(-1.0, 1.0);
         let label = Thresholds::for_lang(lang).label(score);
+        // A post in no language we recognise keeps the lexicon's verdict: a model has only
+        // seen posts in its own language.
+        let model = self
+            .models
+            .get(lang)
+            .filter(|_| source != LangSource::Fallback);
+        if let Some(model) = model {
+            let lex = learned::LexiconView {
+                score,
+                hits: scored.hits,
+                label,
+            };
+            let p = model.predict(text, &lex);
+            if T::ON {
+                tr.model(|| model.explain(text, &lex, 5));
+            }
+            let s = Sentiment {
+                lang,
+                score: p.score(),
+                label: p.label(),
+            };
+            return (s, source);
+        }
         (Sentiment { lang, score, label }, source)
     }
 }

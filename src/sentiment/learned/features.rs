@@ -1,0 +1,488 @@
+//! The features of the learned layer: hashed word unigrams and bigrams, character 3- to
+//! 5-grams inside words, and a few dense features that describe what the lexicon said.
+//!
+//! Invariant: a feature's hash depends only on this file (our own FNV-1a 64 with a fixed
+//! seed and a fixed finaliser), never on the platform, the Rust version or a random state, so
+//! a model file trained once stays valid everywhere. Changing what is hashed or how means
+//! raising [`FEATURE_SET_VERSION`], which makes old model files refuse to load instead of
+//! silently scoring garbage. Extraction streams over the text and calls back per feature; it
+//! never allocates.
+
+use std::iter::once;
+
+use super::super::Label;
+
+/// The version of everything in this file that a model's weights depend on.
+pub const FEATURE_SET_VERSION: u8 = 1;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// Mixed into FNV's offset basis so our hashes are not those of every other FNV user.
+const SEED: u64 = 0x5354_5552_4d47_4c53;
+
+/// Words longer than this are spam, base64 or URLs without a scheme: their character
+/// n-grams say nothing and would only cost time.
+const MAX_CHARGRAM_WORD: usize = 64;
+
+/// FNV-1a 64 over bytes, finished with a 64-bit avalanche so that `hash % buckets` uses
+/// every bit of the hash, not just FNV's weak low bits.
+#[derive(Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    /// A hasher for one kind of feature; the kind byte keeps kinds apart.
+    pub fn new(kind: u8) -> Fnv {
+        let mut h = Fnv(FNV_OFFSET ^ SEED);
+        h.byte(kind);
+        h
+    }
+    #[inline]
+    pub fn byte(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
+        self.0 = self.0.wrapping_mul(FNV_PRIME);
+    }
+    #[inline]
+    pub fn bytes(&mut self, bs: &[u8]) {
+        for b in bs {
+            self.byte(*b);
+        }
+    }
+    #[inline]
+    pub fn char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        self.bytes(c.encode_utf8(&mut buf).as_bytes());
+    }
+    /// Feeds the Unicode lower-case form of `s`.
+    #[inline]
+    pub fn lower(&mut self, s: &str) {
+        for c in s.chars() {
+            if c.is_ascii() {
+                self.byte(c.to_ascii_lowercase() as u8);
+            } else {
+                for l in c.to_lowercase() {
+                    self.char(l);
+                }
+            }
+        }
+    }
+    #[inline]
+    pub fn finish(self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// One token of a post. Words, emoji, emoticons and `!`/`?` runs are kept; URLs, mentions
+/// and numbers become placeholders, because their exact value never generalises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token<'a> {
+    /// Before the first token, so the first word also forms a bigram.
+    Start,
+    Word(&'a str),
+    Number,
+    Url,
+    User,
+    /// A run of `!` and `?`, cut to its first three characters (`!!!!!` = `!!!`).
+    Marks(&'a str),
+    Emoji(char),
+    Emoticon(&'a str),
+}
+
+impl Token<'_> {
+    fn hash(self) -> u64 {
+        let mut h = Fnv::new(b't');
+        match self {
+            Token::Start => h.bytes(b"\x00start"),
+            Token::Word(w) => {
+                h.byte(b'w');
+                h.lower(w);
+            }
+            Token::Number => h.bytes(b"\x00num"),
+            Token::Url => h.bytes(b"\x00url"),
+            Token::User => h.bytes(b"\x00user"),
+            Token::Marks(m) => {
+                h.byte(b'!');
+                h.bytes(m.as_bytes());
+            }
+            Token::Emoji(c) => {
+                h.byte(b'e');
+                h.char(c);
+            }
+            Token::Emoticon(e) => {
+                h.byte(b':');
+                h.lower(e);
+            }
+        }
+        h.finish()
+    }
+
+    /// How `explain` shows the token.
+    pub fn display(self) -> String {
+        match self {
+            Token::Start => "<start>".into(),
+            Token::Word(w) => w.to_lowercase(),
+            Token::Number => "<number>".into(),
+            Token::Url => "<url>".into(),
+            Token::User => "<@user>".into(),
+            Token::Marks(m) => m.into(),
+            Token::Emoji(c) => c.into(),
+            Token::Emoticon(e) => e.to_lowercase(),
+        }
+    }
+}
+
+/// Splits a post into tokens without allocating.
+pub(crate) struct Tokens<'a> {
+    chunks: std::str::SplitWhitespace<'a>,
+    rest: &'a str,
+}
+
+impl<'a> Tokens<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Tokens {
+            chunks: text.split_whitespace(),
+            rest: "",
+        }
+    }
+}
+
+/// Pictographs and symbols: the blocks where emoji live (skin-tone modifiers excluded, they
+/// only repeat the emoji before them).
+fn is_emoji(c: char) -> bool {
+    let u = c as u32;
+    ((0x2190..=0x2bff).contains(&u) || (0x1f000..=0x1faff).contains(&u))
+        && !(0x1f3fb..=0x1f3ff).contains(&u)
+}
+
+fn is_emoticon(chunk: &str) -> bool {
+    (2..=4).contains(&chunk.len())
+        && chunk.contains([':', ';', '='])
+        && chunk.chars().all(|c| ":;=-'^()[]/\\|*DPpOo3<>".contains(c))
+}
+
+/// A whitespace-separated chunk that is one token as a whole.
+fn whole(chunk: &str) -> Option<Token<'_>> {
+    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
+    let lower_starts = |p: &str| {
+        bare.len() >= p.len() && bare.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
+    if lower_starts("http://") || lower_starts("https://") || lower_starts("www.") {
+        return Some(Token::Url);
+    }
+    if let Some(handle) = bare.strip_prefix('@') {
+        if handle
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            return Some(Token::User);
+        }
+    }
+    if is_emoticon(chunk) {
+        return Some(Token::Emoticon(chunk));
+    }
+    None
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        loop {
+            if self.rest.is_empty() {
+                let chunk = self.chunks.next()?;
+                if let Some(t) = whole(chunk) {
+                    return Some(t);
+                }
+                self.rest = chunk;
+            }
+            let s = self.rest;
+            let Some(c) = s.chars().next() else {
+                continue;
+            };
+            let take = |pred: &dyn Fn(char) -> bool| s.find(|c| !pred(c)).unwrap_or(s.len());
+            if is_word_char(c) {
+                let end = take(&is_word_char);
+                self.rest = &s[end..];
+                let w = &s[..end];
+                return Some(if w.bytes().all(|b| b.is_ascii_digit()) {
+                    Token::Number
+                } else {
+                    Token::Word(w)
+                });
+            }
+            if c == '!' || c == '?' {
+                let end = take(&|c| c == '!' || c == '?');
+                self.rest = &s[end..];
+                return Some(Token::Marks(&s[..end.min(3)]));
+            }
+            self.rest = &s[c.len_utf8()..];
+            if is_emoji(c) {
+                return Some(Token::Emoji(c));
+            }
+        }
+    }
+}
+
+/// Which normalisation group a feature belongs to: word features and character n-grams are
+/// each scaled by 1/sqrt(count), so that the many n-grams of a post do not drown its words.
+pub(crate) const GROUPS: usize = 2;
+
+/// One hashed feature, with what it was made of (for `explain`; building it costs nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Feature<'a> {
+    Unigram(Token<'a>),
+    Bigram(Token<'a>, Token<'a>),
+    /// Up to five characters of a word with `<` and `>` marking its ends; `.1` is the length.
+    Chars([char; 5], u8),
+}
+
+impl Feature<'_> {
+    pub fn group(&self) -> usize {
+        match self {
+            Feature::Unigram(_) | Feature::Bigram(..) => 0,
+            Feature::Chars(..) => 1,
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Feature::Unigram(t) => format!("word {:?}", t.display()),
+            Feature::Bigram(a, b) => {
+                format!("words {:?}", format!("{} {}", a.display(), b.display()))
+            }
+            Feature::Chars(cs, n) => {
+                format!(
+                    "chars {:?}",
+                    cs[..usize::from(*n)].iter().collect::<String>()
+                )
+            }
+        }
+    }
+}
+
+/// Calls `emit(hash, feature)` for every feature of `text`, in order; a feature that occurs
+/// twice is emitted twice.
+pub(crate) fn for_each<'a>(text: &'a str, mut emit: impl FnMut(u64, Feature<'a>)) {
+    let mut prev = Token::Start;
+    let mut prev_hash = Token::Start.hash();
+    for tok in Tokens::new(text) {
+        let h = tok.hash();
+        let mut u = Fnv::new(b'u');
+        u.bytes(&h.to_le_bytes());
+        emit(u.finish(), Feature::Unigram(tok));
+        let mut b = Fnv::new(b'b');
+        b.bytes(&prev_hash.to_le_bytes());
+        b.bytes(&h.to_le_bytes());
+        emit(b.finish(), Feature::Bigram(prev, tok));
+        if let Token::Word(w) = tok {
+            char_grams(w, &mut emit);
+        }
+        prev = tok;
+        prev_hash = h;
+    }
+}
+
+/// The 3-, 4- and 5-grams of `<word>`, through a five-character sliding window.
+fn char_grams<'a>(word: &str, emit: &mut impl FnMut(u64, Feature<'a>)) {
+    if word.chars().any(|c| c.is_numeric()) && !word.chars().any(char::is_alphabetic) {
+        return;
+    }
+    let mut win = ['\0'; 5];
+    let mut len = 0usize;
+    let chars = once('<')
+        .chain(
+            word.chars()
+                .take(MAX_CHARGRAM_WORD)
+                .flat_map(char::to_lowercase),
+        )
+        .chain(once('>'));
+    for c in chars {
+        if len == win.len() {
+            win.rotate_left(1);
+            win[len - 1] = c;
+        } else {
+            win[len] = c;
+            len += 1;
+        }
+        for n in 3..=len {
+            let gram = &win[len - n..len];
+            let mut h = Fnv::new(b'c');
+            for g in gram {
+                h.char(*g);
+            }
+            let mut shown = ['\0'; 5];
+            shown[..n].copy_from_slice(gram);
+            emit(h.finish(), Feature::Chars(shown, n as u8));
+        }
+    }
+}
+
+/// What the lexicon said about a post, in the model's language.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LexiconView {
+    /// The lexicon score, clamped to [-1, 1].
+    pub score: f64,
+    /// How many tokens the lexicon knew.
+    pub hits: u32,
+    /// The label the lexicon's thresholds give.
+    pub label: Label,
+}
+
+/// Edges of the lexicon-score bins; the bins are (-inf, e0], (e0, e1], ..., (e7, inf).
+const BIN_EDGES: [f64; 8] = [-0.6, -0.3, -0.1, -0.02, 0.02, 0.1, 0.3, 0.6];
+
+/// The dense features: bias, the raw lexicon score, its bin, the lexicon's label and how many
+/// words it knew. They let the model learn where the lexicon is right and correct it where it
+/// is not, instead of relearning from a few thousand posts what the lexicon already knows.
+pub(crate) const DENSE: usize = 1 + 1 + (BIN_EDGES.len() + 1) + 3 + 3;
+
+/// The dense feature vector of a post.
+pub(crate) fn dense(lex: &LexiconView) -> [f32; DENSE] {
+    let mut v = [0f32; DENSE];
+    v[0] = 1.0;
+    v[1] = lex.score as f32;
+    let bin = BIN_EDGES.iter().take_while(|e| lex.score > **e).count();
+    v[2 + bin] = 1.0;
+    let base = 2 + BIN_EDGES.len() + 1;
+    v[base + label_index(lex.label)] = 1.0;
+    v[base + 3 + (lex.hits.min(2) as usize)] = 1.0;
+    v
+}
+
+/// How `explain` names dense feature `i`.
+pub(crate) fn dense_name(i: usize, lex: &LexiconView) -> String {
+    let base = 2 + BIN_EDGES.len() + 1;
+    match i {
+        0 => "bias".into(),
+        1 => format!("lexicon score {:+.3}", lex.score),
+        i if i < base => {
+            let b = i - 2;
+            let lo = if b == 0 {
+                f64::NEG_INFINITY
+            } else {
+                BIN_EDGES[b - 1]
+            };
+            let hi = BIN_EDGES.get(b).copied().unwrap_or(f64::INFINITY);
+            format!("lexicon score in ({lo}, {hi}]")
+        }
+        i if i < base + 3 => format!("lexicon label {}", lex.label.as_str()),
+        i => match i - base - 3 {
+            0 => "lexicon knew no word".into(),
+            1 => "lexicon knew one word".into(),
+            _ => "lexicon knew 2+ words".into(),
+        },
+    }
+}
+
+/// The class order of model weights and probabilities.
+pub(crate) const CLASSES: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
+
+pub(crate) fn label_index(l: Label) -> usize {
+    match l {
+        Label::Negative => 0,
+        Label::Neutral => 1,
+        Label::Positive => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hashes(text: &str) -> Vec<u64> {
+        let mut v = Vec::new();
+        for_each(text, |h, _| v.push(h));
+        v
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        for_each(text, |_, f| v.push(f.display()));
+        v
+    }
+
+    #[test]
+    fn the_hash_is_pinned() {
+        // Model files depend on these exact values: if this fails, the hash changed and
+        // FEATURE_SET_VERSION must be raised.
+        let mut h = Fnv::new(b'w');
+        h.lower("Funkloch");
+        assert_eq!(h.finish(), 14612620931458925088);
+        assert_eq!(Token::Word("Funkloch").hash(), 8766372406745957844);
+        assert_eq!(hashes("Funkloch")[0], 17761929696680942190);
+    }
+
+    #[test]
+    fn features_ignore_case() {
+        assert_eq!(hashes("FUNKLOCH Überall"), hashes("funkloch überall"));
+        assert_ne!(hashes("funkloch"), hashes("funklock"));
+    }
+
+    #[test]
+    fn tokens_keep_emoji_marks_and_placeholders() {
+        let toks: Vec<Token> = Tokens::new(
+            "RT @nordwind: Schon wieder ein Funkloch!!!! 😡😡 https://t.co/x :( 2024 Kunden-Service?",
+        )
+        .collect();
+        assert_eq!(
+            toks,
+            [
+                Token::Word("RT"),
+                Token::User,
+                Token::Word("Schon"),
+                Token::Word("wieder"),
+                Token::Word("ein"),
+                Token::Word("Funkloch"),
+                Token::Marks("!!!"),
+                Token::Emoji('😡'),
+                Token::Emoji('😡'),
+                Token::Url,
+                Token::Emoticon(":("),
+                Token::Number,
+                Token::Word("Kunden"),
+                Token::Word("Service"),
+                Token::Marks("?"),
+            ]
+        );
+    }
+
+    #[test]
+    fn char_grams_have_boundaries() {
+        let n = names("Abc");
+        assert!(n.contains(&"chars \"<ab\"".to_string()), "{n:?}");
+        assert!(n.contains(&"chars \"<abc>\"".to_string()), "{n:?}");
+        assert!(n.contains(&"chars \"bc>\"".to_string()), "{n:?}");
+        assert!(n.contains(&"words \"<start> abc\"".to_string()), "{n:?}");
+    }
+
+    #[test]
+    fn odd_texts_do_not_panic() {
+        assert!(hashes("").is_empty());
+        assert!(hashes("   \n\t ").is_empty());
+        assert_eq!(hashes("😡👍🏻").len(), 4);
+        let long = "ä".repeat(100_000) + " " + &"x!?".repeat(10_000);
+        assert!(!hashes(&long).is_empty());
+        assert!(!hashes("İ\u{0130}ﬃ").is_empty());
+    }
+
+    #[test]
+    fn dense_features_are_one_hot_per_group() {
+        let v = dense(&LexiconView {
+            score: -0.45,
+            hits: 3,
+            label: Label::Negative,
+        });
+        assert_eq!(v.iter().filter(|x| **x == 1.0).count(), 4);
+        assert_eq!(v[1], -0.45);
+        assert_eq!(v[2 + 1], 1.0);
+    }
+}

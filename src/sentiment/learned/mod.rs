@@ -1,0 +1,90 @@
+//! The optional learned layer: a small supervised model per language that users train on
+//! their own labelled posts (`sturmglas train`) and point the config at. sturmglas ships no
+//! weights: the model corrects the lexicon for one user's domain ("kein Netz" is a complaint
+//! for a telecom), and the German labelled data at hand is non-commercial or its texts are
+//! under a platform's terms, so weights trained on it may not ship.
+//!
+//! The model is a 3-class (negative, neutral, positive) logistic regression over hashed word
+//! unigrams and bigrams, character 3–5-grams inside words, and the lexicon's own verdict as
+//! dense features ([`features`]), so it learns where the lexicon is wrong instead of
+//! replacing it. When a post's language has a model, its label is the model's most probable
+//! class and its score `p(positive) - p(negative)`.
+//!
+//! # Model file (format version 1)
+//!
+//! All integers little-endian.
+//!
+//! | offset | size | content |
+//! | --- | --- | --- |
+//! | 0 | 8 | magic `STGLSENT` |
+//! | 8 | 2 | format version (`u16`, 1) |
+//! | 10 | 2 | language, ASCII (`de`, `en`) |
+//! | 12 | 1 | feature-set version (`u8`, [`features::FEATURE_SET_VERSION`]) |
+//! | 13 | 3 | reserved, zero |
+//! | 16 | 4 | bucket count B (`u32`, 2^10..=2^22) |
+//! | 20 | 4 | dense feature count D (`u32`, must match the feature set) |
+//! | 24 | 12·(B+D) | weights, `f32`: one row of three (negative, neutral, positive) per feature, hashed buckets first, then the dense features |
+//! | end−8 | 8 | checksum: our FNV-1a 64 (kind byte `f`) of every byte before it |
+//!
+//! Loading checks every field, the exact length, the checksum and that every weight is
+//! finite, and fails with a [`ModelError`] otherwise; it never panics.
+
+mod features;
+mod input;
+mod model;
+mod train;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub(crate) use features::LexiconView;
+pub use input::{parse_examples, parse_label, read_examples, BadLines, InputError};
+pub use model::{
+    ClassProbabilities, FeatureWeight, Model, ModelError, ModelExplanation, MAX_BUCKETS,
+    MIN_BUCKETS,
+};
+pub use train::{
+    evaluate, holdout_split, train, ClassWeights, Confusion, Example, TrainError, TrainOptions,
+    DEFAULT_BUCKETS, DEFAULT_EPOCHS, DEFAULT_NEGATIVE_WEIGHT,
+};
+
+/// At most one model per language. Keyed by the model's own language, so a German model can
+/// never end up scoring English posts.
+#[derive(Debug, Clone, Default)]
+pub struct Models {
+    de: Option<Arc<Model>>,
+    en: Option<Arc<Model>>,
+}
+
+impl Models {
+    pub fn new() -> Models {
+        Models::default()
+    }
+
+    /// Adds a model for its language, returning the one it replaces.
+    pub fn insert(&mut self, model: Arc<Model>) -> Option<Arc<Model>> {
+        let slot = match model.lang() {
+            super::Lang::De => &mut self.de,
+            super::Lang::En => &mut self.en,
+        };
+        slot.replace(model)
+    }
+
+    pub fn with(mut self, model: Arc<Model>) -> Models {
+        self.insert(model);
+        self
+    }
+
+    pub fn get(&self, lang: super::Lang) -> Option<&Model> {
+        match lang {
+            super::Lang::De => self.de.as_deref(),
+            super::Lang::En => self.en.as_deref(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.de.is_none() && self.en.is_none()
+    }
+}

@@ -1,0 +1,399 @@
+//! A trained model: the weights of a 3-class logistic regression over hashed features, how it
+//! scores a post, and its file format (see the parent module for the layout).
+//!
+//! Invariant: a `Model` in memory has passed every check of [`Model::from_bytes`] (magic,
+//! versions, language, sizes, checksum, finite weights), so scoring never fails and never
+//! panics, whatever file it came from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::super::{Label, Lang};
+use super::features::{self, Fnv, LexiconView, CLASSES, DENSE, FEATURE_SET_VERSION, GROUPS};
+
+pub(crate) const MAGIC: &[u8; 8] = b"STGLSENT";
+pub(crate) const FORMAT_VERSION: u16 = 1;
+const HEADER: usize = 8 + 2 + 2 + 1 + 3 + 4 + 4;
+const CHECKSUM: usize = 8;
+/// Bounds on the bucket count: below the minimum collisions ruin a model; above the maximum
+/// a file would be hundreds of megabytes for no gain on posts.
+pub const MIN_BUCKETS: u32 = 1 << 10;
+pub const MAX_BUCKETS: u32 = 1 << 22;
+
+/// Why a model file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read {path}: {err}")]
+    Io {
+        path: PathBuf,
+        /// Not a `source`: the message already says it, and `{:#}` would say it twice.
+        err: std::io::Error,
+    },
+    #[error("cannot write {path}: {err}")]
+    Write {
+        path: PathBuf,
+        /// Not a `source`: the message already says it, and `{:#}` would say it twice.
+        err: std::io::Error,
+    },
+    #[error("not a sturmglas sentiment model (bad magic bytes)")]
+    BadMagic,
+    #[error("model file format version {found} is not supported (this sturmglas reads version {supported}); train the model again")]
+    UnsupportedVersion { found: u16, supported: u16 },
+    #[error("model was trained with feature set {found}, this sturmglas uses feature set {supported}; train the model again")]
+    FeatureSet { found: u8, supported: u8 },
+    #[error("model language {0:?} is not one sturmglas knows")]
+    UnknownLanguage(String),
+    #[error("model is for {found}, not {expected}")]
+    WrongLanguage {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("model header is invalid: {0}")]
+    BadHeader(String),
+    #[error("model file is truncated: {found} bytes, expected {expected}")]
+    Truncated { expected: u64, found: u64 },
+    #[error("model file has {extra} bytes after its end")]
+    TrailingBytes { extra: u64 },
+    #[error("model file is corrupted (checksum mismatch)")]
+    Checksum,
+    #[error("model weights are not finite numbers")]
+    NotFinite,
+}
+
+/// One language's learned layer.
+#[derive(Clone)]
+pub struct Model {
+    lang: Lang,
+    buckets: u32,
+    /// Row-major: (buckets + DENSE) rows of one weight per class, so one feature's three
+    /// weights share a cache line.
+    weights: Vec<f32>,
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Model")
+            .field("lang", &self.lang)
+            .field("buckets", &self.buckets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Class probabilities of one post.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ClassProbabilities {
+    pub negative: f64,
+    pub neutral: f64,
+    pub positive: f64,
+}
+
+impl ClassProbabilities {
+    fn from_array(p: [f32; 3]) -> Self {
+        ClassProbabilities {
+            negative: f64::from(p[0]),
+            neutral: f64::from(p[1]),
+            positive: f64::from(p[2]),
+        }
+    }
+    /// The most probable class; ties go to the class listed first (negative).
+    pub fn label(&self) -> Label {
+        let p = [self.negative, self.neutral, self.positive];
+        let mut best = 0;
+        for k in 1..3 {
+            if p[k] > p[best] {
+                best = k;
+            }
+        }
+        CLASSES[best]
+    }
+    /// The score the analyzer reports: p(positive) - p(negative), in [-1, 1].
+    pub fn score(&self) -> f64 {
+        (self.positive - self.negative).clamp(-1.0, 1.0)
+    }
+}
+
+/// A feature that pushed a post towards its predicted class, for `explain`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FeatureWeight {
+    pub feature: String,
+    /// How much it raised the predicted class's logit over the mean of the other two.
+    pub weight: f64,
+}
+
+/// What the learned layer did to one post.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModelExplanation {
+    /// The lexicon's own score and label, which the model overrode.
+    pub lexicon_score: f64,
+    pub lexicon_label: Label,
+    pub probabilities: ClassProbabilities,
+    /// The strongest features towards the predicted class, strongest first.
+    pub top_features: Vec<FeatureWeight>,
+}
+
+fn softmax(z: [f32; 3]) -> [f32; 3] {
+    let m = z[0].max(z[1]).max(z[2]);
+    let e = [(z[0] - m).exp(), (z[1] - m).exp(), (z[2] - m).exp()];
+    let s = e[0] + e[1] + e[2];
+    [e[0] / s, e[1] / s, e[2] / s]
+}
+
+impl Model {
+    pub(crate) fn from_weights(lang: Lang, buckets: u32, weights: Vec<f32>) -> Model {
+        debug_assert_eq!(weights.len(), (buckets as usize + DENSE) * 3);
+        Model {
+            lang,
+            buckets,
+            weights,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn buckets(&self) -> u32 {
+        self.buckets
+    }
+
+    pub(crate) fn row_of(buckets: u32, hash: u64) -> usize {
+        (hash % u64::from(buckets)) as usize
+    }
+
+    #[inline]
+    fn row(&self, r: usize) -> &[f32] {
+        &self.weights[r * 3..r * 3 + 3]
+    }
+
+    /// The class probabilities of `text`, given what the lexicon said about it.
+    pub(crate) fn predict(&self, text: &str, lex: &LexiconView) -> ClassProbabilities {
+        let mut acc = [[0f32; 3]; GROUPS];
+        let mut count = [0u32; GROUPS];
+        features::for_each(text, |h, f| {
+            let g = f.group();
+            let w = self.row(Self::row_of(self.buckets, h));
+            for k in 0..3 {
+                acc[g][k] += w[k];
+            }
+            count[g] += 1;
+        });
+        let mut z = [0f32; 3];
+        for g in 0..GROUPS {
+            if count[g] > 0 {
+                let s = 1.0 / (count[g] as f32).sqrt();
+                for k in 0..3 {
+                    z[k] += acc[g][k] * s;
+                }
+            }
+        }
+        let base = self.buckets as usize;
+        for (i, v) in features::dense(lex).iter().enumerate() {
+            if *v != 0.0 {
+                let w = self.row(base + i);
+                for k in 0..3 {
+                    z[k] += w[k] * v;
+                }
+            }
+        }
+        ClassProbabilities::from_array(softmax(z))
+    }
+
+    /// Like [`Model::predict`], and names the features that pushed hardest towards the
+    /// predicted class (off the hot path: this one allocates).
+    pub(crate) fn explain(&self, text: &str, lex: &LexiconView, top: usize) -> ModelExplanation {
+        let probabilities = self.predict(text, lex);
+        let c = features::label_index(probabilities.label());
+        let toward = |w: &[f32]| {
+            let others: f32 = (0..3).filter(|k| *k != c).map(|k| w[k]).sum();
+            f64::from(w[c] - others / 2.0)
+        };
+        let mut count = [0u32; GROUPS];
+        features::for_each(text, |_, f| count[f.group()] += 1);
+        let mut by_name: HashMap<String, f64> = HashMap::new();
+        features::for_each(text, |h, f| {
+            let s = 1.0 / f64::from(count[f.group()]).sqrt();
+            let w = self.row(Self::row_of(self.buckets, h));
+            *by_name.entry(f.display()).or_default() += toward(w) * s;
+        });
+        for (i, v) in features::dense(lex).iter().enumerate() {
+            if *v != 0.0 {
+                let w = self.row(self.buckets as usize + i);
+                *by_name.entry(features::dense_name(i, lex)).or_default() +=
+                    toward(w) * f64::from(*v);
+            }
+        }
+        let mut all: Vec<FeatureWeight> = by_name
+            .into_iter()
+            .filter(|(_, w)| *w > 0.0)
+            .map(|(feature, weight)| FeatureWeight { feature, weight })
+            .collect();
+        all.sort_by(|a, b| {
+            b.weight
+                .total_cmp(&a.weight)
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        all.truncate(top);
+        ModelExplanation {
+            lexicon_score: lex.score,
+            lexicon_label: lex.label,
+            probabilities,
+            top_features: all,
+        }
+    }
+
+    /// The file form; see the module documentation of `learned` for the layout.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER + self.weights.len() * 4 + CHECKSUM);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(self.lang.as_str().as_bytes());
+        out.push(FEATURE_SET_VERSION);
+        out.extend_from_slice(&[0, 0, 0]);
+        out.extend_from_slice(&self.buckets.to_le_bytes());
+        out.extend_from_slice(&(DENSE as u32).to_le_bytes());
+        for w in &self.weights {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        let mut h = Fnv::new(b'f');
+        h.bytes(&out);
+        out.extend_from_slice(&h.finish().to_le_bytes());
+        out
+    }
+
+    /// Reads a model file, checking everything before any weight is used.
+    pub fn from_bytes(b: &[u8]) -> Result<Model, ModelError> {
+        if b.len() < MAGIC.len() || &b[..MAGIC.len()] != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        if b.len() < HEADER {
+            return Err(ModelError::Truncated {
+                expected: HEADER as u64,
+                found: b.len() as u64,
+            });
+        }
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let version = u16_at(8);
+        if version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let code = String::from_utf8_lossy(&b[10..12]).into_owned();
+        let lang = match code.as_str() {
+            "de" => Lang::De,
+            "en" => Lang::En,
+            _ => return Err(ModelError::UnknownLanguage(code)),
+        };
+        if b[12] != FEATURE_SET_VERSION {
+            return Err(ModelError::FeatureSet {
+                found: b[12],
+                supported: FEATURE_SET_VERSION,
+            });
+        }
+        if b[13..16] != [0, 0, 0] {
+            return Err(ModelError::BadHeader("reserved bytes are not zero".into()));
+        }
+        let buckets = u32_at(16);
+        if !(MIN_BUCKETS..=MAX_BUCKETS).contains(&buckets) {
+            return Err(ModelError::BadHeader(format!(
+                "bucket count {buckets} is outside {MIN_BUCKETS}..={MAX_BUCKETS}"
+            )));
+        }
+        let dense = u32_at(20);
+        if dense as usize != DENSE {
+            return Err(ModelError::BadHeader(format!(
+                "{dense} dense features, expected {DENSE}"
+            )));
+        }
+        let n = (buckets as usize + DENSE) * 3;
+        let expected = HEADER + n * 4 + CHECKSUM;
+        if b.len() < expected {
+            return Err(ModelError::Truncated {
+                expected: expected as u64,
+                found: b.len() as u64,
+            });
+        }
+        if b.len() > expected {
+            return Err(ModelError::TrailingBytes {
+                extra: (b.len() - expected) as u64,
+            });
+        }
+        let body = &b[..expected - CHECKSUM];
+        let mut h = Fnv::new(b'f');
+        h.bytes(body);
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&b[expected - CHECKSUM..]);
+        if h.finish() != u64::from_le_bytes(sum) {
+            return Err(ModelError::Checksum);
+        }
+        let weights: Vec<f32> = body[HEADER..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if weights.iter().any(|w| !w.is_finite()) {
+            return Err(ModelError::NotFinite);
+        }
+        Ok(Model {
+            lang,
+            buckets,
+            weights,
+        })
+    }
+
+    /// Loads a model file. The size is checked before reading, so pointing the config at a
+    /// huge unrelated file fails fast instead of reading it all.
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let io = |err| ModelError::Io {
+            path: path.to_path_buf(),
+            err,
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        let max = (HEADER + (MAX_BUCKETS as usize + DENSE) * 12 + CHECKSUM) as u64;
+        if len > max {
+            return Err(ModelError::BadHeader(format!(
+                "file is {len} bytes, larger than any model ({max})"
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        Model::from_bytes(&bytes)
+    }
+
+    /// Loads a model file that must be for `lang`.
+    pub fn load_for(path: &Path, lang: Lang) -> Result<Model, ModelError> {
+        let m = Model::load(path)?;
+        if m.lang != lang {
+            return Err(ModelError::WrongLanguage {
+                expected: lang_name(lang),
+                found: lang_name(m.lang),
+            });
+        }
+        Ok(m)
+    }
+
+    /// Writes the model through a temporary file and a rename, so a daemon reloading at the
+    /// same moment sees the old file or the new one, never half of one.
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        let err = |err| ModelError::Write {
+            path: path.to_path_buf(),
+            err,
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".tmp{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        std::fs::write(&tmp, self.to_bytes()).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
+        })
+    }
+}
+
+fn lang_name(l: Lang) -> &'static str {
+    match l {
+        Lang::De => "German (de)",
+        Lang::En => "English (en)",
+    }
+}

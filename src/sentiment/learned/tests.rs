@@ -1,0 +1,343 @@
+//! The learned layer end to end in the library: training on invented posts, the analyzer
+//! with a model, explanations, and model files that must be refused.
+
+use std::sync::{Arc, OnceLock};
+
+use super::*;
+use crate::sentiment::{Analyzer, Label, Lang};
+
+fn analyzer() -> &'static Analyzer {
+    static A: OnceLock<Analyzer> = OnceLock::new();
+    A.get_or_init(Analyzer::new)
+}
+
+/// Invented posts for a telecom: no signal ("kein Netz", "nur Edge", "Empfang weg") is a
+/// complaint even without a single negative word, which the lexicon cannot know.
+const GERMAN: &[(Label, &str)] = &[
+    (Label::Negative, "Schon wieder ein Funkloch auf der A7"),
+    (Label::Negative, "Nur Edge im ganzen Dorf seit Montag"),
+    (
+        Label::Negative,
+        "Seit drei Tagen Funkloch in der Wohnung @nordwind",
+    ),
+    (Label::Negative, "Im Zug nach Hamburg nur Edge"),
+    (Label::Negative, "Empfang weg am Bahnhof, wie jeden Morgen"),
+    (Label::Negative, "Kein Netz im Büro, schon die zweite Woche"),
+    (
+        Label::Negative,
+        "Wieder kein Netz in der Innenstadt #nordwind",
+    ),
+    (Label::Negative, "Kein Netz, kein Internet, nichts geht"),
+    (
+        Label::Negative,
+        "Funkloch beim Kunden, Telefonat dreimal abgebrochen",
+    ),
+    (
+        Label::Negative,
+        "Die Rechnung ist falsch und niemand hilft, eine Frechheit",
+    ),
+    (Label::Negative, "Abzocke! Nie wieder Nordwind"),
+    (
+        Label::Negative,
+        "Hotline seit Stunden nicht erreichbar, unverschämt 😡",
+    ),
+    (
+        Label::Negative,
+        "Wieder nur Edge im Neubaugebiet, seit Wochen",
+    ),
+    (Label::Negative, "Empfang weg, sobald ich das Haus verlasse"),
+    (Label::Negative, "Kein Netz beim Wandern, Notruf unmöglich"),
+    (Label::Neutral, "Nordwind stellt morgen neue Tarife vor"),
+    (
+        Label::Neutral,
+        "Wo finde ich die Kundennummer auf der Rechnung?",
+    ),
+    (
+        Label::Neutral,
+        "Der Laden in der Hauptstraße hat ab Montag geöffnet",
+    ),
+    (
+        Label::Neutral,
+        "Netzausbau: Nordwind plant zwanzig neue Masten in Bayern",
+    ),
+    (
+        Label::Neutral,
+        "Hat jemand den neuen Vertrag schon gelesen?",
+    ),
+    (Label::Neutral, "Die Karte mit den Sendemasten ist online"),
+    (
+        Label::Neutral,
+        "Tarifwechsel geht über die App oder im Laden",
+    ),
+    (
+        Label::Neutral,
+        "Nordwind meldet Zahlen für das dritte Quartal",
+    ),
+    (
+        Label::Neutral,
+        "Umzug nächste Woche, muss den Anschluss ummelden",
+    ),
+    (
+        Label::Neutral,
+        "Welche Frequenzen nutzt Nordwind eigentlich?",
+    ),
+    (Label::Neutral, "Pressemitteilung zum Netzausbau in Sachsen"),
+    (Label::Neutral, "Die SIM-Karte kommt per Post"),
+    (
+        Label::Neutral,
+        "Morgen Wartungsarbeiten zwischen zwei und vier Uhr",
+    ),
+    (Label::Neutral, "Ich rufe am Montag bei der Hotline an"),
+    (Label::Neutral, "Der Vertrag läuft bis März"),
+    (Label::Positive, "Super Service, danke Nordwind!"),
+    (Label::Positive, "Endlich volles Netz im Keller, toll 👍"),
+    (Label::Positive, "Sehr freundliche Beratung im Laden heute"),
+    (Label::Positive, "Schnelles Internet und faire Preise, top"),
+    (
+        Label::Positive,
+        "Danke für die schnelle Hilfe an der Hotline",
+    ),
+    (Label::Positive, "Mega zufrieden mit dem neuen Tarif"),
+    (
+        Label::Positive,
+        "Der neue Mast wirkt, überall Empfang, klasse",
+    ),
+    (Label::Positive, "Kann Nordwind nur empfehlen"),
+    (
+        Label::Positive,
+        "Wow, Glasfaser in zwei Tagen angeschlossen :)",
+    ),
+    (Label::Positive, "Tolles Netz, auch im Zug stabil"),
+    (
+        Label::Positive,
+        "Beste Entscheidung, zu Nordwind zu wechseln",
+    ),
+    (Label::Positive, "Der Techniker war pünktlich und sehr nett"),
+    (Label::Positive, "Perfekter Empfang im ganzen Haus, danke"),
+    (Label::Positive, "Liebe die neue App, alles super einfach"),
+    (Label::Positive, "Klasse Aktion mit dem Datenvolumen 🎉"),
+];
+
+const ENGLISH: &[(Label, &str)] = &[
+    (Label::Negative, "No signal in the office again"),
+    (Label::Negative, "Dead zone on the whole train line"),
+    (Label::Negative, "Dropped calls all day, no signal at home"),
+    (Label::Negative, "Still no signal downtown @nordwind"),
+    (Label::Negative, "This company is a scam, never again"),
+    (Label::Negative, "Worst support ever, waited two hours"),
+    (Label::Neutral, "The new plans start on Monday"),
+    (Label::Neutral, "Where is the store on Main Street?"),
+    (Label::Neutral, "Nordwind reports third quarter numbers"),
+    (
+        Label::Neutral,
+        "Moving next week, need to transfer the contract",
+    ),
+    (Label::Neutral, "The coverage map is online"),
+    (Label::Neutral, "Maintenance tonight between two and four"),
+    (Label::Positive, "Great service, thanks Nordwind!"),
+    (Label::Positive, "Love the new app, so easy"),
+    (Label::Positive, "Full signal in the basement, awesome"),
+    (Label::Positive, "Friendly staff and fair prices"),
+    (Label::Positive, "Fast fiber installed in two days :)"),
+    (Label::Positive, "Best decision to switch, highly recommend"),
+];
+
+fn examples(set: &[(Label, &str)]) -> Vec<Example> {
+    set.iter()
+        .map(|(label, text)| Example {
+            label: *label,
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+fn small() -> TrainOptions {
+    TrainOptions {
+        buckets: 1 << 14,
+        epochs: 30,
+        ..TrainOptions::default()
+    }
+}
+
+fn german_model() -> &'static Arc<Model> {
+    static M: OnceLock<Arc<Model>> = OnceLock::new();
+    M.get_or_init(|| Arc::new(train(analyzer(), Lang::De, &examples(GERMAN), &small()).unwrap()))
+}
+
+/// Posts not in the training set that the lexicon misreads.
+const UNSEEN_DEAD_ZONES: &[&str] = &[
+    "Kein Netz auf der Autobahn bei Kassel",
+    "Im Regionalzug wieder nur Edge",
+];
+
+#[test]
+fn training_learns_the_training_set() {
+    let c = evaluate(analyzer(), german_model(), &examples(GERMAN));
+    assert!(c.accuracy() >= 0.95, "{c}");
+    let en = train(analyzer(), Lang::En, &examples(ENGLISH), &small()).unwrap();
+    let c = evaluate(analyzer(), &en, &examples(ENGLISH));
+    assert!(c.accuracy() >= 0.95, "{c}");
+}
+
+#[test]
+fn the_model_corrects_the_lexicon_in_its_domain() {
+    let with = Analyzer::new().with_models(Models::new().with(german_model().clone()));
+    for t in UNSEEN_DEAD_ZONES {
+        let lexicon = analyzer().analyze(t, Some(Lang::De));
+        assert_ne!(
+            lexicon.label,
+            Label::Negative,
+            "the lexicon already knew {t:?}"
+        );
+        let learned = with.analyze(t, Some(Lang::De));
+        assert_eq!(learned.label, Label::Negative, "{t}: {learned:?}");
+        assert!(learned.score < 0.0 && learned.score >= -1.0, "{learned:?}");
+    }
+    // A German model does not touch English posts.
+    let t = "I love the new app, great job!";
+    assert_eq!(
+        with.analyze(t, Some(Lang::En)),
+        analyzer().analyze(t, Some(Lang::En))
+    );
+}
+
+#[test]
+fn explain_agrees_with_analyze_and_names_the_features() {
+    let with = Analyzer::new().with_models(Models::new().with(german_model().clone()));
+    for t in UNSEEN_DEAD_ZONES
+        .iter()
+        .chain(["Super Service, danke", "", "😡"].iter())
+    {
+        let s = with.analyze(t, Some(Lang::De));
+        let e = with.explain(t, Some(Lang::De));
+        assert_eq!((e.score, e.label), (s.score, s.label), "{t}");
+        let m = e.model.as_ref().expect("the model decided");
+        assert_eq!(m.probabilities.label(), s.label);
+    }
+    let e = with.explain(UNSEEN_DEAD_ZONES[0], Some(Lang::De));
+    let m = e.model.as_ref().unwrap();
+    assert!(m.top_features.len() <= 5 && !m.top_features.is_empty());
+    assert!(
+        m.top_features.iter().any(|f| f.feature.contains("netz")),
+        "{:?}",
+        m.top_features
+    );
+    let shown = e.to_string();
+    assert!(shown.contains("learned model: p(negative)"), "{shown}");
+    // Without a model, explanations are as before.
+    let plain = analyzer().explain(UNSEEN_DEAD_ZONES[0], Some(Lang::De));
+    assert!(plain.model.is_none());
+    assert!(serde_json::to_value(&plain).unwrap().get("model").is_none());
+}
+
+#[test]
+fn training_is_deterministic() {
+    let a = train(analyzer(), Lang::De, &examples(GERMAN), &small()).unwrap();
+    assert_eq!(a.to_bytes(), german_model().to_bytes());
+}
+
+#[test]
+fn save_and_load_give_identical_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("de.model");
+    german_model().save(&p).unwrap();
+    let back = Model::load_for(&p, Lang::De).unwrap();
+    assert_eq!(back.lang(), Lang::De);
+    assert_eq!(back.buckets(), 1 << 14);
+    for (_, t) in GERMAN {
+        let lex = analyzer().lexicon_view(t, Lang::De);
+        assert_eq!(
+            back.predict(t, &lex),
+            german_model().predict(t, &lex),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn bad_files_are_refused_with_the_right_error() {
+    let good = german_model().to_bytes();
+    let err = |b: &[u8]| Model::from_bytes(b).unwrap_err();
+    assert!(matches!(err(b""), ModelError::BadMagic));
+    assert!(matches!(
+        err(b"PK\x03\x04 a zip file"),
+        ModelError::BadMagic
+    ));
+    assert!(matches!(err(&good[..20]), ModelError::Truncated { .. }));
+    assert!(matches!(
+        err(&good[..good.len() - 1]),
+        ModelError::Truncated { .. }
+    ));
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(matches!(
+        err(&longer),
+        ModelError::TrailingBytes { extra: 1 }
+    ));
+    let mut flipped = good.clone();
+    flipped[1000] ^= 0x40;
+    assert!(matches!(err(&flipped), ModelError::Checksum));
+    let mut v2 = good.clone();
+    v2[8] = 2;
+    assert!(matches!(
+        err(&v2),
+        ModelError::UnsupportedVersion { found: 2, .. }
+    ));
+    let mut fs = good.clone();
+    fs[12] = 99;
+    assert!(matches!(err(&fs), ModelError::FeatureSet { found: 99, .. }));
+    let mut fr = good.clone();
+    fr[10..12].copy_from_slice(b"fr");
+    assert!(matches!(err(&fr), ModelError::UnknownLanguage(_)));
+    let mut huge = good.clone();
+    huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(err(&huge), ModelError::BadHeader(_)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("de.model");
+    std::fs::write(&p, &good).unwrap();
+    let e = Model::load_for(&p, Lang::En).unwrap_err();
+    assert!(matches!(e, ModelError::WrongLanguage { .. }));
+    assert_eq!(e.to_string(), "model is for German (de), not English (en)");
+    let e = Model::load(&dir.path().join("missing")).unwrap_err();
+    assert!(matches!(e, ModelError::Io { .. }), "{e}");
+}
+
+#[test]
+fn models_are_kept_by_their_language() {
+    let m = Models::new().with(german_model().clone());
+    assert!(m.get(Lang::De).is_some());
+    assert!(m.get(Lang::En).is_none());
+    assert!(!m.is_empty());
+}
+
+#[test]
+fn holdout_split_is_stratified_and_complete() {
+    let ex = examples(GERMAN);
+    let (train_idx, hold) = holdout_split(&ex, 0.2, 7);
+    assert_eq!(train_idx.len() + hold.len(), ex.len());
+    assert_eq!(hold.len(), 3 + 3 + 3);
+    let again = holdout_split(&ex, 0.2, 7);
+    assert_eq!(again.1, hold);
+}
+
+#[test]
+fn training_refuses_useless_input() {
+    let one: Vec<Example> = examples(&GERMAN[..3]);
+    assert!(matches!(
+        train(analyzer(), Lang::De, &one, &small()),
+        Err(TrainError::OneClass(_))
+    ));
+    assert!(matches!(
+        train(analyzer(), Lang::De, &[], &small()),
+        Err(TrainError::Empty)
+    ));
+    let bad = TrainOptions {
+        buckets: 3,
+        ..small()
+    };
+    assert!(matches!(
+        train(analyzer(), Lang::De, &examples(GERMAN), &bad),
+        Err(TrainError::Buckets(3))
+    ));
+}

@@ -1,0 +1,272 @@
+//! End-to-end: the learned sentiment layer through the real binary — `train`, `sentiment
+//! --model`, `check` with a `[sentiment]` section, and a daemon picking up a model on SIGHUP.
+
+mod harness;
+
+use std::path::Path;
+use std::process::Command;
+
+use harness::{config, free_port, ndjson, Daemon, TOKEN};
+
+fn sturmglas() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+}
+
+/// Invented telecom posts: "kein Netz" and "nur Edge" are complaints the lexicon cannot see.
+const POSTS: &str = "label\ttext
+negative\tSchon wieder kein Netz im Büro
+negative\tKein Netz im ganzen Dorf seit Montag
+negative\tIm Zug nach Hamburg nur Edge
+negative\tWieder kein Netz in der Innenstadt #nordwind
+negative\tNur Edge im Neubaugebiet, seit Wochen
+negative\tKein Netz beim Wandern, Notruf unmöglich
+negative\tEmpfang weg am Bahnhof, wie jeden Morgen
+neg\tDie Rechnung ist falsch und niemand hilft
+-1\tAbzocke! Nie wieder Nordwind
+negative\tKein Netz, kein Internet, nichts geht
+neutral\tNordwind stellt morgen neue Tarife vor
+neutral\tWo finde ich die Kundennummer auf der Rechnung?
+neutral\tDer Laden in der Hauptstraße hat ab Montag geöffnet
+neutral\tNetzausbau: zwanzig neue Masten in Bayern
+neu\tHat jemand den neuen Vertrag schon gelesen?
+neutral\tDie SIM-Karte kommt per Post
+0\tMorgen Wartungsarbeiten zwischen zwei und vier Uhr
+neutral\tDer Vertrag läuft bis März
+neutral\tTarifwechsel geht über die App oder im Laden
+neutral\tNordwind meldet Zahlen für das dritte Quartal
+positive\tSuper Service, danke Nordwind!
+positive\tEndlich volles Netz im Keller, toll
+positive\tSehr freundliche Beratung im Laden heute
+pos\tSchnelles Internet und faire Preise, top
+1\tDanke für die schnelle Hilfe an der Hotline
+positive\tMega zufrieden mit dem neuen Tarif
+positive\tKann Nordwind nur empfehlen
+positive\tTolles Netz, auch im Zug stabil
+positive\tDer Techniker war pünktlich und sehr nett
+positive\tPerfekter Empfang im ganzen Haus, danke
+";
+
+const UNSEEN: &str = "Kein Netz auf der Autobahn bei Kassel";
+
+fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
+    let posts = dir.join("posts.tsv");
+    std::fs::write(&posts, POSTS).unwrap();
+    let model = dir.join("de.model");
+    let out = sturmglas()
+        .args([
+            "train",
+            "--lang",
+            "de",
+            "--buckets",
+            "4096",
+            "--epochs",
+            "30",
+        ])
+        .args(extra)
+        .arg("--input")
+        .arg(&posts)
+        .arg("--output")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("30 posts: 10 negative, 10 neutral, 10 positive"),
+        "{stdout}"
+    );
+    model
+}
+
+fn score(args: &[&str]) -> serde_json::Value {
+    let out = sturmglas()
+        .args(["sentiment", "--lang", "de", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn train_then_score_with_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_model(dir.path(), &[]);
+    let m = model.to_str().unwrap();
+    assert_eq!(score(&[UNSEEN])["label"], "neutral", "the lexicon alone");
+    let v = score(&["--model", m, UNSEEN]);
+    assert_eq!(v["label"], "negative", "{v}");
+    assert!(v["score"].as_f64().unwrap() < 0.0, "{v}");
+    let v = score(&["--model", m, "--explain", UNSEEN]);
+    assert!(
+        v["explain"]["model"]["probabilities"]["negative"]
+            .as_f64()
+            .unwrap()
+            > 0.4
+    );
+    let out = sturmglas()
+        .args([
+            "sentiment",
+            "--lang",
+            "de",
+            "--explain",
+            "--model",
+            m,
+            UNSEEN,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("learned model: p(negative)"), "{text}");
+    assert!(text.contains("towards negative:"), "{text}");
+    // English posts are not the German model's business.
+    let out = sturmglas()
+        .args(["sentiment", "--json", "--model", m, "I love it"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["label"], "positive");
+}
+
+#[test]
+fn train_reports_holdout_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("posts.tsv");
+    std::fs::write(&posts, POSTS).unwrap();
+    let out = sturmglas()
+        .args([
+            "train",
+            "--lang",
+            "de",
+            "--holdout",
+            "0.2",
+            "--buckets",
+            "4096",
+        ])
+        .arg("--input")
+        .arg(&posts)
+        .arg("--output")
+        .arg(dir.path().join("m"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("holdout:      n 6, accuracy"), "{stdout}");
+    assert!(stdout.contains("negative precision"), "{stdout}");
+    assert!(stdout.contains("lexicon only: n 6"), "{stdout}");
+}
+
+#[test]
+fn train_refuses_a_file_with_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("posts.jsonl");
+    std::fs::write(
+        &posts,
+        "{\"label\": \"negative\", \"text\": \"kein Netz\"}\n{\"label\": \"angry\", \"text\": \"x\"}\nnot json\n",
+    )
+    .unwrap();
+    let model = dir.path().join("m");
+    let out = sturmglas()
+        .args(["train", "--lang", "de", "--input"])
+        .arg(&posts)
+        .arg("--output")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let p = posts.display();
+    assert!(err.contains(&format!("{p}: 2 malformed lines")), "{err}");
+    assert!(
+        err.contains(&format!("{p}:2: unknown label \"angry\"")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{p}:3: invalid JSON")), "{err}");
+    assert!(!model.exists());
+}
+
+#[test]
+fn check_loads_the_configured_model_and_rejects_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    train_model(dir.path(), &[]);
+    std::fs::write(dir.path().join("garbage.model"), "definitely not a model").unwrap();
+    let check = |sentiment: &str| {
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            format!("[[brands]]\nname = \"A\"\nkeywords = [\"a\"]\n\n[sentiment]\n{sentiment}\n"),
+        )
+        .unwrap();
+        let out = sturmglas().args(["check", "-c"]).arg(&p).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            p,
+        )
+    };
+    let (code, stdout, stderr, _) = check("model_de = \"de.model\"");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("sentiment: lexicons + de learned model"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr, p) = check("model_de = \"garbage.model\"");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(&format!("{}:6:12: `model_de`: cannot use", p.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not a sturmglas sentiment model"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr, _) = check("model_en = \"de.model\"");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("model is for German (de), not English (en)"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr, _) = check("model_de = \"missing.model\"");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+/// Posts the lexicon calls neutral make no storm; after SIGHUP with a model that knows they
+/// are complaints, the same kind of posts do.
+#[tokio::test]
+async fn sighup_swaps_in_a_newly_configured_model() {
+    let dir = tempfile::tempdir().unwrap();
+    train_model(dir.path(), &[]);
+    let port = free_port();
+    let brands = "[[brands]]\nname = \"Nordwind\"\nkeywords = [\"Nordwind\"]\n";
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), brands)).await;
+    let post = "Nordwind: kein Netz auf der Autobahn bei Kassel";
+    d.post_mentions(ndjson("a", 60, post), Some(TOKEN)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(d.alerts().await.is_empty(), "neutral posts: no storm");
+
+    let with_model = format!("{brands}\n[sentiment]\nmodel_de = \"de.model\"\n");
+    std::fs::write(&d.config_path, config(port, dir.path(), &with_model)).unwrap();
+    d.signal("HUP");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !d.log().contains("Config reloaded.") {
+        assert!(std::time::Instant::now() < deadline, "{}", d.log());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(d.log().contains("de learned model"), "{}", d.log());
+    d.post_mentions(ndjson("b", 120, post), Some(TOKEN)).await;
+    let alerts = d.wait_alerts(10, |a| !a.is_empty()).await;
+    assert_eq!(alerts[0]["kind"], "storm", "{alerts:#?}");
+}
