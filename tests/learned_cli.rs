@@ -12,7 +12,7 @@ fn sturmglas() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sturmglas"))
 }
 
-/// Invented telecom posts: "kein Netz" and "nur Edge" are complaints the lexicon cannot see.
+/// Invented telecom posts: "nur Edge" and "Empfang weg" are complaints the lexicon cannot see.
 const POSTS: &str = "label\ttext
 negative\tSchon wieder kein Netz im Büro
 negative\tKein Netz im ganzen Dorf seit Montag
@@ -46,7 +46,7 @@ positive\tDer Techniker war pünktlich und sehr nett
 positive\tPerfekter Empfang im ganzen Haus, danke
 ";
 
-const UNSEEN: &str = "Kein Netz auf der Autobahn bei Kassel";
+const UNSEEN: &str = "Empfang weg auf der Autobahn bei Kassel";
 
 fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
     let posts = dir.join("posts.tsv");
@@ -252,7 +252,7 @@ async fn sighup_swaps_in_a_newly_configured_model() {
     let port = free_port();
     let brands = "[[brands]]\nname = \"Nordwind\"\nkeywords = [\"Nordwind\"]\n";
     let d = Daemon::start(dir.path(), port, &config(port, dir.path(), brands)).await;
-    let post = "Nordwind: kein Netz auf der Autobahn bei Kassel";
+    let post = "Nordwind: im Regionalzug wieder nur Edge";
     d.post_mentions(ndjson("a", 60, post), Some(TOKEN)).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(d.alerts().await.is_empty(), "neutral posts: no storm");

@@ -1,6 +1,6 @@
 //! The optional learned layer: a small supervised model per language that users train on
 //! their own labelled posts (`sturmglas train`) and point the config at. sturmglas ships no
-//! weights: the model corrects the lexicon for one user's domain ("kein Netz" is a complaint
+//! weights: the model corrects the lexicon for one user's domain ("nur Edge" is a complaint
 //! for a telecom), and the German labelled data at hand is non-commercial or its texts are
 //! under a platform's terms, so weights trained on it may not ship.
 //!
