@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use sturmglas::sentiment::learned::{self, ClassWeights, Example, Models, TrainOptions};
+use sturmglas::sentiment::learned::{self, ClassWeights, Confusion, Example, Models, TrainOptions};
 use sturmglas::sentiment::{Analyzer, Label, Lang, Thresholds};
 
 struct Item {
@@ -108,39 +108,18 @@ struct Metrics {
     neg: (f64, f64, f64),
 }
 
-fn idx(l: Label) -> usize {
-    match l {
-        Label::Negative => 0,
-        Label::Neutral => 1,
-        Label::Positive => 2,
-    }
-}
-
+/// The metrics of one labelling, computed by the library's confusion matrix (the same one
+/// `sturmglas train` reports with).
 fn metrics(gold: &[Label], pred: &[Label]) -> Metrics {
-    let mut cm = [[0usize; 3]; 3];
+    let mut c = Confusion::default();
     for (g, p) in gold.iter().zip(pred) {
-        cm[idx(*g)][idx(*p)] += 1;
+        c.add(*g, *p);
     }
-    let n = gold.len();
-    let correct: usize = (0..3).map(|i| cm[i][i]).sum();
-    let prf = |c: usize| {
-        let tp = cm[c][c] as f64;
-        let pred: usize = (0..3).map(|g| cm[g][c]).sum();
-        let gold: usize = cm[c].iter().sum();
-        let p = if pred > 0 { tp / pred as f64 } else { 0.0 };
-        let r = if gold > 0 { tp / gold as f64 } else { 0.0 };
-        let f = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
-        (p, r, f)
-    };
     Metrics {
-        n,
-        accuracy: correct as f64 / n.max(1) as f64,
-        macro_f1: (0..3).map(|c| prf(c).2).sum::<f64>() / 3.0,
-        neg: prf(0),
+        n: c.n(),
+        accuracy: c.accuracy(),
+        macro_f1: c.macro_f1(),
+        neg: c.prf(Label::Negative),
     }
 }
 
