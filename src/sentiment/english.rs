@@ -140,7 +140,13 @@ impl English {
 
     /// Replaces each emoji by its description as vaderSentiment does, then strips.
     fn replace_emoji<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
-        if text.is_ascii() || !text.chars().any(|c| self.emoji.contains_key(&c)) {
+        // Every emoji key is a non-ASCII char (checked in a test), so ASCII chars are never
+        // looked up.
+        if text.is_ascii()
+            || !text
+                .chars()
+                .any(|c| !c.is_ascii() && self.emoji.contains_key(&c))
+        {
             return text::py_strip(text);
         }
         buf.clear();
@@ -478,6 +484,11 @@ mod tests {
             let got = score(t);
             assert!((got - want).abs() < 0.0001, "{t}: got {got}, want {want}");
         }
+    }
+
+    #[test]
+    fn emoji_keys_are_never_ascii() {
+        assert!(English::new().emoji().all(|(c, _)| !c.is_ascii()));
     }
 
     #[test]
