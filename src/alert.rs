@@ -66,6 +66,19 @@ pub struct SampleMention {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reach: Option<u64>,
     pub score: f64,
+    /// The words that moved the post's score most, strongest first: what
+    /// `sturmglas sentiment --explain` shows, so a reader sees at a glance why the post
+    /// counted as negative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<SampleWord>,
+}
+
+/// One word of a sample post and what it added to the post's sentiment sum (VADER's scale,
+/// negative words below zero), after negation, intensifiers and contrast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleWord {
+    pub word: String,
+    pub valence: f64,
 }
 
 /// One notice in a storm's thread: it started (`firing`), it got worse (`firing`, higher level),

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{AlertEvent, Kind, SampleMention, Status};
+use crate::alert::{AlertEvent, Kind, SampleMention, SampleWord, Status};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
 use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
@@ -34,6 +34,7 @@ struct Recent {
     author: Option<String>,
     reach: Option<u64>,
     score: f64,
+    lang: Lang,
 }
 
 struct BrandSlot {
@@ -168,6 +169,7 @@ impl Engine {
                 author: m.author.clone(),
                 reach: m.reach,
                 score: sentiment.score,
+                lang: sentiment.lang,
             });
         }
         Processed {
@@ -189,7 +191,7 @@ impl Engine {
         for slot in &mut self.brands {
             if let Some(notice) = slot.monitor.tick(now) {
                 let sample = if notice.status == Status::Firing {
-                    pick_sample(&slot.recent, &notice, now)
+                    pick_sample(&slot.recent, &notice, now, &self.analyzer)
                 } else {
                     Vec::new()
                 };
@@ -250,7 +252,12 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// The posts shown with an alert: those in the window, the ones that fit the alert's kind
 /// (negative for a storm) first, then by reach, then by how strongly they were scored.
-fn pick_sample(recent: &VecDeque<Recent>, n: &Notice, now: DateTime<Utc>) -> Vec<SampleMention> {
+fn pick_sample(
+    recent: &VecDeque<Recent>,
+    n: &Notice,
+    now: DateTime<Utc>,
+    analyzer: &Analyzer,
+) -> Vec<SampleMention> {
     let since = now - Duration::seconds(n.window_seconds as i64);
     let mut c: Vec<&Recent> = recent.iter().filter(|r| r.at >= since).collect();
     let fits = |r: &Recent| match n.kind {
@@ -273,8 +280,30 @@ fn pick_sample(recent: &VecDeque<Recent>, n: &Notice, now: DateTime<Utc>) -> Vec
             author: r.author.clone(),
             reach: r.reach,
             score: (r.score * 100.0).round() / 100.0,
+            words: sample_words(analyzer, r),
         })
         .collect()
+}
+
+/// How many words a sample post names.
+const SAMPLE_WORDS: usize = 3;
+
+/// The words that moved a sample post's score most. Explaining re-scores the post, which is
+/// fine here: it happens for a handful of posts per alert, never per mention.
+fn sample_words(analyzer: &Analyzer, r: &Recent) -> Vec<SampleWord> {
+    let e = analyzer.explain(&r.text, Some(r.lang));
+    let mut words: Vec<SampleWord> = e
+        .steps
+        .into_iter()
+        .filter(|s| s.valence != 0.0)
+        .map(|s| SampleWord {
+            word: s.word,
+            valence: round2(s.valence),
+        })
+        .collect();
+    words.sort_by(|a, b| b.valence.abs().total_cmp(&a.valence.abs()));
+    words.truncate(SAMPLE_WORDS);
+    words
 }
 
 /// A stable id: the same notice computed twice (a replayed tick) has the same id.
@@ -372,6 +401,15 @@ mod tests {
         assert_eq!((ev.brand.as_str(), ev.kind), ("Nordwind", Kind::Storm));
         assert_eq!(ev.sample.len(), SAMPLE_SIZE);
         assert_eq!(ev.sample[0].reach, Some(119));
+        // Each sample post names the words that made it negative, strongest first.
+        let words: Vec<&str> = ev.sample[0].words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(words.len(), 2, "{:?}", ev.sample[0].words);
+        assert!(
+            words.contains(&"Abzocke") && words.contains(&"Skandal"),
+            "{words:?}"
+        );
+        assert!(ev.sample[0].words.iter().all(|w| w.valence < 0.0));
+        assert!(ev.sample[0].words[0].valence.abs() >= ev.sample[0].words[1].valence.abs());
         assert!(e.tick(t0() + Duration::seconds(10)).is_empty());
     }
 

@@ -100,6 +100,20 @@ async fn a_storm_arrives_by_email_and_signed_webhook_and_a_calm_brand_gets_nothi
     }
     assert_eq!(body["brand"], "Nordwind Energie");
     assert_eq!(body["kind"], "storm");
+    // Sample posts carry the words that made them negative (an extension of the schema).
+    let words = &body["sample"][0]["words"];
+    assert!(
+        words.as_array().is_some_and(|w| !w.is_empty()
+            && w.iter()
+                .all(|x| x["valence"].as_f64().is_some_and(|v| v < 0.0))),
+        "{body}"
+    );
+    // The byline (not the quoted post below it) names them in the email too.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("sentiment -") && l.contains("Abzocke -")),
+        "the email names the words: {text}"
+    );
     let sig = hooks[0].header("x-sturmglas-signature").unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(b"hook-secret").unwrap();
     mac.update(&hooks[0].body);

@@ -67,6 +67,7 @@ fn storm() -> AlertEvent {
                 author: Some("hanna".into()),
                 reach: Some(12_400),
                 score: -0.82,
+                words: Vec::new(),
             },
             SampleMention {
                 text: "Nordwind Energie raises prices again, switching today.".into(),
@@ -74,6 +75,7 @@ fn storm() -> AlertEvent {
                 author: Some("jo".into()),
                 reach: Some(800),
                 score: -0.6,
+                words: Vec::new(),
             },
         ],
         test: false,

@@ -244,6 +244,7 @@ mod tests {
             author: Some("eve".into()),
             reach: None,
             score: -0.4,
+            words: Vec::new(),
         });
         e
     }

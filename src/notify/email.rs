@@ -174,6 +174,7 @@ mod tests {
                 author: Some("a".into()),
                 reach: Some(1200),
                 score: -0.9,
+                words: Vec::new(),
             }],
             test: false,
         }

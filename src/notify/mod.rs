@@ -159,6 +159,7 @@ pub fn test_event(brand: &str) -> AlertEvent {
             author: Some("sturmglas".into()),
             reach: Some(1200),
             score: -0.8,
+            words: Vec::new(),
         }],
         test: true,
     }

@@ -86,14 +86,24 @@ pub fn sample_text(s: &SampleMention) -> String {
     cut
 }
 
-/// `user42, reach 1,200, sentiment -0.80`: who wrote a sample post and how far it went.
+/// `user42, reach 1,200, sentiment -0.80 (Skandal -3.0, abgebucht -1.9)`: who wrote a sample
+/// post, how far it went, and the words that made it negative or positive.
 pub fn sample_byline(s: &SampleMention) -> String {
     let mut parts = Vec::new();
     parts.push(s.author.clone().unwrap_or_else(|| "unknown author".into()));
     if let Some(r) = s.reach {
         parts.push(format!("reach {}", thousands(r)));
     }
-    parts.push(format!("sentiment {:+.2}", s.score));
+    let mut sentiment = format!("sentiment {:+.2}", s.score);
+    if !s.words.is_empty() {
+        let words: Vec<String> = s
+            .words
+            .iter()
+            .map(|w| format!("{} {:+.1}", w.word, w.valence))
+            .collect();
+        sentiment.push_str(&format!(" ({})", words.join(", ")));
+    }
+    parts.push(sentiment);
     parts.join(", ")
 }
 
@@ -374,6 +384,16 @@ mod tests {
                     author: Some("user42".into()),
                     reach: Some(12_000),
                     score: -0.8,
+                    words: vec![
+                        crate::alert::SampleWord {
+                            word: "Stromausfall".into(),
+                            valence: -1.6,
+                        },
+                        crate::alert::SampleWord {
+                            word: "<script>".into(),
+                            valence: -0.04,
+                        },
+                    ],
                 },
                 SampleMention {
                     text: "bad link".into(),
@@ -381,6 +401,7 @@ mod tests {
                     author: None,
                     reach: None,
                     score: -0.5,
+                    words: Vec::new(),
                 },
             ],
             test: false,
@@ -397,7 +418,7 @@ mod tests {
             "Expected:  4.1 mentions in 15m",
             "Velocity:  14.9x the expected count",
             "Started:   2026-03-07 13:52 UTC",
-            "user42, reach 12,000, sentiment -0.80",
+            "user42, reach 12,000, sentiment -0.80 (Stromausfall -1.6, <script> -0.0)",
             "\"Stromausfall <script>alert(1)</script> schon wieder!\"",
             "https://social.example/@user42/1",
         ] {
@@ -410,6 +431,10 @@ mod tests {
     fn html_escapes_everything_from_outside() {
         let h = html(&event());
         assert!(!h.contains("<script>"), "{h}");
+        assert!(
+            h.contains("sentiment -0.80 (Stromausfall -1.6, &lt;script&gt; -0.0)"),
+            "{h}"
+        );
         assert!(h.contains("Stromausfall &lt;script&gt;alert(1)&lt;/script&gt; schon wieder!"));
         assert!(h.contains("Nordwind &lt;Energie&gt; &amp; Co"));
         assert!(h.contains("<a href=\"https://social.example/@user42/1\">open post</a>"));
@@ -466,6 +491,7 @@ mod tests {
             author: None,
             reach: None,
             score: 0.0,
+            words: Vec::new(),
         };
         assert_eq!(sample_text(&long).chars().count(), MAX_SAMPLE_CHARS + 1);
     }
