@@ -17,7 +17,7 @@ use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
 use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
 use crate::mention::Mention;
-use crate::sentiment::{Analyzer, Lang, Sentiment};
+use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
 
 /// How many recent mentions per brand are kept as candidates for an alert's sample.
 const RECENT_CAP: usize = 200;
@@ -41,6 +41,8 @@ struct BrandSlot {
     brand: Brand,
     monitor: BrandMonitor,
     recent: VecDeque<Recent>,
+    /// The words of the brand's keywords, which carry no sentiment in posts about it.
+    names: Vec<Box<str>>,
 }
 
 /// What the core made of one mention.
@@ -92,6 +94,7 @@ impl Engine {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
+                    names: name_words(&b.keywords),
                 })
                 .collect(),
         })
@@ -112,12 +115,14 @@ impl Engine {
                 Some(mut slot) => {
                     slot.monitor.set_thresholds(&b.thresholds);
                     slot.brand = b.clone();
+                    slot.names = name_words(&b.keywords);
                     slot
                 }
                 None => BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
+                    names: name_words(&b.keywords),
                 },
             })
             .collect();
@@ -149,7 +154,11 @@ impl Engine {
             };
         }
         let lang = m.lang.as_deref().and_then(Lang::from_code);
-        let sentiment = self.analyzer.analyze(&m.text, lang);
+        let names: Vec<&str> = brands
+            .iter()
+            .flat_map(|&b| self.brands[b].names.iter().map(|n| &**n))
+            .collect();
+        let sentiment = self.analyzer.analyze_about(&m.text, lang, &names);
         let at = m.time_or(arrival);
         for &b in &brands {
             let slot = &mut self.brands[b];
@@ -191,7 +200,7 @@ impl Engine {
         for slot in &mut self.brands {
             if let Some(notice) = slot.monitor.tick(now) {
                 let sample = if notice.status == Status::Firing {
-                    pick_sample(&slot.recent, &notice, now, &self.analyzer)
+                    pick_sample(slot, &notice, now, &self.analyzer)
                 } else {
                     Vec::new()
                 };
@@ -253,13 +262,13 @@ fn truncate(s: &str, max: usize) -> String {
 /// The posts shown with an alert: those in the window, the ones that fit the alert's kind
 /// (negative for a storm) first, then by reach, then by how strongly they were scored.
 fn pick_sample(
-    recent: &VecDeque<Recent>,
+    slot: &BrandSlot,
     n: &Notice,
     now: DateTime<Utc>,
     analyzer: &Analyzer,
 ) -> Vec<SampleMention> {
     let since = now - Duration::seconds(n.window_seconds as i64);
-    let mut c: Vec<&Recent> = recent.iter().filter(|r| r.at >= since).collect();
+    let mut c: Vec<&Recent> = slot.recent.iter().filter(|r| r.at >= since).collect();
     let fits = |r: &Recent| match n.kind {
         Kind::Storm => r.score < 0.0,
         Kind::Buzz => r.score >= 0.0,
@@ -280,7 +289,7 @@ fn pick_sample(
             author: r.author.clone(),
             reach: r.reach,
             score: (r.score * 100.0).round() / 100.0,
-            words: sample_words(analyzer, r),
+            words: sample_words(analyzer, r, &slot.names),
         })
         .collect()
 }
@@ -290,8 +299,9 @@ const SAMPLE_WORDS: usize = 3;
 
 /// The words that moved a sample post's score most. Explaining re-scores the post, which is
 /// fine here: it happens for a handful of posts per alert, never per mention.
-fn sample_words(analyzer: &Analyzer, r: &Recent) -> Vec<SampleWord> {
-    let e = analyzer.explain(&r.text, Some(r.lang));
+fn sample_words(analyzer: &Analyzer, r: &Recent, names: &[Box<str>]) -> Vec<SampleWord> {
+    let names: Vec<&str> = names.iter().map(|n| &**n).collect();
+    let e = analyzer.explain_about(&r.text, Some(r.lang), &names);
     let mut words: Vec<SampleWord> = e
         .steps
         .into_iter()
@@ -411,6 +421,37 @@ mod tests {
         assert!(ev.sample[0].words.iter().all(|w| w.valence < 0.0));
         assert!(ev.sample[0].words[0].valence.abs() >= ev.sample[0].words[1].valence.abs());
         assert!(e.tick(t0() + Duration::seconds(10)).is_empty());
+    }
+
+    #[test]
+    fn a_brand_name_does_not_score_its_own_posts() {
+        // "Energie" is a positive word in the German lexicon; in "Nordwind Energie" it is a
+        // name, and posts about the brand must not all lean positive because of it.
+        let mut e = Engine::new(
+            &[brand("Nordwind Energie", "Nordwind Energie")],
+            Arc::new(Analyzer::new()),
+            t0(),
+        )
+        .unwrap();
+        let p = e.process(&post("Nordwind Energie erhöht die Preise", 1), t0());
+        let s = p.sentiment.unwrap();
+        assert_eq!(s.score, 0.0, "{s:?}");
+        let plain = e
+            .analyzer()
+            .analyze("Nordwind Energie erhöht die Preise", None);
+        assert!(plain.score > 0.0, "{plain:?}");
+        for i in 0..120 {
+            e.process(
+                &post("Nordwind Energie ist eine Abzocke, Skandal!", i),
+                t0(),
+            );
+        }
+        let events = e.tick(t0() + Duration::seconds(5));
+        let words = &events[0].sample[0].words;
+        assert!(
+            !words.is_empty() && words.iter().all(|w| w.word != "Energie"),
+            "{words:?}"
+        );
     }
 
     #[test]

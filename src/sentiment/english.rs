@@ -127,12 +127,18 @@ impl English {
 
     /// VADER's compound score of `text`.
     pub fn score<T: Trace>(&self, text: &str, tr: &mut T) -> Scored {
+        self.score_about(text, &[], tr)
+    }
+
+    /// Like [`English::score`], with the lower-case words of `names` (the brand a post is
+    /// about) carrying no sentiment: "Happy Foods" is a name, not a mood.
+    pub fn score_about<T: Trace>(&self, text: &str, names: &[&str], tr: &mut T) -> Scored {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let s = &mut *s;
             let mut buf = std::mem::take(&mut s.text);
             let text = self.replace_emoji(text, &mut buf);
-            let out = self.score_prepared(text, s, tr);
+            let out = self.score_prepared(text, names, s, tr);
             s.text = buf;
             out
         })
@@ -166,7 +172,13 @@ impl English {
         text::py_strip(buf)
     }
 
-    fn score_prepared<T: Trace>(&self, text: &str, s: &mut Scratch, tr: &mut T) -> Scored {
+    fn score_prepared<T: Trace>(
+        &self,
+        text: &str,
+        names: &[&str],
+        s: &mut Scratch,
+        tr: &mut T,
+    ) -> Scored {
         s.toks.clear();
         s.sentiments.clear();
         let base = text.as_ptr() as usize;
@@ -174,7 +186,11 @@ impl English {
         for raw in text::py_split(text) {
             let w = text::strip_punct_if_word(raw);
             let lower = s.lower.of(w);
-            let e = self.map.get(lower).copied().unwrap_or(NO_ENTRY);
+            let e = match self.map.get(lower) {
+                Some(_) if names.contains(&lower) => NO_ENTRY,
+                Some(e) => *e,
+                None => NO_ENTRY,
+            };
             let upper = text::py_isupper(w);
             upper_count += upper as usize;
             let start = (w.as_ptr() as usize - base) as u32;

@@ -75,18 +75,24 @@ impl German {
 
     /// The score of `text` read as German.
     pub fn score<T: Trace>(&self, text: &str, tr: &mut T) -> Scored {
+        self.score_about(text, &[], tr)
+    }
+
+    /// Like [`German::score`], with the lower-case words of `names` (the brand a post is
+    /// about) carrying no sentiment: "Nordwind Energie" is a name, not praise of energy.
+    pub fn score_about<T: Trace>(&self, text: &str, names: &[&str], tr: &mut T) -> Scored {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let s = &mut *s;
             s.toks.clear();
-            self.tokenize(text, s);
+            self.tokenize(text, names, s);
             self.phrases(text, s);
             salutation(text, s);
             self.sum(text, &s.toks, tr)
         })
     }
 
-    fn tokenize(&self, text: &str, s: &mut Scratch) {
+    fn tokenize(&self, text: &str, names: &[&str], s: &mut Scratch) {
         let base = text.as_ptr() as usize;
         for chunk in text::py_split(text) {
             if chunk.starts_with('@') || chunk.starts_with("http") || chunk.starts_with("www.") {
@@ -116,7 +122,7 @@ impl German {
                     continue;
                 }
                 if let Some(r) = run.take() {
-                    self.push_word(text, cbase + r, cbase + off, s);
+                    self.push_word(text, cbase + r, cbase + off, names, s);
                 }
                 if let Some(v) = self.lex.emoji(c).or_else(|| self.emoji.emoji(c)) {
                     let start = (cbase + off) as u32;
@@ -141,16 +147,20 @@ impl German {
                 }
             }
             if let Some(r) = run {
-                self.push_word(text, cbase + r, cbase + chunk.len(), s);
+                self.push_word(text, cbase + r, cbase + chunk.len(), names, s);
             }
         }
     }
 
     #[inline]
-    fn push_word(&self, text: &str, start: usize, end: usize, s: &mut Scratch) {
+    fn push_word(&self, text: &str, start: usize, end: usize, names: &[&str], s: &mut Scratch) {
         let w = &text[start..end];
         let lower = s.lower.of(w);
-        let entry = self.lex.lookup(lower);
+        let entry = if names.contains(&lower) {
+            Entry::NONE
+        } else {
+            self.lex.lookup(lower)
+        };
         let upper = w.len() > 2 && text::py_isupper(w);
         s.toks.push(Tok {
             start: start as u32,

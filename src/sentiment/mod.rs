@@ -143,13 +143,27 @@ impl Analyzer {
 
     /// Scores a text; `lang` is the post's declared language, detected when `None`.
     pub fn analyze(&self, text: &str, lang: Option<Lang>) -> Sentiment {
-        self.run(text, lang, &mut NoTrace).0
+        self.run(text, lang, &[], &mut NoTrace).0
+    }
+
+    /// Scores a post about a brand: the lower-case words of its names (see [`name_words`])
+    /// carry no sentiment, so "Nordwind Energie" or "Gute Laune Reisen" does not make every
+    /// mention of the brand sound positive.
+    pub fn analyze_about(&self, text: &str, lang: Option<Lang>, names: &[&str]) -> Sentiment {
+        self.run(text, lang, names, &mut NoTrace).0
+    }
+
+    /// Explains a post about a brand, as [`Analyzer::analyze_about`] scores it.
+    pub fn explain_about(&self, text: &str, lang: Option<Lang>, names: &[&str]) -> Explanation {
+        let mut rec = Recorder::default();
+        let (sentiment, source) = self.run(text, lang, names, &mut rec);
+        rec.finish(text, sentiment, source, self.thresholds(sentiment.lang))
     }
 
     /// Scores a text like [`Analyzer::analyze`] and records which words and rules moved it.
     pub fn explain(&self, text: &str, lang: Option<Lang>) -> Explanation {
         let mut rec = Recorder::default();
-        let (sentiment, source) = self.run(text, lang, &mut rec);
+        let (sentiment, source) = self.run(text, lang, &[], &mut rec);
         rec.finish(text, sentiment, source, self.thresholds(sentiment.lang))
     }
 
@@ -181,7 +195,13 @@ impl Analyzer {
         }
     }
 
-    fn run<T: Trace>(&self, text: &str, lang: Option<Lang>, tr: &mut T) -> (Sentiment, LangSource) {
+    fn run<T: Trace>(
+        &self,
+        text: &str,
+        lang: Option<Lang>,
+        names: &[&str],
+        tr: &mut T,
+    ) -> (Sentiment, LangSource) {
         let (lang, source, scored) = match lang.or_else(|| self.langid.detect(text)) {
             Some(l) => {
                 let source = if lang.is_some() {
@@ -190,8 +210,8 @@ impl Analyzer {
                     LangSource::Detected
                 };
                 let scored = match l {
-                    Lang::En => self.english.score(text, tr),
-                    Lang::De => self.german.score(text, tr),
+                    Lang::En => self.english.score_about(text, names, tr),
+                    Lang::De => self.german.score_about(text, names, tr),
                 };
                 (l, source, scored)
             }
@@ -199,8 +219,8 @@ impl Analyzer {
                 // Unknown or other language: emoji, emoticons and loan words still carry
                 // meaning; score with the lexicon that recognises more of the text. Both
                 // scores are already computed, so only an explanation pays for a third pass.
-                let en = self.english.score(text, &mut NoTrace);
-                let de = self.german.score(text, &mut NoTrace);
+                let en = self.english.score_about(text, names, &mut NoTrace);
+                let de = self.german.score_about(text, names, &mut NoTrace);
                 let (l, quiet) = if de.hits > en.hits {
                     (Lang::De, de)
                 } else {
@@ -208,8 +228,8 @@ impl Analyzer {
                 };
                 let scored = if T::ON {
                     match l {
-                        Lang::En => self.english.score(text, tr),
-                        Lang::De => self.german.score(text, tr),
+                        Lang::En => self.english.score_about(text, names, tr),
+                        Lang::De => self.german.score_about(text, names, tr),
                     }
                 } else {
                     quiet
@@ -244,6 +264,28 @@ impl Analyzer {
         }
         (Sentiment { lang, score, label }, source)
     }
+}
+
+/// The lower-case words of a brand's names for [`Analyzer::analyze_about`]: each word of each
+/// keyword ("Gute Laune Reisen" gives "gute", "laune", "reisen") and the keyword run together,
+/// as its hashtag is written ("gutelaunereisen"). `#` and `@` are dropped.
+pub fn name_words<S: AsRef<str>>(keywords: &[S]) -> Vec<Box<str>> {
+    let mut out: Vec<Box<str>> = Vec::new();
+    let mut add = |w: String| {
+        if !w.is_empty() && !out.iter().any(|o| **o == *w) {
+            out.push(w.into_boxed_str());
+        }
+    };
+    for k in keywords {
+        let lower = k.as_ref().to_lowercase();
+        let mut joined = String::new();
+        for w in lower.split(|c: char| !c.is_alphanumeric()) {
+            joined.push_str(w);
+            add(w.to_string());
+        }
+        add(joined);
+    }
+    out
 }
 
 /// What a language scorer returns: the score and how many tokens its lexicon knew.
@@ -323,6 +365,34 @@ mod tests {
         assert_eq!(s.lang, Lang::De);
         let e = a().explain("gift", Some(Lang::De));
         assert_eq!(e.lang_source, LangSource::Declared);
+    }
+
+    #[test]
+    fn brand_names_carry_no_sentiment_in_posts_about_the_brand() {
+        let names = name_words(&["Glück Reisen", "#GLR", "@glueckreisen"]);
+        let names: Vec<&str> = names.iter().map(|n| &**n).collect();
+        assert_eq!(
+            names,
+            ["glück", "reisen", "glückreisen", "glr", "glueckreisen"]
+        );
+        // Without the names, the brand's own name praises it in every post.
+        let t = "Glück Reisen hat meine Buchung storniert";
+        assert!(a().analyze(t, Some(Lang::De)).score > 0.0);
+        let s = a().analyze_about(t, Some(Lang::De), &names);
+        assert!(s.score <= 0.0, "{s:?}");
+        let t = "#GlückReisen ist eine Frechheit";
+        assert!(a().analyze_about(t, None, &names).is_negative());
+        // English, and the explanation agrees.
+        let happy = name_words(&["Happy Foods"]);
+        let happy: Vec<&str> = happy.iter().map(|n| &**n).collect();
+        let t = "Happy Foods recalls its peanut butter";
+        assert!(a().analyze(t, Some(Lang::En)).score > 0.0);
+        assert_eq!(a().analyze_about(t, Some(Lang::En), &happy).score, 0.0);
+        let e = a().explain_about(t, Some(Lang::En), &happy);
+        assert!(e.steps.iter().all(|s| s.word != "Happy"), "{:?}", e.steps);
+        // Other words keep their valence.
+        let t = "Happy Foods is awful";
+        assert!(a().analyze_about(t, Some(Lang::En), &happy).is_negative());
     }
 
     #[test]
