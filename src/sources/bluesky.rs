@@ -90,16 +90,16 @@ async fn run(cfg: BlueskySource, ctx: SourceContext) {
             _ = shutdown.recv() => return,
         };
         let Err(error) = result else { return };
-        let go_on = reconnect_after(
+        if !reconnect_after(
             &ctx,
             &name,
             "Jetstream connection",
             &error,
-            None,
             &mut backoff,
             &mut shutdown,
-        );
-        if !go_on.await {
+        )
+        .await
+        {
             return;
         }
     }

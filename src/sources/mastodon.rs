@@ -280,17 +280,16 @@ async fn run_stream(inst: Instance, tag: String, common: Common) {
             _ = shutdown.recv() => return,
         };
         let Err(error) = result else { return };
-        let server_wait = error.retry_after();
-        let go_on = reconnect_after(
+        if !reconnect_after(
             &ctx,
             name,
             "Mastodon stream",
             &error,
-            server_wait,
             &mut backoff,
             &mut shutdown,
-        );
-        if !go_on.await {
+        )
+        .await
+        {
             return;
         }
     }

@@ -128,20 +128,20 @@ pub async fn sleep_or_stop(shutdown: &mut Shutdown, d: Duration) -> bool {
 }
 
 /// After a stream connection ended with `error`: records the failure in the source's health,
-/// waits the back-off (never less than `server_wait`), and says whether to reconnect — false
-/// once shutdown began. `what` names the connection in the log ("Mastodon stream").
+/// waits the back-off (never less than the wait the server asked for in the error), and says
+/// whether to reconnect — false once shutdown began. `what` names the connection in the log
+/// ("Mastodon stream").
 pub async fn reconnect_after(
     ctx: &SourceContext,
     name: &str,
     what: &str,
     error: &http::SourceError,
-    server_wait: Option<Duration>,
     backoff: &mut http::Backoff,
     shutdown: &mut Shutdown,
 ) -> bool {
     ctx.health
         .failure(name, error.kind(), &error.to_string(), chrono::Utc::now());
-    let wait = backoff.next(server_wait);
+    let wait = backoff.next(error.retry_after());
     tracing::warn!(source = %name, %error, retry_in_ms = wait.as_millis() as u64,
         "{what} dropped, reconnecting.");
     sleep_or_stop(shutdown, wait).await

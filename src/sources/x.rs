@@ -332,17 +332,7 @@ async fn run_stream(client: XClient) {
         };
         // Ok: shutdown, or the core is gone.
         let Err(error) = result else { return };
-        let server_wait = error.retry_after();
-        let go_on = reconnect_after(
-            &ctx,
-            name,
-            "X stream",
-            &error,
-            server_wait,
-            &mut backoff,
-            &mut shutdown,
-        );
-        if !go_on.await {
+        if !reconnect_after(&ctx, name, "X stream", &error, &mut backoff, &mut shutdown).await {
             return;
         }
     }
