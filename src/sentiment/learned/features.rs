@@ -236,6 +236,16 @@ impl<'a> Iterator for Tokens<'a> {
 /// each scaled by 1/sqrt(count), so that the many n-grams of a post do not drown its words.
 pub(crate) const GROUPS: usize = 2;
 
+/// The factor on each feature of a group that has `count` features in a post: 1/sqrt(count).
+/// Training, prediction and explanation must agree on it.
+pub(crate) fn group_scale(count: u32) -> f32 {
+    if count > 0 {
+        1.0 / (count as f32).sqrt()
+    } else {
+        0.0
+    }
+}
+
 /// One hashed feature, with what it was made of (for `explain`; building it costs nothing).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Feature<'a> {

@@ -132,7 +132,7 @@ pub struct ModelExplanation {
     pub top_features: Vec<FeatureWeight>,
 }
 
-fn softmax(z: [f32; 3]) -> [f32; 3] {
+pub(super) fn softmax(z: [f32; 3]) -> [f32; 3] {
     let m = z[0].max(z[1]).max(z[2]);
     let e = [(z[0] - m).exp(), (z[1] - m).exp(), (z[2] - m).exp()];
     let s = e[0] + e[1] + e[2];
@@ -181,7 +181,7 @@ impl Model {
         let mut z = [0f32; 3];
         for g in 0..GROUPS {
             if count[g] > 0 {
-                let s = 1.0 / (count[g] as f32).sqrt();
+                let s = features::group_scale(count[g]);
                 for k in 0..3 {
                     z[k] += acc[g][k] * s;
                 }
@@ -212,7 +212,7 @@ impl Model {
         features::for_each(text, |_, f| count[f.group()] += 1);
         let mut by_name: HashMap<String, f64> = HashMap::new();
         features::for_each(text, |h, f| {
-            let s = 1.0 / f64::from(count[f.group()]).sqrt();
+            let s = f64::from(features::group_scale(count[f.group()]));
             let w = self.row(Self::row_of(self.buckets, h));
             *by_name.entry(f.display()).or_default() += toward(w) * s;
         });

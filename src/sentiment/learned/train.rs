@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::super::{Analyzer, Label, Lang};
 use super::features::{self, label_index, DENSE, GROUPS};
-use super::model::{Model, MAX_BUCKETS, MIN_BUCKETS};
+use super::model::{softmax, Model, MAX_BUCKETS, MIN_BUCKETS};
 
 /// One labelled post.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,19 +124,9 @@ fn sparse(analyzer: &Analyzer, lang: Lang, opts: &TrainOptions, e: &Example) -> 
         count[g] += 1;
         rows.push((Model::row_of(buckets, h) as u32, g as u8));
     });
-    let scale: Vec<f32> = count
-        .iter()
-        .map(|c| {
-            if *c > 0 {
-                1.0 / (*c as f32).sqrt()
-            } else {
-                0.0
-            }
-        })
-        .collect();
     let mut x: Vec<(u32, f32)> = rows
         .into_iter()
-        .map(|(r, g)| (r, scale[g as usize]))
+        .map(|(r, g)| (r, features::group_scale(count[g as usize])))
         .collect();
     x.sort_by_key(|(r, _)| *r);
     x.dedup_by(|b, a| {
@@ -228,12 +218,10 @@ pub fn train(
                     z[k] += w[r + k] * v;
                 }
             }
-            let m = z[0].max(z[1]).max(z[2]);
-            let e = [(z[0] - m).exp(), (z[1] - m).exp(), (z[2] - m).exp()];
-            let s = e[0] + e[1] + e[2];
+            let p = softmax(z);
             let cw = class_weight[ex.label];
             let d: [f32; 3] =
-                std::array::from_fn(|k| cw * (e[k] / s - if k == ex.label { 1.0 } else { 0.0 }));
+                std::array::from_fn(|k| cw * (p[k] - if k == ex.label { 1.0 } else { 0.0 }));
             for &(r, v) in &ex.x {
                 let r = r as usize * 3;
                 for k in 0..3 {
