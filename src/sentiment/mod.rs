@@ -187,12 +187,7 @@ impl Analyzer {
             Lang::En => self.english.score(text, &mut NoTrace),
             Lang::De => self.german.score(text, &mut NoTrace),
         };
-        let score = s.score.clamp(-1.0, 1.0);
-        learned::LexiconView {
-            score,
-            hits: s.hits,
-            label: Thresholds::for_lang(lang).label(score),
-        }
+        lexicon_verdict(lang, s)
     }
 
     fn run<T: Trace>(
@@ -237,8 +232,7 @@ impl Analyzer {
                 (l, LangSource::Fallback, scored)
             }
         };
-        let score = scored.score.clamp(-1.0, 1.0);
-        let label = Thresholds::for_lang(lang).label(score);
+        let lex = lexicon_verdict(lang, scored);
         // A post in no language we recognise keeps the lexicon's verdict: a model has only
         // seen posts in its own language.
         let model = self
@@ -246,11 +240,6 @@ impl Analyzer {
             .get(lang)
             .filter(|_| source != LangSource::Fallback);
         if let Some(model) = model {
-            let lex = learned::LexiconView {
-                score,
-                hits: scored.hits,
-                label,
-            };
             let p = model.predict(text, &lex);
             if T::ON {
                 tr.model(|| model.explain(text, &lex, 5));
@@ -262,7 +251,23 @@ impl Analyzer {
             };
             return (s, source);
         }
-        (Sentiment { lang, score, label }, source)
+        let sentiment = Sentiment {
+            lang,
+            score: lex.score,
+            label: lex.label,
+        };
+        (sentiment, source)
+    }
+}
+
+/// The lexicon's score clamped to [-1, 1] and labelled by the language's thresholds: the
+/// verdict without a learned layer, and that layer's input when there is one.
+fn lexicon_verdict(lang: Lang, s: Scored) -> learned::LexiconView {
+    let score = s.score.clamp(-1.0, 1.0);
+    learned::LexiconView {
+        score,
+        hits: s.hits,
+        label: Thresholds::for_lang(lang).label(score),
     }
 }
 
