@@ -3,7 +3,8 @@
 //! with a declared language and with language identification; compared in the same run with
 //! the `vader_sentiment` crate (the most used Rust VADER port) on the same English tweets.
 //! Also reports the heap held by a loaded `Analyzer` and the resident-memory growth while
-//! loading it, and the cost of the learned layer: the same German posts scored with a model
+//! loading it, the cost of language identification alone (on the German and English mix),
+//! and the cost of the learned layer: the same German posts scored with a model
 //! (default options, 2^18 buckets) trained in-process on them with invented labels.
 //!
 //! ```text
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
+use sturmglas::sentiment::langid::LangId;
 use sturmglas::sentiment::learned::{self, Example, Models, TrainOptions};
 use sturmglas::sentiment::{Analyzer, Label, Lang};
 
@@ -148,6 +150,11 @@ fn main() {
         black_box(a.analyze(black_box(t), Some(Lang::De)));
     });
     println!("sturmglas, German, lang declared:    {:>10.0} posts/s", r);
+    let lid = LangId::new();
+    let r = rate(&mixed, budget, |t| {
+        black_box(lid.detect(black_box(t)));
+    });
+    println!("language identification alone, mix: {:>10.0} posts/s", r);
     let r = rate(&mixed, budget, |t| {
         black_box(a.analyze(black_box(t), None));
     });
