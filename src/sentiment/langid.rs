@@ -5,9 +5,9 @@
 //! its two lexicons fits, so this counts function words (articles, pronouns, auxiliaries,
 //! particles — the words every sentence has) of each language, plus German-only letters
 //! (ä, ö, ü, ß), English contractions, and derivational endings of one language only
-//! ("-ung", "-lich", "-keit"; "-ly", "-ness"). Words both languages share ("in", "so", "was",
-//! "will", "die") are left out. Invariant: one hash lookup per word, no allocation;
-//! `None` means no evidence either way.
+//! ("-ung", "-lich", "-keit"; "-ly", "-ness", "-ed"), of long compounds too. Words both
+//! languages share ("in", "so", "was", "will", "die") are left out. Invariant: at most one
+//! hash lookup per word; `None` means no evidence either way.
 
 use rustc_hash::FxHashMap;
 
@@ -232,9 +232,10 @@ impl LangId {
     pub fn evidence(&self, text: &str) -> (u32, u32) {
         let (mut de, mut en) = (0u32, 0u32);
         let mut lower = Lower::default();
+        let mut tail = [0u8; TAIL];
         for w in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')) {
             let w = w.trim_matches(|c| c == '\'' || c == '’');
-            if w.is_empty() || w.len() > 12 {
+            if w.is_empty() {
                 continue;
             }
             if !w.is_ascii()
@@ -246,6 +247,14 @@ impl LangId {
             if de.abs_diff(en) >= DECISIVE {
                 break;
             }
+            if w.len() > 12 {
+                // Too long for a function word or a contraction, but German compounds
+                // ("Persönlichkeit", "Geschäftsführung") still show their ending.
+                let (d, e) = ending(lower_tail(w, &mut tail), w.len());
+                de += d;
+                en += e;
+                continue;
+            }
             let l = lower.of(w);
             if let Some((d, e)) = self.words.get(l) {
                 de += *d as u32;
@@ -255,30 +264,73 @@ impl LangId {
                 .any(|x| l.ends_with(x))
             {
                 en += 1;
-            } else if l.len() >= 6 {
-                // Derivational endings typical of one language only.
-                if [
-                    "ung", "ungen", "lich", "keit", "heit", "chen", "isch", "schaft", "ieren",
-                ]
-                .iter()
-                .any(|x| l.ends_with(x))
-                {
-                    de += 1;
-                } else if ["ly", "ness", "ful", "ought"]
-                    .iter()
-                    .any(|x| l.ends_with(x))
-                {
-                    en += 1;
-                }
+            } else {
+                let (d, e) = ending(l, l.len());
+                de += d;
+                en += e;
             }
         }
         (de, en)
     }
 }
 
+/// Bytes kept of a long word's end: the longest ending in [`ending`].
+const TAIL: usize = 8;
+
+/// The last [`TAIL`] bytes of `w` or fewer (starting at a char boundary), ASCII-lower-cased
+/// into `buf`: all [`ending`] needs, without lower-casing the whole word.
+fn lower_tail<'a>(w: &str, buf: &'a mut [u8; TAIL]) -> &'a str {
+    let mut start = w.len().saturating_sub(TAIL);
+    while !w.is_char_boundary(start) {
+        start += 1;
+    }
+    let t = &w.as_bytes()[start..];
+    let buf = &mut buf[..t.len()];
+    buf.copy_from_slice(t);
+    // Only ASCII bytes change, so the bytes stay valid UTF-8.
+    buf.make_ascii_lowercase();
+    std::str::from_utf8(buf).unwrap_or("")
+}
+
+/// Evidence from a derivational ending of one language only, for words of `len` bytes, at
+/// least six; `l` is the lower-cased word or its tail. German adjectives are listed with
+/// their inflections ("-liche", "-ischen"), which short posts use more than the base form.
+fn ending(l: &str, len: usize) -> (u32, u32) {
+    const DE: &[&str] = &[
+        "ung", "ungen", "lich", "liche", "lichen", "licher", "liches", "keit", "keiten", "heit",
+        "heiten", "chen", "isch", "ische", "ischen", "schaft", "schaften", "ieren",
+    ];
+    const EN: &[&str] = &["ly", "ness", "ful", "ought", "ed"];
+    if len < 6 {
+        (0, 0)
+    } else if DE.iter().any(|x| l.ends_with(x)) {
+        (1, 0)
+    } else if EN.iter().any(|x| l.ends_with(x)) {
+        (0, 1)
+    } else {
+        (0, 0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endings_of_long_words_are_read_from_their_tail() {
+        let mut buf = [0u8; TAIL];
+        // Only ASCII is lower-cased: every ending is ASCII.
+        assert_eq!(lower_tail("GESCHÄFTSFÜHRUNG", &mut buf), "fÜhrung");
+        assert_eq!(lower_tail("Kundenfreundlichkeit", &mut buf), "lichkeit");
+        // A tail that would start inside a multi-byte char starts after it.
+        assert_eq!(lower_tail("Riesenärgernis", &mut buf), "rgernis");
+        assert_eq!(ending("kundenfreundlichkeit", 20), (1, 0));
+        assert_eq!(ending("lichkeit", 20), (1, 0));
+        assert_eq!(ending("freundliche", 11), (1, 0));
+        assert_eq!(ending("wanted", 6), (0, 1));
+        assert_eq!(ending("fed", 3), (0, 0));
+        assert_eq!(ending("service", 7), (0, 0));
+    }
 
     #[test]
     fn short_posts() {
@@ -297,6 +349,10 @@ mod tests {
             ("Langsam wird's hell draußen.", Some(Lang::De)),
             ("Endlich Lieferung", Some(Lang::De)),
             ("Absolutely useless", Some(Lang::En)),
+            // Long words show their language by ending and letters.
+            ("Unfreundliche Kundenbetreuung", Some(Lang::De)),
+            ("Geschäftsführung entlassen", Some(Lang::De)),
+            ("Totally frustrated", Some(Lang::En)),
         ];
         for (t, want) in cases {
             assert_eq!(l.detect(t), want, "{t}");
