@@ -1,13 +1,12 @@
 //! The sentiment evaluation: scores every labelled set under an evaluation folder (read in
 //! place; these sets are never copied into the repository) and prints, per set, 3-class
 //! accuracy (= micro-F1), macro-F1, the negative class's precision, recall and F1, and for
-//! the VADER sets Pearson r with the human mean rating. Labels come from `analyze(text, None)`,
-//! language identification included, as for a post that arrives without a language; the
-//! `lang-ok` column is the share identified as the set's language, and Pearson r and the
-//! threshold sweep use the score in the set's language.
+//! the VADER sets Pearson r with the human mean rating. Labels and scores come from the set's
+//! own language (`analyze(text, Some(lang))`); the `lang-ok` column is the share of posts that
+//! language identification assigns to that language when none is declared.
 //!
 //! ```text
-//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune]
+//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune] [--learned-cv]
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
@@ -17,11 +16,13 @@
 //!
 //! `--learned` also measures the learned layer (`sturmglas train`'s default options), trained
 //! in memory only: German on SB10k `train` (reported on SB10k dev and test, and on PotTS as
-//! an out-of-domain check) and on GermEval 2017 dev (reported on test_syn and test_dia);
+//! an out-of-domain check), on SB10k train+dev (the final model once the options are fixed,
+//! reported on SB10k test) and on GermEval 2017 dev (reported on test_syn and test_dia);
 //! English by 5-fold cross-validation on the VADER tweets (pooled out-of-fold predictions).
 //! Labels come from `analyze(text, Some(lang))` with the model. `--learned-tune` prints the
 //! grid the default options were chosen on: SB10k train → dev and the tweets' folds, never a
-//! test split.
+//! test split. `--learned-cv` checks the negative weight by 5-fold cross-validation over SB10k
+//! train+dev.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,7 @@ use anyhow::{Context, Result};
 use sturmglas::sentiment::learned::{self, ClassWeights, Confusion, Example, Models, TrainOptions};
 use sturmglas::sentiment::{Analyzer, Label, Lang, Thresholds};
 
+#[derive(Clone)]
 struct Item {
     gold: Label,
     rating: Option<f64>,
@@ -267,6 +269,9 @@ fn main() -> Result<()> {
     if flags.iter().any(|a| a == "--learned-tune") {
         tune(&a, &sets)?;
     }
+    if flags.iter().any(|a| a == "--learned-cv") {
+        negative_weight_cv(&a, &sets)?;
+    }
     if flags.iter().any(|a| a == "--learned") {
         learned_table(&a, &sets, &TrainOptions::default())?;
     }
@@ -342,11 +347,7 @@ fn cross_validate(
                 .iter()
                 .zip(&fold)
                 .filter(|(_, f)| (**f == k) == inside)
-                .map(|(i, _)| Item {
-                    gold: i.gold,
-                    rating: i.rating,
-                    text: i.text.clone(),
-                })
+                .map(|(i, _)| i.clone())
                 .collect()
         };
         let (l, s) = with_model(a, lang, &pick(false), &pick(true), opts)?;
@@ -397,6 +398,12 @@ fn learned_table(
         let (l, s) = with_model(a, Lang::De, sb, test, opts)?;
         row(&format!("{name} +learned(sb10k/train)"), test, &l, &s);
     }
+    // The final model of the usual protocol: options fixed on dev (and checked by
+    // cross-validation over train+dev in `--learned-tune`), then trained on train and dev.
+    let sb_all = [sb, set(sets, "sb10k/dev")?].concat();
+    let test = set(sets, "sb10k/test")?;
+    let (l, s) = with_model(a, Lang::De, &sb_all, test, opts)?;
+    row("sb10k/test +learned(sb10k/train+dev)", test, &l, &s);
     let ge = set(sets, "germeval2017/dev")?;
     for name in ["germeval2017/test_syn", "germeval2017/test_dia"] {
         let test = set(sets, name)?;
@@ -430,6 +437,31 @@ fn learned_table(
         &l,
         &s,
     );
+    Ok(())
+}
+
+/// SB10k dev holds only 124 negative posts, so the negative weight is checked again by
+/// 5-fold cross-validation over train and dev together (5,980 posts, 918 negative).
+fn negative_weight_cv(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
+    let all = [set(sets, "sb10k/train")?, set(sets, "sb10k/dev")?].concat();
+    let gold: Vec<Label> = all.iter().map(|i| i.gold).collect();
+    println!();
+    println!(
+        "{:>6} | {:>24} {:>10}",
+        "negw", "sb10k/train+dev CV mF1", "negF1"
+    );
+    for negative_weight in [1.0f32, 1.5, 2.0, 2.5] {
+        let opts = TrainOptions {
+            negative_weight,
+            ..TrainOptions::default()
+        };
+        let (l, _) = cross_validate(a, Lang::De, &all, &opts)?;
+        let m = metrics(&gold, &l);
+        println!(
+            "{:>6} | {:>24.3} {:>10.3}",
+            negative_weight, m.macro_f1, m.neg.2
+        );
+    }
     Ok(())
 }
 
