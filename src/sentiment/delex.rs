@@ -6,7 +6,7 @@
 //! Invariant: curated entries override textblob's; generated forms never override a listed
 //! form; a rule word never carries a valence.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{self, Pos};
 use super::rules::{RuleWord, INTENSIFYING_PREFIXES, RULE_WORDS};
@@ -137,6 +137,11 @@ impl DeLexicon {
                 _ if key.contains(' ') => {
                     phrases.insert(key.clone().into_boxed_str(), v);
                 }
+                // A curated 0 says "no sentiment here": the word is listed, so it overrides
+                // textblob-de and is never split as a compound, but it acts like any unlisted
+                // word: no hit, and negators and intensifiers look past it ("Das interessiert
+                // mich gerade nicht" is still negated).
+                _ if v == 0.0 => curated.push((key, f64::NAN)),
                 _ => curated.push((key, v)),
             }
         }
@@ -150,7 +155,13 @@ impl DeLexicon {
                 },
             );
         }
+        let overridden: FxHashSet<&str> = curated.iter().map(|(k, _)| k.as_str()).collect();
         for (key, v, pos) in &bases {
+            // A curated entry overrides the base word and so its endings too ("kurios 0"
+            // must also neutralise "kuriose"); those come from the curated loop below.
+            if overridden.contains(key.as_str()) {
+                continue;
+            }
             for form in inflections(key, *pos) {
                 map.entry(form.into()).or_insert(Entry {
                     valence: *v,
@@ -318,5 +329,24 @@ fn inflections(base: &str, pos: Pos) -> Box<dyn Iterator<Item = String> + '_> {
             Box::new(out.into_iter())
         }
         Pos::Adverb => Box::new(std::iter::empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_curated_entry_overrides_the_base_word_and_its_endings() {
+        let lex = DeLexicon::load();
+        // textblob-de: "kurios" -1.0 and "schnell" +1.0 (adjectives); curated: 0 and 0.5.
+        for w in ["kurios", "kuriose", "kuriosen", "kuriosere"] {
+            assert!(lex.lookup(w).valence.is_nan(), "{w}");
+        }
+        for w in ["schnell", "schnelle", "schnellen", "schneller"] {
+            assert_eq!(lex.lookup(w).valence, 0.5, "{w}");
+        }
+        // A textblob word nobody curated keeps its endings.
+        assert!(lex.lookup("schaurige").valence < 0.0);
     }
 }

@@ -43,6 +43,8 @@ fn negation_at_the_end_of_a_german_clause() {
     assert!(s("Das gefällt mir nicht") < 0.0);
     assert!(s("Zufrieden bin ich nicht.") < 0.0);
     assert!(s("Empfehlen kann ich das nicht mehr") < 0.0);
+    // Words listed as carrying no sentiment ("gerade") do not block the scope.
+    assert!(s("Das interessiert mich gerade nicht") < 0.0);
     // A clause boundary ends the scope.
     assert!(s("Super, das kommt nicht") > 0.0);
     // A negator that precedes another sentiment word belongs to that word.
@@ -169,6 +171,46 @@ fn phrases_and_slang() {
     assert!(s("kein Problem") >= 0.0);
     assert!(s("voll geil") > 0.3);
     assert!(s("wtf, schon wieder Verspätung") < -0.3);
+}
+
+#[test]
+fn too_much_of_something_is_a_complaint() {
+    // "zu" + adjective is excess; "zu" as a preposition or infinitive marker is not.
+    assert!(s("Der Zug ist mal wieder zu spät") < -0.2);
+    assert!(s("Viel zu teuer und zu langsam") < -0.4);
+    assert!(s("Zu früh gefreut, der Zug fällt aus") < -0.4);
+    assert_eq!(s("Ich komme gleich zu Hause an"), 0.0);
+    assert_eq!(s("Versuche gerade zu buchen"), 0.0);
+}
+
+#[test]
+fn words_whose_common_sense_is_neutral() {
+    // textblob-de lists a rarer sense of each: "sincere", "gossip", "squeezed", "odd".
+    assert_eq!(s("Die Musik ist lauter als der Zug"), 0.0);
+    assert_eq!(s("Alle klatschen im Abteil"), 0.0);
+    assert_eq!(s("diplomatisch ausgedrückt"), 0.0);
+    assert_eq!(s("Heute fahren nur vereinzelte Züge"), 0.0);
+    assert_eq!(s("Sieben kuriose Fakten über Züge"), 0.0);
+    assert!(s("praktisch jeden Tag Verspätung") < -0.2);
+    assert!(s("Die App ist sehr praktisch") > 0.0);
+}
+
+#[test]
+fn vulgar_slang_for_being_fed_up() {
+    assert!(s("Das fuckt mich so ab") < -0.3);
+    assert!(s("Die Leute fucken mich ab") < -0.3);
+    assert!(s("total abgefuckt von der Hotline") < -0.3);
+    assert!(s("Die App kackt ab, würg") < -0.3);
+    assert!(s("Fick dich, Hotline!") < -0.5);
+}
+
+#[test]
+fn idioms_of_dislike_and_failure() {
+    // "nicht leiden können" is to dislike, not "not to suffer".
+    assert!(s("Ich kann den Kundenservice nicht leiden") < -0.3);
+    assert!(s("Die App reagiert nicht mehr") < -0.3);
+    assert!(s("Der Deckel passt nicht") < -0.2);
+    assert_eq!(s("Das sieht komisch aus"), 0.0);
 }
 
 #[test]
