@@ -191,6 +191,9 @@ fn words_whose_common_sense_is_neutral() {
     assert_eq!(s("diplomatisch ausgedrückt"), 0.0);
     assert_eq!(s("Heute fahren nur vereinzelte Züge"), 0.0);
     assert_eq!(s("Sieben kuriose Fakten über Züge"), 0.0);
+    assert_eq!(s("Im Stundentakt nach Rügen, ab ins Bett"), 0.0);
+    assert_eq!(s("Der Stadtrat hat den Kurs gesetzt"), 0.0);
+    assert_eq!(s("Ehrlich gesagt weiß ich es nicht"), 0.0);
     assert!(s("praktisch jeden Tag Verspätung") < -0.2);
     assert!(s("Die App ist sehr praktisch") > 0.0);
 }
