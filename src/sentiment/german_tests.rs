@@ -208,6 +208,15 @@ fn vulgar_slang_for_being_fed_up() {
 }
 
 #[test]
+fn a_fault_fixed_is_no_complaint() {
+    assert!(s("Störung behoben") > 0.0);
+    assert!(s("Die Störung ist behoben") >= 0.0);
+    assert!(s("Problem gelöst, danke") > 0.3);
+    assert!(s("Der Fehler ist immer noch nicht behoben") < -0.2);
+    assert!(s("Seit Tagen kein Netz, Störung immer noch nicht behoben") < -0.3);
+}
+
+#[test]
 fn idioms_of_dislike_and_failure() {
     // "nicht leiden können" is to dislike, not "not to suffer".
     assert!(s("Ich kann den Kundenservice nicht leiden") < -0.3);
