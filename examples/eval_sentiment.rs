@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
-//! for English, GermEval 2017 dev for German) as documented in `src/sentiment/calibration.rs`.
+//! for English; GermEval 2017 dev and SB10k train+dev together for German) as documented in `src/sentiment/calibration.rs`.
 //! Gold classes of the VADER sets: mean rating >= 0.5 positive, <= -0.5 negative, else
 //! neutral. PotTS "mixed" posts are left out.
 //!
@@ -141,8 +141,8 @@ fn label_with(t: Thresholds, scores: &[f64]) -> Vec<Label> {
     scores.iter().map(|s| t.label(*s)).collect()
 }
 
-/// The thresholds on a 0.01 grid that maximise `objective` on (gold, scores).
-fn sweep(gold: &[Label], scores: &[f64], objective: impl Fn(&Metrics) -> f64) -> (Thresholds, f64) {
+/// The thresholds on a 0.01 grid that maximise `objective`.
+fn sweep(objective: impl Fn(Thresholds) -> f64) -> (Thresholds, f64) {
     let mut best = (Thresholds::for_lang(Lang::En), f64::MIN);
     for ni in 1..=80 {
         for pi in 1..=80 {
@@ -150,13 +150,51 @@ fn sweep(gold: &[Label], scores: &[f64], objective: impl Fn(&Metrics) -> f64) ->
                 negative: -(ni as f64) / 100.0,
                 positive: pi as f64 / 100.0,
             };
-            let o = objective(&metrics(gold, &label_with(t, scores)));
+            let o = objective(t);
             if o > best.1 + 1e-12 {
                 best = (t, o);
             }
         }
     }
     best
+}
+
+/// German thresholds: the pair that maximises the mean of macro-F1 on two development sets
+/// of different domains, GermEval 2017 dev (feedback about one company, mostly neutral) and
+/// SB10k train+dev (general tweets), so that neither domain's taste decides alone.
+fn german_sweep(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
+    let scored = |items: &[Item]| -> (Vec<Label>, Vec<f64>) {
+        items
+            .iter()
+            .map(|i| (i.gold, a.score_as(&i.text, Lang::De)))
+            .unzip()
+    };
+    let (ge_gold, ge) = scored(set(sets, "germeval2017/dev")?);
+    let (sb_gold, sb) = scored(&[set(sets, "sb10k/train")?, set(sets, "sb10k/dev")?].concat());
+    let on = |t: Thresholds| {
+        (
+            metrics(&ge_gold, &label_with(t, &ge)),
+            metrics(&sb_gold, &label_with(t, &sb)),
+        )
+    };
+    let report = |what: &str, t: Thresholds| {
+        let (g, s) = on(t);
+        println!(
+            "  {what}: {t:?}: GermEval dev acc {:.3} macro-F1 {:.3} neg F1 {:.3}; SB10k train+dev acc {:.3} macro-F1 {:.3} neg F1 {:.3}",
+            g.accuracy, g.macro_f1, g.neg.2, s.accuracy, s.macro_f1, s.neg.2
+        );
+    };
+    let (t, _) = sweep(|t| {
+        let (g, s) = on(t);
+        (g.macro_f1 + s.macro_f1) / 2.0
+    });
+    report("sweep (German, max mean macro-F1 of both)", t);
+    report("in use", Thresholds::for_lang(Lang::De));
+    let (t, _) = sweep(|t| on(t).0.macro_f1);
+    report("for reference, GermEval dev alone", t);
+    let (t, _) = sweep(|t| on(t).1.macro_f1);
+    report("for reference, SB10k train+dev alone", t);
+    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -256,15 +294,12 @@ fn main() -> Result<()> {
             name, m.n, m.accuracy, m.macro_f1, m.neg.0, m.neg.1, m.neg.2, r, detected
         );
         if do_sweep && *name == "vader/tweets" {
-            let (t, o) = sweep(&gold, &scores, |m| m.macro_f1);
+            let (t, o) = sweep(|t| metrics(&gold, &label_with(t, &scores)).macro_f1);
             println!("  sweep (English, max macro-F1): {t:?} -> {o:.3}");
         }
-        if do_sweep && *name == "germeval2017/dev" {
-            let (t, o) = sweep(&gold, &scores, |m| m.macro_f1);
-            println!("  sweep (German, max macro-F1): {t:?} -> {o:.3}");
-            let (t, o) = sweep(&gold, &scores, |m| m.accuracy);
-            println!("  for reference, max micro-F1: {t:?} -> {o:.3}");
-        }
+    }
+    if do_sweep {
+        german_sweep(&a, &sets)?;
     }
     if flags.iter().any(|a| a == "--learned-tune") {
         tune(&a, &sets)?;

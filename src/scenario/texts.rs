@@ -151,8 +151,8 @@ mod tests {
         for set in [NEUTRAL_DE, NEUTRAL_EN, NEWS_DE, NEWS_EN] {
             check(set, Label::Neutral);
         }
-        // German positives may land just under the calibrated positive threshold (+0.61,
-        // chosen for macro-F1 on GermEval dev); for detection only "not negative" matters.
+        // German positives may land just under the calibrated positive threshold (see
+        // `sentiment::calibration`); for detection only "not negative" matters.
         let a = Analyzer::new();
         for set in [POSITIVE_DE, POSITIVE_EN, VIRAL_DE, VIRAL_EN] {
             for t in set {
