@@ -3,8 +3,9 @@
 //! additions (complaint and outrage vocabulary, slang, phrases, emoji), and the rule words of
 //! [`super::rules`], all in one map keyed on lower-case forms. Unknown words are tried as
 //! compounds: the longest known noun or adjective at the end decides ("Servicekatastrophe").
-//! Invariant: curated entries override textblob's; generated forms never override a listed
-//! form; a rule word never carries a valence.
+//! Invariant: curated entries override textblob's, their generated endings included;
+//! generated forms never override a listed form; a rule word never carries a valence, and
+//! neither does a word curated as 0.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
