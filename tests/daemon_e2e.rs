@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use harness::{config, free_port, ndjson, within_one_minute, Daemon, TOKEN};
 
 const BRANDS: &str = r##"
 [[brands]]
@@ -127,6 +127,10 @@ async fn a_negative_burst_is_a_storm_and_a_calm_brand_stays_quiet() {
 
 #[tokio::test]
 async fn sighup_applies_a_new_threshold_and_survives_an_invalid_file() {
+    // Posting, holding back and releasing by reload take a few seconds; were a minute to end
+    // in between, the held-back minute would be learned as calm (it was below the floor) and
+    // the released alert could wait for its minimum duration.
+    within_one_minute(15).await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let strict = format!("[defaults.thresholds]\nmin_mentions = 1000\n{BRANDS}");

@@ -196,6 +196,21 @@ impl Drop for Daemon {
     }
 }
 
+/// Waits for the next wall-clock minute if fewer than `secs` seconds are left in this one.
+/// The detector learns each completed minute into its baseline; a test whose steps must see
+/// the same baseline (posts held back by a threshold, then released by a reload) must not
+/// straddle a minute boundary.
+pub async fn within_one_minute(secs: u64) {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let left =
+        Duration::from_secs(60) - Duration::from_millis((since_epoch.as_millis() % 60_000) as u64);
+    if left < Duration::from_secs(secs) {
+        tokio::time::sleep(left + Duration::from_millis(200)).await;
+    }
+}
+
 /// `n` NDJSON mentions with ids `{prefix}{i}` and the given text.
 pub fn ndjson(prefix: &str, n: usize, text: &str) -> String {
     (0..n)
