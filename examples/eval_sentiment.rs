@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
-//! for English; GermEval 2017 dev and SB10k train+dev together for German) as documented in `src/sentiment/calibration.rs`.
+//! for English; GermEval 2017 dev and SB10k train+dev together for German) as documented in
+//! `src/sentiment/calibration.rs`.
 //! Gold classes of the VADER sets: mean rating >= 0.5 positive, <= -0.5 negative, else
 //! neutral. PotTS "mixed" posts are left out.
 //!
@@ -170,7 +171,7 @@ fn german_sweep(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
             .unzip()
     };
     let (ge_gold, ge) = scored(set(sets, "germeval2017/dev")?);
-    let (sb_gold, sb) = scored(&[set(sets, "sb10k/train")?, set(sets, "sb10k/dev")?].concat());
+    let (sb_gold, sb) = scored(&sb10k_train_dev(sets)?);
     let on = |t: Thresholds| {
         (
             metrics(&ge_gold, &label_with(t, &ge)),
@@ -320,6 +321,11 @@ fn set<'a>(sets: &'a [(&str, Lang, Vec<Item>)], name: &str) -> Result<&'a [Item]
         .with_context(|| format!("no set {name}"))
 }
 
+/// SB10k's train and dev splits together: all of SB10k that is not a test split.
+fn sb10k_train_dev(sets: &[(&str, Lang, Vec<Item>)]) -> Result<Vec<Item>> {
+    Ok([set(sets, "sb10k/train")?, set(sets, "sb10k/dev")?].concat())
+}
+
 fn examples(items: &[Item]) -> Vec<Example> {
     items
         .iter()
@@ -434,8 +440,8 @@ fn learned_table(
         row(&format!("{name} +learned(sb10k/train)"), test, &l, &s);
     }
     // The final model of the usual protocol: options fixed on dev (and checked by
-    // cross-validation over train+dev in `--learned-tune`), then trained on train and dev.
-    let sb_all = [sb, set(sets, "sb10k/dev")?].concat();
+    // cross-validation over train+dev in `--learned-cv`), then trained on train and dev.
+    let sb_all = sb10k_train_dev(sets)?;
     let test = set(sets, "sb10k/test")?;
     let (l, s) = with_model(a, Lang::De, &sb_all, test, opts)?;
     row("sb10k/test +learned(sb10k/train+dev)", test, &l, &s);
@@ -478,7 +484,7 @@ fn learned_table(
 /// SB10k dev holds only 124 negative posts, so the negative weight is checked again by
 /// 5-fold cross-validation over train and dev together (5,980 posts, 918 negative).
 fn negative_weight_cv(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
-    let all = [set(sets, "sb10k/train")?, set(sets, "sb10k/dev")?].concat();
+    let all = sb10k_train_dev(sets)?;
     let gold: Vec<Label> = all.iter().map(|i| i.gold).collect();
     println!();
     println!(
