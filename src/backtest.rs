@@ -189,7 +189,7 @@ impl Replay {
 fn replay_jsonl(args: &BacktestArgs) -> anyhow::Result<(Vec<AlertEvent>, Vec<String>)> {
     let config = load_config(args, true)?.context("a config with brands is needed for jsonl")?;
     // The config's learned models too, so a backtest scores as the daemon would.
-    let analyzer = Arc::new(Analyzer::new().with_models(config.sentiment.models()));
+    let analyzer = Arc::new(config.sentiment.analyzer());
     let path = &args.input;
     let mut replay: Option<Replay> = None;
     for (i, line) in reader(path)?.lines().enumerate() {

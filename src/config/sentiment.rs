@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::Ctx;
 use crate::sentiment::learned::{Model, Models};
-use crate::sentiment::Lang;
+use crate::sentiment::{Analyzer, Lang};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +50,12 @@ impl SentimentConfig {
             m.insert(l.model.clone());
         }
         m
+    }
+
+    /// The analyzer this section describes: the lexicons and these models. Loading the
+    /// lexicons blocks for tens of milliseconds: call it off the async runtime.
+    pub fn analyzer(&self) -> Analyzer {
+        Analyzer::new().with_models(self.models())
     }
 
     pub fn summary(&self) -> String {

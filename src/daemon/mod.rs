@@ -110,14 +110,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let state_dir = config.storage.state_dir.clone();
     let brands = config.brands.clone();
     // The learned models were read and checked with the config, before the runtime started.
-    let models = config.sentiment.models();
+    let checked = config.clone();
     // Opening the database, loading lexicons and restoring state all block: off the runtime.
     let (store, engine) = tokio::task::spawn_blocking(move || {
         let store = Store::open(&state_dir).map_err(|source| DaemonError::Store {
             dir: state_dir.clone(),
             source,
         })?;
-        let analyzer = Arc::new(Analyzer::new().with_models(models));
+        let analyzer = Arc::new(checked.sentiment.analyzer());
         let mut engine = Engine::new(&brands, analyzer, Utc::now())
             .map_err(|e| DaemonError::Startup(e.to_string()))?;
         self::core::restore(&mut engine, &store)
@@ -284,7 +284,7 @@ impl Daemon {
         let path = self.config.path.clone();
         let loaded = tokio::task::spawn_blocking(move || {
             config::load(&path).map(|c| {
-                let analyzer = Arc::new(Analyzer::new().with_models(c.sentiment.models()));
+                let analyzer = Arc::new(c.sentiment.analyzer());
                 (c, analyzer)
             })
         })
