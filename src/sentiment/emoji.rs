@@ -8,6 +8,28 @@ use rustc_hash::FxHashMap;
 
 use super::english::English;
 
+/// Emoticons common on German-speaking social media that VADER's lexicon lacks, with
+/// valences on its scale chosen by the sturmglas authors next to VADER's own (`:(` is -1.9,
+/// `:'(` -2.2, `:D` 2.3): the annoyed faces `-.-`, `-_-`, `-,-`, `._.`, the dismayed `D:`,
+/// the laughing `xD` and the grin `^^`, often sheepish or ironic, so weak. Kept out of English, whose emoticons are VADER's
+/// exactly (parity).
+const EXTRA_EMOTICONS: &[(&str, f64)] = &[
+    ("-.-", -1.5),
+    ("-.-'", -1.5),
+    ("-_-", -1.5),
+    ("-__-", -1.5),
+    ("-,-", -1.2),
+    ("._.", -1.0),
+    ("D:", -1.5),
+    ("=(", -1.9),
+    (":’(", -2.2),
+    (":‘(", -2.2),
+    ("xD", 2.0),
+    ("XD", 2.0),
+    ("^^", 0.9),
+    ("^_^", 1.2),
+];
+
 /// Valences on VADER's -4..4 scale of emoji (by code point) and emoticons (by token).
 pub struct EmojiValence {
     emoji: FxHashMap<char, f64>,
@@ -46,6 +68,9 @@ impl EmojiValence {
                 emoticons.insert(w.into(), v);
             }
         }
+        for (w, v) in EXTRA_EMOTICONS {
+            emoticons.entry((*w).into()).or_insert(*v);
+        }
         EmojiValence { emoji, emoticons }
     }
 
@@ -58,9 +83,24 @@ impl EmojiValence {
     }
 
     /// The valence of an emoticon token such as `:)` or `:-((`; case matters (`:D` vs `:d`).
+    /// A repeated mouth (`:(((`, `:-))))`) reads as the single one, since nobody lists every
+    /// length.
     #[inline]
     pub fn emoticon(&self, token: &str) -> Option<f64> {
-        self.emoticons.get(token).copied()
+        if let Some(v) = self.emoticons.get(token) {
+            return Some(*v);
+        }
+        let b = token.as_bytes();
+        let last = *b.last()?;
+        if !matches!(last, b'(' | b')' | b'[' | b']') || b.len() < 3 || b[b.len() - 2] != last {
+            return None;
+        }
+        let single = token.trim_end_matches(char::from(last));
+        if single.is_empty() {
+            return None;
+        }
+        let one = &token[..single.len() + 1];
+        self.emoticons.get(one).copied()
     }
 }
 
@@ -79,5 +119,14 @@ mod tests {
         assert!(e.emoticon(":(").unwrap_or(0.0) < 0.0);
         assert!(e.emoticon("<3").unwrap_or(0.0) > 0.0);
         assert_eq!(e.emoticon("good"), None);
+        // German-internet faces VADER lacks, and repeated mouths
+        assert!(e.emoticon("-.-").unwrap_or(0.0) < 0.0);
+        assert!(e.emoticon("D:").unwrap_or(0.0) < 0.0);
+        assert!(e.emoticon("xD").unwrap_or(0.0) > 0.0);
+        assert_eq!(e.emoticon(":(((("), e.emoticon(":("));
+        assert_eq!(e.emoticon(":-(("), e.emoticon(":-("));
+        assert_eq!(e.emoticon(":))"), e.emoticon(":)"));
+        assert_eq!(e.emoticon("(("), None);
+        assert_eq!(e.emoticon(")))"), None);
     }
 }
