@@ -10,7 +10,9 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{self, Pos};
-use super::rules::{RuleWord, INTENSIFYING_PREFIXES, RULE_WORDS};
+use super::rules::{
+    RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, INTENSIFYING_PREFIXES, RULE_WORDS,
+};
 
 /// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
 const SCALE: f64 = 2.0;
@@ -34,6 +36,9 @@ pub struct Entry {
     tail: Tail,
     /// An emoji or emoticon: word rules (negation, intensifiers, caps) do not apply.
     pub symbol: bool,
+    /// A sentence adverb of the speaker's attitude ("leider"): a negation in its clause
+    /// negates the statement, not the regret.
+    pub attitude: bool,
 }
 
 /// Whether a word may be the last part of a compound. Short tails (four letters) are
@@ -55,6 +60,7 @@ impl Entry {
         prefix_boost: false,
         tail: Tail::No,
         symbol: false,
+        attitude: false,
     };
 
     pub fn valence(v: f64) -> Entry {
@@ -188,11 +194,21 @@ impl DeLexicon {
                 });
             }
         }
-        for (w, rule) in RULE_WORDS {
-            let e = map.entry((*w).into()).or_insert(Entry::NONE);
+        let inflected = ADJECTIVE_INTENSIFIERS.iter().flat_map(|base| {
+            let rule = RULE_WORDS.iter().find(|(w, _)| w == base).map(|(_, r)| *r);
+            inflections(base, Pos::Adjective).filter_map(move |f| Some((f, rule?)))
+        });
+        let rule_words = RULE_WORDS.iter().map(|(w, r)| (w.to_string(), *r));
+        for (w, rule) in inflected.chain(rule_words) {
+            let e = map.entry(w.into()).or_insert(Entry::NONE);
             e.valence = f64::NAN;
-            e.rule = Some(*rule);
+            e.rule = Some(rule);
             e.tail = Tail::No;
+        }
+        for w in ATTITUDE_ADVERBS {
+            if let Some(e) = map.get_mut(*w) {
+                e.attitude = true;
+            }
         }
         map.entry("noch".into())
             .or_insert(Entry::NONE)

@@ -290,7 +290,9 @@ impl German {
                     _ => {}
                 }
             }
-            if negator.is_none() {
+            if t.entry.attitude {
+                negator = None;
+            } else if negator.is_none() {
                 negator = clause_final_negator(toks, i);
             }
             if let Some(j) = negator {

@@ -137,6 +137,36 @@ fn intensifiers_and_dampeners() {
 }
 
 #[test]
+fn inflected_intensifiers_intensify_the_noun() {
+    // "absolute" is not praise of its own: it makes the "Frechheit" worse.
+    for i in [
+        "absolute",
+        "totale",
+        "völlige",
+        "komplette",
+        "extreme",
+        "echte",
+    ] {
+        let t = format!("eine {i} Frechheit");
+        assert!(s(&t) < s("eine Frechheit"), "{t}");
+    }
+    assert!(s("ein absoluter Reinfall") < s("ein Reinfall"));
+    assert!(s("absolut tolles Essen") > s("tolles Essen"));
+    // Alone, an intensifier says nothing.
+    assert_eq!(s("die absolute Mehrheit"), 0.0);
+}
+
+#[test]
+fn regret_is_not_negated() {
+    // "leider" regrets a negated statement: "leider nicht" is still a letdown.
+    assert!(s("Das geht leider nicht") < -0.2);
+    assert!(s("Leider nicht lieferbar") < -0.2);
+    assert!(s("Buchung ist leider nicht möglich") < -0.3);
+    assert!(s("leider") < 0.0);
+    assert!(s("Hat zum Glück funktioniert, glücklicherweise nicht kaputt") > 0.0);
+}
+
+#[test]
 fn compounds_take_the_valence_of_their_last_part() {
     assert!(s("Kundenservice-Katastrophe") < -0.3);
     assert!(s("Kundenservicekatastrophe") < -0.3);
@@ -159,6 +189,12 @@ fn emoji_and_emoticons() {
     assert!(s("Lieferung heute :)") > 0.0);
     assert!(s("Lieferung heute :-(") < 0.0);
     assert!(s("Lieferung heute😍") > 0.0);
+    // Faces of German-speaking social media that VADER's list lacks, and repeated mouths.
+    assert!(s("Zug fällt aus -.-") < 0.0);
+    assert!(s("Schon wieder kein Netz D:") < 0.0);
+    assert!(s("Lieferung heute :-(((") < 0.0);
+    assert!(s("Lieferung heute :))))") > 0.0);
+    assert!(s("Hab ich verpennt xD") > s("Hab ich verpennt"));
 }
 
 #[test]
@@ -196,6 +232,23 @@ fn words_whose_common_sense_is_neutral() {
     assert_eq!(s("Ehrlich gesagt weiß ich es nicht"), 0.0);
     assert!(s("praktisch jeden Tag Verspätung") < -0.2);
     assert!(s("Die App ist sehr praktisch") > 0.0);
+    // Everyday verbs and nouns that textblob-de reads in a rare polar sense.
+    assert_eq!(
+        s("Jetzt die Live-Ticker verfolgen und Angebote vergleichen"),
+        0.0
+    );
+    assert_eq!(s("Heute gespielt: Revanche im Pokal"), 0.0);
+    assert_eq!(
+        s("Anfragen und Aufträge bitte per Mail, Beiträge im Forum"),
+        0.0
+    );
+    assert_eq!(s("Neue Therapie für Anleger angekündigt"), 0.0);
+    assert_eq!(s("Jetzt kostenlos anmelden, Rückgabe möglich"), 0.0);
+    // ... while their complaints and idioms keep their sense.
+    assert!(s("Die Rückgabe ist nicht möglich") < -0.2);
+    assert!(s("Das Update hat mir gar nicht gefallen") < -0.2);
+    assert!(s("Ich drücke euch die Daumen") >= 0.0);
+    assert!(s("Drück die Daumen für morgen") > 0.2);
 }
 
 #[test]

@@ -106,6 +106,38 @@ pub const RULE_WORDS: &[(&str, RuleWord)] = &[
     ("doch", RuleWord::ContrastAtClauseStart),
 ];
 
+/// Intensifiers that are also adjectives: their inflected forms intensify the noun after
+/// them ("eine absolute Frechheit", "totaler Reinfall") instead of counting as words of
+/// their own (textblob-de reads "absolute" as praise).
+pub const ADJECTIVE_INTENSIFIERS: &[&str] = &[
+    "absolut",
+    "total",
+    "völlig",
+    "komplett",
+    "vollkommen",
+    "extrem",
+    "echt",
+    "unglaublich",
+    "unfassbar",
+    "enorm",
+    "tierisch",
+];
+
+/// Sentence adverbs that say how the speaker feels about the whole statement. "Das geht
+/// leider nicht" regrets a negated statement; it is not a negated regret, so negators leave
+/// these words alone.
+pub const ATTITUDE_ADVERBS: &[&str] = &[
+    "leider",
+    "dummerweise",
+    "blöderweise",
+    "ärgerlicherweise",
+    "bedauerlicherweise",
+    "unglücklicherweise",
+    "glücklicherweise",
+    "erfreulicherweise",
+    "hoffentlich",
+];
+
 /// Prefixes that intensify the word they are glued to ("saublöd", "oberpeinlich").
 pub const INTENSIFYING_PREFIXES: &[&str] = &[
     "mega", "super", "hyper", "ultra", "sau", "ober", "stink", "tod", "tot", "erz", "riesen",
