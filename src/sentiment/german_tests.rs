@@ -195,6 +195,9 @@ fn emoji_and_emoticons() {
     assert!(s("Lieferung heute :-(((") < 0.0);
     assert!(s("Lieferung heute :))))") > 0.0);
     assert!(s("Hab ich verpennt xD") > s("Hab ich verpennt"));
+    // Sad faces whose English names hold no negative word.
+    assert!(s("Paket immer noch nicht da 😔") < s("Paket immer noch nicht da"));
+    assert!(s("Die Hotline 🤦\u{200d}♂️") < 0.0);
 }
 
 #[test]
