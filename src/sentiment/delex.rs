@@ -236,22 +236,43 @@ impl DeLexicon {
     /// Everything known about a lower-case word, trying it as a compound if it is not listed.
     #[inline]
     pub fn lookup(&self, lower: &str) -> Entry {
+        self.find(lower)
+            .or_else(|| self.drawn_out(lower))
+            .unwrap_or(Entry::NONE)
+    }
+
+    /// The word as listed, or as a compound with a known tail.
+    #[inline]
+    fn find(&self, lower: &str) -> Option<Entry> {
         if let Some(e) = self.map.get(lower) {
-            return *e;
+            return Some(*e);
         }
         let b = lower.as_bytes();
         if b.len() < MIN_HEAD + MIN_TAIL || !lower.chars().all(char::is_alphabetic) {
-            return Entry::NONE;
+            return None;
         }
         let slot = ending_slot(b);
         if self.endings[slot / 64] & (1 << (slot % 64)) == 0 {
-            return Entry::NONE;
+            return None;
         }
         self.compound(lower)
     }
 
+    /// Drawn-out words ("suuuper", "niiiicht", "geiiil"): no German stem repeats a letter
+    /// three times in a row, so such a run is emphasis. The word is tried with each run cut
+    /// to two letters ("Kaffee"), then to one.
+    fn drawn_out(&self, lower: &str) -> Option<Entry> {
+        if !has_long_run(lower.as_bytes()) {
+            return None;
+        }
+        let mut buf = [0u8; MAX_DRAWN_OUT];
+        [2, 1]
+            .into_iter()
+            .find_map(|keep| self.find(collapse_runs(lower, keep, &mut buf)?))
+    }
+
     /// The longest known tail of a compound, with at least `MIN_HEAD` characters before it.
-    fn compound(&self, lower: &str) -> Entry {
+    fn compound(&self, lower: &str) -> Option<Entry> {
         let total = lower.chars().count();
         for (pos, (off, _)) in (MIN_HEAD..).zip(lower.char_indices().skip(MIN_HEAD)) {
             if total - pos < MIN_TAIL {
@@ -265,11 +286,11 @@ impl DeLexicon {
                     let mut e = *e;
                     e.prefix_boost = INTENSIFYING_PREFIXES.contains(&head);
                     e.phrase_start = false;
-                    return e;
+                    return Some(e);
                 }
             }
         }
-        Entry::NONE
+        None
     }
 
     pub fn phrase(&self, lower: &str) -> Option<f64> {
@@ -284,6 +305,33 @@ impl DeLexicon {
         }
         self.emoji.get(&c).copied()
     }
+}
+
+/// The longest drawn-out word that is collapsed; longer ones are noise.
+const MAX_DRAWN_OUT: usize = 48;
+
+/// Whether an ASCII letter occurs three or more times in a row.
+fn has_long_run(b: &[u8]) -> bool {
+    b.windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+}
+
+/// `word` with every run of one ASCII letter cut to `keep` letters, written into `buf`
+/// (no allocation on the scoring path); `None` if it does not fit.
+fn collapse_runs<'b>(word: &str, keep: usize, buf: &'b mut [u8; MAX_DRAWN_OUT]) -> Option<&'b str> {
+    let mut n = 0;
+    let mut run = 0;
+    let mut prev = None;
+    for &c in word.as_bytes() {
+        run = if Some(c) == prev { run + 1 } else { 1 };
+        prev = Some(c);
+        if run > keep && c.is_ascii_alphabetic() {
+            continue;
+        }
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    std::str::from_utf8(&buf[..n]).ok()
 }
 
 /// Regular inflected forms of a base form (junk forms that are not words are harmless: they
@@ -365,5 +413,33 @@ mod tests {
         }
         // A textblob word nobody curated keeps its endings.
         assert!(lex.lookup("schaurige").valence < 0.0);
+    }
+
+    #[test]
+    fn drawn_out_words_are_read_as_the_word() {
+        let lex = DeLexicon::load();
+        assert_eq!(lex.lookup("suuuuper"), lex.lookup("super"));
+        assert_eq!(lex.lookup("niiiicht").rule, lex.lookup("nicht").rule);
+        assert!(lex.lookup("niiiicht").rule.is_some());
+        // a doubled letter of the word itself survives the first try
+        assert_eq!(lex.lookup("tollllll"), lex.lookup("toll"));
+        assert_eq!(
+            lex.lookup("kundenservicekatastrophhhhe"),
+            lex.lookup("kundenservicekatastrophe")
+        );
+        assert!(lex.lookup("aaaaaa").valence.is_nan());
+        assert!(lex.lookup(&"x".repeat(200)).valence.is_nan());
+        assert_eq!(
+            collapse_runs("Schifffahrt", 2, &mut [0; MAX_DRAWN_OUT]),
+            Some("Schiffahrt")
+        );
+        assert_eq!(
+            collapse_runs("ääää", 1, &mut [0; MAX_DRAWN_OUT]),
+            Some("ääää")
+        );
+        assert_eq!(
+            collapse_runs(&"ab".repeat(40), 1, &mut [0; MAX_DRAWN_OUT]),
+            None
+        );
     }
 }
