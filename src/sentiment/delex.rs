@@ -11,7 +11,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{self, Pos};
 use super::rules::{
-    RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, INTENSIFYING_PREFIXES, RULE_WORDS,
+    RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, INTENSIFYING_PREFIXES, RESOLVING_WORDS,
+    RULE_WORDS,
 };
 
 /// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
@@ -39,6 +40,10 @@ pub struct Entry {
     /// A sentence adverb of the speaker's attitude ("leider"): a negation in its clause
     /// negates the statement, not the regret.
     pub attitude: bool,
+    /// Reports trouble as over ("beendet", "behoben"): see `german::resolved_by`.
+    pub resolves: bool,
+    /// Stands for a whole multi-word entry ("immer noch nicht"), whose sense is fixed.
+    pub phrase: bool,
 }
 
 /// Whether a word may be the last part of a compound. Short tails (four letters) are
@@ -61,11 +66,15 @@ impl Entry {
         tail: Tail::No,
         symbol: false,
         attitude: false,
+        resolves: false,
+        phrase: false,
     };
 
-    pub fn valence(v: f64) -> Entry {
+    /// A token standing for a whole multi-word entry.
+    pub fn phrase(v: f64) -> Entry {
         Entry {
             valence: v,
+            phrase: true,
             ..Entry::NONE
         }
     }
@@ -209,6 +218,9 @@ impl DeLexicon {
             if let Some(e) = map.get_mut(*w) {
                 e.attitude = true;
             }
+        }
+        for w in RESOLVING_WORDS {
+            map.entry((*w).into()).or_insert(Entry::NONE).resolves = true;
         }
         map.entry("noch".into())
             .or_insert(Entry::NONE)

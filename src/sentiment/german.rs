@@ -198,7 +198,7 @@ impl German {
                 }
             }
             if let Some((last, v)) = found {
-                s.toks[i].entry = Entry::valence(v);
+                s.toks[i].entry = Entry::phrase(v);
                 s.toks[i].boundary = s.toks[last].boundary;
                 for k in i + 1..=last {
                     s.toks[k].entry = Entry::NONE;
@@ -249,11 +249,23 @@ impl German {
                 sum += v;
                 continue;
             }
-            let sign = base.signum();
-            let mut v = base;
             if T::ON {
                 tr.word(i, word(i), base);
             }
+            if base < 0.0 && !t.entry.attitude && !t.entry.phrase {
+                if let Some(k) = resolved_by(toks, i) {
+                    // "Streik beendet", "Störung behoben": a report that the trouble is
+                    // over, not a complaint about it.
+                    if T::ON {
+                        let w = word(k);
+                        tr.rule(i, || format!("over: '{w}'"));
+                        tr.valence(i, word(i), 0.0);
+                    }
+                    continue;
+                }
+            }
+            let sign = base.signum();
+            let mut v = base;
             if t.entry.prefix_boost {
                 v += sign * 0.293;
                 if T::ON {
@@ -450,7 +462,8 @@ const FORWARD_SCOPE: usize = 5;
 
 /// A negator after the sentiment word at `i`, in the same clause, that closes the clause
 /// (at most one neutral word after it): German puts "nicht" last in main clauses ("Das
-/// gefällt mir nicht", "Empfehlen kann ich das nicht mehr").
+/// gefällt mir nicht", "Empfehlen kann ich das nicht mehr"). Before a word of ending ("Der
+/// Streik ist nicht beendet") the negator belongs to that word, not to the trouble.
 fn clause_final_negator(toks: &[Tok], i: usize) -> Option<usize> {
     let n = toks.len();
     let mut k = i;
@@ -468,8 +481,34 @@ fn clause_final_negator(toks: &[Tok], i: usize) -> Option<usize> {
             let ok = closes(k)
                 || (!toks[k + 1].has_valence()
                     && toks[k + 1].entry.rule.is_none()
+                    && !toks[k + 1].entry.resolves
                     && closes(k + 1));
             return ok.then_some(k);
+        }
+    }
+    None
+}
+
+/// The word that reports the trouble word `i` as over ("Streik beendet", "Der Fehler ist
+/// behoben"): within three words in the same clause, with no negator on the way ("Störung
+/// noch nicht behoben" stays a complaint).
+fn resolved_by(toks: &[Tok], i: usize) -> Option<usize> {
+    for k in i + 1..toks.len().min(i + 4) {
+        if toks[k - 1].boundary > Boundary::None {
+            return None;
+        }
+        let t = toks[k];
+        if matches!(
+            t.entry.rule,
+            Some(RuleWord::Negator | RuleWord::NegatorBefore | RuleWord::Weder)
+        ) {
+            return None;
+        }
+        if t.entry.resolves {
+            let negated_after = toks.get(k + 1).is_some_and(|n| {
+                t.boundary == Boundary::None && matches!(n.entry.rule, Some(RuleWord::Negator))
+            });
+            return (!negated_after).then_some(k);
         }
     }
     None

@@ -273,6 +273,23 @@ fn a_fault_fixed_is_no_complaint() {
 }
 
 #[test]
+fn trouble_reported_as_over_is_no_complaint() {
+    // Compounds and words of ending that carry no valence of their own.
+    assert_eq!(s("Bahnstreik beendet"), 0.0);
+    assert_eq!(s("Der Streik ist vorbei"), 0.0);
+    assert_eq!(s("Netzstörung aufgehoben"), 0.0);
+    assert!(s("Gefahr abgewendet, alles repariert") > 0.0);
+    // Negated, it is still trouble.
+    assert!(s("Der Streik ist noch nicht beendet") < 0.0);
+    assert!(s("Kein Ende in Sicht, Streik nicht vorbei") < 0.0);
+    // Only the clause that reports the end: the trouble after a comma stays.
+    assert!(s("Streik vorbei, aber das Chaos bleibt") < 0.0);
+    // Regret about something ending is not trouble that ended.
+    assert!(s("Schade dass der Urlaub vorbei ist") < 0.0);
+    assert!(s("Leider vorbei") < 0.0);
+}
+
+#[test]
 fn idioms_of_dislike_and_failure() {
     // "nicht leiden können" is to dislike, not "not to suffer".
     assert!(s("Ich kann den Kundenservice nicht leiden") < -0.3);

@@ -136,6 +136,24 @@ pub const ATTITUDE_ADVERBS: &[&str] = &[
     "glücklicherweise",
     "erfreulicherweise",
     "hoffentlich",
+    // "schade" regrets like "leider"; it must not read as trouble that "vorbei" ends
+    "schade",
+];
+
+/// Words that report trouble as over: the negative word before them in the clause ("Streik
+/// beendet", "Störung behoben", "Gefahr abgewendet") loses its valence. On a brand's feed
+/// these are the all-clear after a storm, not more of it.
+pub const RESOLVING_WORDS: &[&str] = &[
+    "beendet",
+    "vorbei",
+    "vorüber",
+    "abgewendet",
+    "aufgehoben",
+    "behoben",
+    "repariert",
+    "gelöst",
+    "beseitigt",
+    "überstanden",
 ];
 
 /// Prefixes that intensify the word they are glued to ("saublöd", "oberpeinlich").
