@@ -291,6 +291,9 @@ fn trouble_reported_as_over_is_no_complaint() {
 
 #[test]
 fn idioms_of_dislike_and_failure() {
+    assert!(s("Aua, schon wieder Stau") < -0.3);
+    assert!(s("So ein Pech, Stress pur") < -0.3);
+    assert!(s("A72 Richtung Chemnitz Stau") > -0.19);
     // "nicht leiden können" is to dislike, not "not to suffer".
     assert!(s("Ich kann den Kundenservice nicht leiden") < -0.3);
     assert!(s("Die App reagiert nicht mehr") < -0.3);
