@@ -11,8 +11,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{self, Pos};
 use super::rules::{
-    RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, INTENSIFYING_PREFIXES, RESOLVING_WORDS,
-    RULE_WORDS,
+    RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, HORROR_INTENSIFIERS, INTENSIFYING_PREFIXES,
+    RESOLVING_WORDS, RULE_WORDS,
 };
 
 /// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
@@ -44,6 +44,8 @@ pub struct Entry {
     pub resolves: bool,
     /// Stands for a whole multi-word entry ("immer noch nicht"), whose sense is fixed.
     pub phrase: bool,
+    /// Only means "very" before a word of praise ("verdammt gut").
+    pub horror_intensifier: bool,
 }
 
 /// Whether a word may be the last part of a compound. Short tails (four letters) are
@@ -68,7 +70,16 @@ impl Entry {
         attitude: false,
         resolves: false,
         phrase: false,
+        horror_intensifier: false,
     };
+
+    /// An intensifier ("sehr") and nothing else.
+    pub fn degree(boost: f64) -> Entry {
+        Entry {
+            rule: Some(RuleWord::Degree(boost)),
+            ..Entry::NONE
+        }
+    }
 
     /// A token standing for a whole multi-word entry.
     pub fn phrase(v: f64) -> Entry {
@@ -218,6 +229,11 @@ impl DeLexicon {
             if let Some(e) = map.get_mut(*w) {
                 e.attitude = true;
             }
+        }
+        for w in HORROR_INTENSIFIERS {
+            map.entry((*w).into())
+                .or_insert(Entry::NONE)
+                .horror_intensifier = true;
         }
         for w in RESOLVING_WORDS {
             map.entry((*w).into()).or_insert(Entry::NONE).resolves = true;

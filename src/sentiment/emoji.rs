@@ -26,6 +26,9 @@ const EXTRA_EMOTICONS: &[(&str, f64)] = &[
     (":‘(", -2.2),
     ("xD", 2.0),
     ("XD", 2.0),
+    (":'D", 2.0),
+    ("X)", 1.5),
+    ("8D", 1.5),
     ("^^", 0.9),
     ("^_^", 1.2),
 ];
@@ -83,8 +86,8 @@ impl EmojiValence {
     }
 
     /// The valence of an emoticon token such as `:)` or `:-((`; case matters (`:D` vs `:d`).
-    /// A repeated mouth (`:(((`, `:-))))`) reads as the single one, since nobody lists every
-    /// length.
+    /// A repeated mouth (`:(((`, `:-))))`, `:DDD`, `xDD`) reads as the single one, since
+    /// nobody lists every length.
     #[inline]
     pub fn emoticon(&self, token: &str) -> Option<f64> {
         if let Some(v) = self.emoticons.get(token) {
@@ -92,7 +95,10 @@ impl EmojiValence {
         }
         let b = token.as_bytes();
         let last = *b.last()?;
-        if !matches!(last, b'(' | b')' | b'[' | b']') || b.len() < 3 || b[b.len() - 2] != last {
+        if !matches!(last, b'(' | b')' | b'[' | b']' | b'D' | b'P')
+            || b.len() < 3
+            || b[b.len() - 2] != last
+        {
             return None;
         }
         let single = token.trim_end_matches(char::from(last));
@@ -126,6 +132,9 @@ mod tests {
         assert_eq!(e.emoticon(":(((("), e.emoticon(":("));
         assert_eq!(e.emoticon(":-(("), e.emoticon(":-("));
         assert_eq!(e.emoticon(":))"), e.emoticon(":)"));
+        assert_eq!(e.emoticon(":DDD"), e.emoticon(":D"));
+        assert_eq!(e.emoticon("xDD"), e.emoticon("xD"));
+        assert_eq!(e.emoticon("ADD"), None);
         assert_eq!(e.emoticon("(("), None);
         assert_eq!(e.emoticon(")))"), None);
     }

@@ -13,7 +13,7 @@ use super::delex::{DeLexicon, Entry};
 use super::emoji::EmojiValence;
 use super::english::{punctuation_emphasis, C_INCR, N_SCALAR};
 use super::explain::Trace;
-use super::rules::{RuleWord, CONTRAST_AFTER, CONTRAST_BEFORE, SCOPE};
+use super::rules::{RuleWord, CONTRAST_AFTER, CONTRAST_BEFORE, SCOPE, UP};
 use super::text::{self, Lower};
 use super::Scored;
 
@@ -88,6 +88,7 @@ impl German {
             self.tokenize(text, names, s);
             self.phrases(text, s);
             salutation(text, s);
+            horror_before_praise(&mut s.toks);
             self.sum(text, &s.toks, tr)
         })
     }
@@ -366,6 +367,21 @@ const GREETINGS: &[&str] = &[
 ];
 
 /// "Liebe Telekom, …" is how German letters and complaints begin, not affection: a form of
+/// "verdammt gut", "scheiß geil": a word of horror right before a word of praise, in the
+/// same clause, is an intensifier of the praise and says nothing itself.
+fn horror_before_praise(toks: &mut [Tok]) {
+    for i in 1..toks.len() {
+        let (before, next) = (toks[i - 1], toks[i]);
+        if before.entry.horror_intensifier
+            && before.boundary == Boundary::None
+            && next.entry.valence > 0.0
+            && !next.entry.symbol
+        {
+            toks[i - 1].entry = Entry::degree(UP);
+        }
+    }
+}
+
 /// "lieb" that opens the post and is followed by a name, a noun or an @mention, or that
 /// follows a greeting ("Hallo liebes Bahn-Team"), carries no valence. Without this rule every
 /// politely opened complaint starts with a strongly positive word.

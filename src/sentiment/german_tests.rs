@@ -137,6 +137,21 @@ fn intensifiers_and_dampeners() {
 }
 
 #[test]
+fn words_of_horror_before_praise_only_intensify() {
+    for i in ["verdammt", "wahnsinnig", "unheimlich", "scheiß", "brutal"] {
+        let t = format!("{i} gut");
+        assert!(s(&t) > s("gut"), "{t}");
+    }
+    assert!(s("Scheiße geil") > 0.3);
+    // Alone, before a noun or before a negative word they keep their sense.
+    assert!(s("verdammt!") < 0.0);
+    assert!(s("Scheiß Service") < -0.3);
+    assert!(s("furchtbar schlecht") < s("schlecht"));
+    // A comma separates the curse from the praise.
+    assert!(s("Scheiße, geil") < s("Scheiße geil"));
+}
+
+#[test]
 fn inflected_intensifiers_intensify_the_noun() {
     // "absolute" is not praise of its own: it makes the "Frechheit" worse.
     for i in [
@@ -195,6 +210,8 @@ fn emoji_and_emoticons() {
     assert!(s("Lieferung heute :-(((") < 0.0);
     assert!(s("Lieferung heute :))))") > 0.0);
     assert!(s("Hab ich verpennt xD") > s("Hab ich verpennt"));
+    assert!(s("IKEA hat wieder zu :'D") > 0.0);
+    assert!(s("Ich lach mich tot") > 0.3);
     // Sad faces whose English names hold no negative word.
     assert!(s("Paket immer noch nicht da 😔") < s("Paket immer noch nicht da"));
     assert!(s("Die Hotline 🤦\u{200d}♂️") < 0.0);

@@ -25,7 +25,7 @@ pub enum RuleWord {
 }
 
 /// A strong intensifier (VADER's B_INCR).
-const UP: f64 = 0.293;
+pub const UP: f64 = 0.293;
 /// A mild intensifier.
 const MILD: f64 = 0.15;
 /// A dampener (VADER's B_DECR).
@@ -121,6 +121,26 @@ pub const ADJECTIVE_INTENSIFIERS: &[&str] = &[
     "unfassbar",
     "enorm",
     "tierisch",
+];
+
+/// Words of horror that, as an adverb right before a word of praise, only say "very": "verdammt
+/// gut", "wahnsinnig schön", "scheiß geil", "unheimlich nett". Before a negative word they
+/// keep their own valence ("furchtbar schlecht" is doubly bad anyway).
+pub const HORROR_INTENSIFIERS: &[&str] = &[
+    "wahnsinnig",
+    "unheimlich",
+    "irre",
+    "brutal",
+    "verdammt",
+    "verflucht",
+    "schrecklich",
+    "furchtbar",
+    "fürchterlich",
+    "übelst",
+    "höllisch",
+    "scheiße",
+    "scheiß",
+    "scheiss",
 ];
 
 /// Sentence adverbs that say how the speaker feels about the whole statement. "Das geht
