@@ -311,6 +311,8 @@ fn idioms_of_dislike_and_failure() {
     assert!(s("Aua, schon wieder Stau") < -0.3);
     assert!(s("So ein Pech, Stress pur") < -0.3);
     assert!(s("A72 Richtung Chemnitz Stau") > -0.19);
+    assert!(s("Zug auf der Strecke stehengeblieben, wir sitzen fest") < -0.3);
+    assert!(s("Wieder Anschluss verpasst, ohne Durchsage") < -0.3);
     // "nicht leiden können" is to dislike, not "not to suffer".
     assert!(s("Ich kann den Kundenservice nicht leiden") < -0.3);
     assert!(s("Die App reagiert nicht mehr") < -0.3);
