@@ -21,7 +21,8 @@ const SCALE: f64 = 2.0;
 const MIN_HEAD: usize = 3;
 const MIN_TAIL: usize = 4;
 
-/// What the German scorer knows about one lower-case word.
+/// What the German scorer knows about one lower-case word. Invariant: at most 32 bytes (a
+/// unit test checks), because the map holds one per listed form and inflection, about 140k.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Entry {
     /// Valence on VADER's scale; NaN when the word has none.
@@ -74,7 +75,7 @@ impl Entry {
     };
 
     /// An intensifier ("sehr") and nothing else.
-    pub fn degree(boost: f64) -> Entry {
+    pub fn degree(boost: f32) -> Entry {
         Entry {
             rule: Some(RuleWord::Degree(boost)),
             ..Entry::NONE
@@ -339,9 +340,11 @@ impl DeLexicon {
 const MAX_DRAWN_OUT: usize = 48;
 
 /// Whether an ASCII letter occurs three or more times in a row.
+#[inline]
 fn has_long_run(b: &[u8]) -> bool {
-    b.windows(3)
-        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+    // Compare each byte with the one two places on: a run of three is the only way they
+    // match with an equal byte between. Most words fail the first test at every position.
+    (2..b.len()).any(|i| b[i] == b[i - 2] && b[i] == b[i - 1] && b[i].is_ascii_alphabetic())
 }
 
 /// `word` with every run of one ASCII letter cut to `keep` letters, written into `buf`
@@ -441,6 +444,11 @@ mod tests {
         }
         // A textblob word nobody curated keeps its endings.
         assert!(lex.lookup("schaurige").valence < 0.0);
+    }
+
+    #[test]
+    fn an_entry_stays_small() {
+        assert!(std::mem::size_of::<Entry>() <= 32);
     }
 
     #[test]

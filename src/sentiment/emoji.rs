@@ -37,6 +37,22 @@ const EXTRA_EMOTICONS: &[(&str, f64)] = &[
 pub struct EmojiValence {
     emoji: FxHashMap<char, f64>,
     emoticons: FxHashMap<Box<str>, f64>,
+    /// The bytes emoticons start with: every token of a German post is tried as an
+    /// emoticon, and a token that starts with any other byte is turned away unhashed.
+    first_bytes: ByteSet,
+}
+
+#[derive(Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b / 64)] |= 1 << (b % 64);
+    }
+    #[inline]
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
 }
 
 impl EmojiValence {
@@ -59,7 +75,7 @@ impl EmojiValence {
                 emoji.insert(c, v.clamp(-4.0, 4.0));
             }
         }
-        let mut emoticons = FxHashMap::default();
+        let mut emoticons: FxHashMap<Box<str>, f64> = FxHashMap::default();
         for (w, v) in super::lexicon::vader_words() {
             let letters = w.chars().filter(|c| c.is_alphabetic()).count();
             if w.len() <= 8
@@ -74,7 +90,17 @@ impl EmojiValence {
         for (w, v) in EXTRA_EMOTICONS {
             emoticons.entry((*w).into()).or_insert(*v);
         }
-        EmojiValence { emoji, emoticons }
+        let mut first_bytes = ByteSet::default();
+        for k in emoticons.keys() {
+            if let Some(&b) = k.as_bytes().first() {
+                first_bytes.insert(b);
+            }
+        }
+        EmojiValence {
+            emoji,
+            emoticons,
+            first_bytes,
+        }
     }
 
     #[inline]
@@ -90,6 +116,10 @@ impl EmojiValence {
     /// nobody lists every length.
     #[inline]
     pub fn emoticon(&self, token: &str) -> Option<f64> {
+        let first = *token.as_bytes().first()?;
+        if !self.first_bytes.contains(first) {
+            return None;
+        }
         if let Some(v) = self.emoticons.get(token) {
             return Some(*v);
         }

@@ -287,7 +287,7 @@ impl German {
                 }
                 match toks[j].entry.rule {
                     Some(RuleWord::Degree(b)) => {
-                        let s = b * sign * DECAY[d - 1];
+                        let s = f64::from(b) * sign * DECAY[d - 1];
                         v += s;
                         if T::ON {
                             let w = word(j);

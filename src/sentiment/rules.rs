@@ -16,8 +16,9 @@ pub enum RuleWord {
     NegatorBefore,
     /// "weder": negates, and makes a following "noch" a negator too.
     Weder,
-    /// Scales the magnitude of the next sentiment word by this much (VADER's scale).
-    Degree(f64),
+    /// Scales the magnitude of the next sentiment word by this much (VADER's scale). An
+    /// `f32`, so that a lexicon entry stays within 32 bytes (see `delex::Entry`).
+    Degree(f32),
     /// A contrast: what follows outweighs what precedes.
     Contrast,
     /// "doch" is a contrast only at the start of a clause; elsewhere it is a modal particle.
@@ -25,11 +26,11 @@ pub enum RuleWord {
 }
 
 /// A strong intensifier (VADER's B_INCR).
-pub const UP: f64 = 0.293;
+pub const UP: f32 = 0.293;
 /// A mild intensifier.
-const MILD: f64 = 0.15;
+const MILD: f32 = 0.15;
 /// A dampener (VADER's B_DECR).
-const DOWN: f64 = -0.293;
+const DOWN: f32 = -0.293;
 
 pub const RULE_WORDS: &[(&str, RuleWord)] = &[
     ("nicht", RuleWord::Negator),
