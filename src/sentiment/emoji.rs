@@ -1,8 +1,9 @@
 //! Emoji and emoticons for languages other than English. English replaces an emoji by its
 //! description inside the VADER algorithm; German posts use the same emoji, so each emoji's
 //! valence is precomputed once from its description's VADER word valences, and ASCII
-//! emoticons (`:)`, `<3`, `:-(`) are taken from the VADER lexicon. Invariant: the tables are
-//! built at start-up and only read afterwards.
+//! emoticons (`:)`, `<3`, `:-(`) are taken from the VADER lexicon, plus a few that German
+//! posts use and VADER lacks (`-.-`, `D:`, `xD`). Invariant: the tables are built at
+//! start-up and only read afterwards.
 
 use rustc_hash::FxHashMap;
 
@@ -11,8 +12,9 @@ use super::english::English;
 /// Emoticons common on German-speaking social media that VADER's lexicon lacks, with
 /// valences on its scale chosen by the sturmglas authors next to VADER's own (`:(` is -1.9,
 /// `:'(` -2.2, `:D` 2.3): the annoyed faces `-.-`, `-_-`, `-,-`, `._.`, the dismayed `D:`,
-/// the laughing `xD` and the grin `^^`, often sheepish or ironic, so weak. Kept out of English, whose emoticons are VADER's
-/// exactly (parity).
+/// `=(` and crying faces with typographic quotes, the laughing `xD`, `:'D`, `X)`, `8D`, and
+/// the grin `^^`, often sheepish or ironic, so weak. Kept out of English, whose emoticons
+/// are VADER's exactly (parity).
 const EXTRA_EMOTICONS: &[(&str, f64)] = &[
     ("-.-", -1.5),
     ("-.-'", -1.5),

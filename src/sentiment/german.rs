@@ -2,8 +2,10 @@
 //! normalisation) over the curated German lexicon ([`super::delex`]) with German rules:
 //! negators before the word or at the end of its clause (German verb-second order: "Das
 //! gefällt mir nicht"), "weder … noch", intensifiers and dampeners, contrast (aber, jedoch,
-//! sondern, trotzdem, clause-initial doch), ALL-CAPS, emoji and emoticons, and compounds whose
-//! last part is a known word ("Kundenservice-Katastrophe", "Servicekatastrophe").
+//! sondern, trotzdem, clause-initial doch), ALL-CAPS, emoji and emoticons, compounds whose
+//! last part is a known word ("Kundenservice-Katastrophe", "Servicekatastrophe"), trouble
+//! reported as over ("Streik beendet"), attitude adverbs that negators leave alone ("leider
+//! nicht"), and words of horror that only intensify praise ("verdammt gut").
 //! Invariant: one hash lookup per ordinary token, no allocation per token; a clause boundary
 //! (`.`, `!`, `?`, `;`, `:`, `,`) stops every rule that looks at neighbouring words.
 

@@ -1,8 +1,10 @@
 //! German rule words: negators, intensifiers and dampeners, contrast conjunctions, and the
 //! prefixes that intensify a compound ("megapeinlich"). These are grammar, not opinion, so
 //! they live in code next to the rules that use them; opinion words live in the lexicon
-//! files. Invariant: no word here also carries a lexicon valence (the German scorer removes
-//! any such valence when it loads).
+//! files. Invariant: no word of [`RULE_WORDS`] (or of the inflected intensifiers) also
+//! carries a lexicon valence (the German scorer removes any such valence when it loads).
+//! The other lists here only mark lexicon words whose valence a rule treats specially
+//! (attitude adverbs, words of ending, words of horror); those keep their valence.
 
 /// How a German rule word acts on the sentiment words near it.
 #[derive(Debug, Clone, Copy, PartialEq)]
