@@ -2,7 +2,7 @@
 //!
 //! A small registry of our own rather than a metrics crate: the daemon needs a handful of
 //! series, and the text format is simple. Series are created on first use; their HELP and
-//! TYPE come from [`describe`].
+//! TYPE come from `describe`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -228,7 +228,7 @@ impl LangId {
     }
 
     /// Counts of German and English evidence in `text`, read until one language leads by
-    /// [`DECISIVE`] (the rest of a long text would not change the answer).
+    /// `DECISIVE` (the rest of a long text would not change the answer).
     pub fn evidence(&self, text: &str) -> (u32, u32) {
         let (mut de, mut en) = (0u32, 0u32);
         let mut lower = Lower::default();

@@ -6,7 +6,7 @@
 //!
 //! The model is a 3-class (negative, neutral, positive) logistic regression over hashed word
 //! unigrams and bigrams, character 3–5-grams inside words, and the lexicon's own verdict as
-//! dense features ([`features`]), so it learns where the lexicon is wrong instead of
+//! dense features (`features`), so it learns where the lexicon is wrong instead of
 //! replacing it. When a post's language has a model, its label is the model's most probable
 //! class and its score `p(positive) - p(negative)`.
 //!
@@ -19,7 +19,7 @@
 //! | 0 | 8 | magic `STGLSENT` |
 //! | 8 | 2 | format version (`u16`, 1) |
 //! | 10 | 2 | language, ASCII (`de`, `en`) |
-//! | 12 | 1 | feature-set version (`u8`, [`features::FEATURE_SET_VERSION`]) |
+//! | 12 | 1 | feature-set version (`u8`, `features::FEATURE_SET_VERSION`) |
 //! | 13 | 3 | reserved, zero |
 //! | 16 | 4 | bucket count B (`u32`, 2^10..=2^22) |
 //! | 20 | 4 | dense feature count D (`u32`, must match the feature set) |
