@@ -54,3 +54,24 @@ fn explanation_matches_analyze_and_names_words_and_rules() {
     let terrible = e.steps.iter().find(|s| s.word == "TERRIBLE").unwrap();
     assert!(terrible.rules.iter().any(|r| r.contains("CAPS")));
 }
+
+#[test]
+fn explanation_names_the_german_rules_that_spare_a_word() {
+    let a = Analyzer::new();
+    let rules_of = |text: &str, word: &str| -> Vec<String> {
+        let e = a.explain(text, Some(Lang::De));
+        assert_eq!(e.score, a.analyze(text, Some(Lang::De)).score, "{text}");
+        e.steps
+            .iter()
+            .find(|s| s.word == word)
+            .unwrap_or_else(|| panic!("{word} in {e}"))
+            .rules
+            .clone()
+    };
+    let r = rules_of("Das geht leider nicht", "leider");
+    assert!(r.iter().any(|r| r.contains("not the regret")), "{r:?}");
+    let r = rules_of("Bahnstreik beendet", "Bahnstreik");
+    assert!(r.iter().any(|r| r.contains("over: 'beendet'")), "{r:?}");
+    let r = rules_of("verdammt gut", "gut");
+    assert!(r.iter().any(|r| r.contains("'verdammt' modifies")), "{r:?}");
+}

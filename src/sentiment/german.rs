@@ -305,10 +305,16 @@ impl German {
                     _ => {}
                 }
             }
-            if t.entry.attitude {
-                negator = None;
-            } else if negator.is_none() {
+            if negator.is_none() {
                 negator = clause_final_negator(toks, i);
+            }
+            if t.entry.attitude {
+                if let Some(j) = negator.take() {
+                    if T::ON {
+                        let w = word(j);
+                        tr.rule(i, || format!("'{w}' negates the statement, not the regret"));
+                    }
+                }
             }
             if let Some(j) = negator {
                 v *= N_SCALAR;
