@@ -374,7 +374,6 @@ const GREETINGS: &[&str] = &[
     "hallo", "hi", "hey", "moin", "servus", "guten", "morgen", "tag",
 ];
 
-/// "Liebe Telekom, …" is how German letters and complaints begin, not affection: a form of
 /// "verdammt gut", "scheiß geil": a word of horror right before a word of praise, in the
 /// same clause, is an intensifier of the praise and says nothing itself.
 fn horror_before_praise(toks: &mut [Tok]) {
@@ -390,6 +389,7 @@ fn horror_before_praise(toks: &mut [Tok]) {
     }
 }
 
+/// "Liebe Telekom, …" is how German letters and complaints begin, not affection: a form of
 /// "lieb" that opens the post and is followed by a name, a noun or an @mention, or that
 /// follows a greeting ("Hallo liebes Bahn-Team"), carries no valence. Without this rule every
 /// politely opened complaint starts with a strongly positive word.
