@@ -185,13 +185,16 @@ impl English {
         let mut upper_count = 0usize;
         for raw in text::py_split(text) {
             let w = text::strip_punct_if_word(raw);
-            let lower = s.lower.of(w);
+            let text::Cased {
+                lower,
+                upper,
+                apostrophe,
+            } = s.lower.cased(w);
             let e = match self.map.get(lower) {
                 Some(_) if names.contains(&lower) => NO_ENTRY,
                 Some(e) => *e,
                 None => NO_ENTRY,
             };
-            let upper = text::py_isupper(w);
             upper_count += upper as usize;
             let start = (w.as_ptr() as usize - base) as u32;
             s.toks.push(Tok {
@@ -199,10 +202,10 @@ impl English {
                 end: start + w.len() as u32,
                 valence: e.valence,
                 booster: e.booster,
-                negate: e.negate || (lower.as_bytes().contains(&b'\'') && lower.contains("n't")),
+                negate: e.negate || (apostrophe && lower.contains("n't")),
                 upper,
                 word: e.word,
-                ends_sentence: raw.ends_with(['.', '!', '?']),
+                ends_sentence: matches!(raw.as_bytes().last(), Some(b'.' | b'!' | b'?')),
             });
         }
         let toks = &s.toks[..];

@@ -183,6 +183,71 @@ impl Lower {
     }
 }
 
+/// A word's lower-case form and what the English rules ask about its case.
+pub struct Cased<'a> {
+    pub lower: &'a str,
+    /// Python's `isupper()` of the word.
+    pub upper: bool,
+    /// `lower` holds an ASCII apostrophe (so it may be a negation such as "isn't").
+    pub apostrophe: bool,
+}
+
+/// Bits of [`BYTE_CASE`].
+const UP: u8 = 1;
+const LO: u8 = 2;
+const APOSTROPHE: u8 = 4;
+const HIGH: u8 = 8;
+
+/// What each byte says about a word's case: one table load per byte answers every question
+/// [`Lower::cased`] asks of an ASCII word.
+static BYTE_CASE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b >= 0x80 {
+            HIGH
+        } else if b.is_ascii_uppercase() {
+            UP
+        } else if b.is_ascii_lowercase() {
+            LO
+        } else if b == b'\'' {
+            APOSTROPHE
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+impl Lower {
+    /// The lower-case form of `w` with its [`py_isupper`] and apostrophe, from one pass over
+    /// the bytes of an ASCII word (the English scorer asks all three of every token).
+    #[inline]
+    pub fn cased<'a>(&'a mut self, w: &'a str) -> Cased<'a> {
+        let mut f = 0u8;
+        for &b in w.as_bytes() {
+            f |= BYTE_CASE[b as usize];
+        }
+        if f & HIGH != 0 {
+            let upper = py_isupper(w);
+            let lower = self.of(w);
+            let apostrophe = lower.as_bytes().contains(&b'\'');
+            return Cased {
+                lower,
+                upper,
+                apostrophe,
+            };
+        }
+        Cased {
+            upper: f & (UP | LO) == UP,
+            apostrophe: f & APOSTROPHE != 0,
+            lower: if f & UP == 0 { w } else { self.of(w) },
+        }
+    }
+}
+
 #[inline]
 fn has_upper(w: &str) -> bool {
     w.chars().any(|c| c.is_uppercase())
@@ -222,6 +287,22 @@ mod tests {
         assert_eq!(l.of("ÄRGER"), "ärger");
         assert_eq!(l.of("Hello"), "hello");
         assert_eq!(l.of("plain"), "plain");
+        for (w, lower, upper, apostrophe) in [
+            ("ISN'T", "isn't", true, true),
+            ("Isn't", "isn't", false, true),
+            ("42", "42", false, false),
+            ("OK42", "ok42", true, false),
+            ("ÄRGER", "ärger", true, false),
+            ("ärger", "ärger", false, false),
+        ] {
+            let c = l.cased(w);
+            assert_eq!(
+                (c.lower, c.upper, c.apostrophe),
+                (lower, upper, apostrophe),
+                "{w}"
+            );
+            assert_eq!(upper, py_isupper(w), "{w}");
+        }
         assert!((normalize(4.0) - 4.0 / 31f64.sqrt()).abs() < 1e-12);
     }
 }
