@@ -29,7 +29,7 @@ impl PySplit<'_> {
     fn space_at(&self, i: usize) -> usize {
         let b = self.s.as_bytes()[i];
         if b < 0x80 {
-            return matches!(b, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f) as usize;
+            return is_ascii_py_space(b) as usize;
         }
         match self.s[i..].chars().next() {
             Some(c) if is_py_space(c) => c.len_utf8(),
@@ -49,26 +49,57 @@ impl PySplit<'_> {
     }
 }
 
+/// Python's ASCII whitespace (`\t`..`\r`, the separators 0x1C..0x1F, space) as a mask
+/// indexed by byte: one shift and test instead of three range tests.
+const ASCII_SPACE: u64 = 1 << b' ' | 0x3e00 | 0xf000_0000;
+
+/// Whether the ASCII byte `b` is Python whitespace.
+#[inline]
+fn is_ascii_py_space(b: u8) -> bool {
+    b <= b' ' && ASCII_SPACE >> b & 1 != 0
+}
+
 impl<'a> Iterator for PySplit<'a> {
     type Item = &'a str;
 
     #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        let n = self.s.len();
+        let b = self.s.as_bytes();
+        let n = b.len();
         let mut i = self.pos;
         loop {
             if i >= n {
                 self.pos = n;
                 return None;
             }
-            match self.space_at(i) {
-                0 => break,
-                k => i += k,
+            if b[i] < 0x80 {
+                if !is_ascii_py_space(b[i]) {
+                    break;
+                }
+                i += 1;
+            } else {
+                match self.space_at(i) {
+                    0 => break,
+                    k => i += k,
+                }
             }
         }
         let start = i;
-        while i < n && self.space_at(i) == 0 {
-            i += self.char_len_at(i);
+        while i < n {
+            let c = b[i];
+            // Printable ASCII, most bytes of a token, is settled by one comparison.
+            if c.wrapping_sub(b'!') < 0x80 - b'!' {
+                i += 1;
+            } else if c < 0x80 {
+                if is_ascii_py_space(c) {
+                    break;
+                }
+                i += 1;
+            } else if self.space_at(i) == 0 {
+                i += self.char_len_at(i);
+            } else {
+                break;
+            }
         }
         self.pos = i;
         Some(&self.s[start..i])
@@ -106,6 +137,13 @@ pub fn py_isupper(s: &str) -> bool {
 pub fn strip_punct_if_word(token: &str) -> &str {
     // ASCII bytes are always char boundaries, so trimming bytes keeps the slice valid.
     let b = token.as_bytes();
+    // Most tokens have no punctuation at either end.
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if !f.is_ascii_punctuation() && !l.is_ascii_punctuation() => {
+            return token
+        }
+        _ => {}
+    }
     let (mut start, mut end) = (0, b.len());
     while start < end && b[start].is_ascii_punctuation() {
         start += 1;
@@ -114,6 +152,10 @@ pub fn strip_punct_if_word(token: &str) -> &str {
         end -= 1;
     }
     let stripped = &token[start..end];
+    // More than eight bytes are more than two chars.
+    if stripped.len() > 8 {
+        return stripped;
+    }
     // Chars are counted as the bytes that do not continue a UTF-8 sequence.
     let chars = stripped
         .bytes()
@@ -273,6 +315,9 @@ mod tests {
         ] {
             let want: Vec<&str> = t.split(is_py_space).filter(|w| !w.is_empty()).collect();
             assert_eq!(py_split(t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+        for b in 0..0x80u8 {
+            assert_eq!(is_ascii_py_space(b), is_py_space(b as char), "{b:#x}");
         }
         assert_eq!(strip_punct_if_word("«great»!!"), "«great»");
         assert_eq!(strip_punct_if_word("...ä..."), "...ä...");
