@@ -310,6 +310,11 @@ impl DeLexicon {
             let tail = &lower[off..];
             if let Some(e) = self.map.get(tail) {
                 let long_enough = e.tail == Tail::Any || total - pos > MIN_TAIL;
+                if e.tail != Tail::No && long_enough && e.valence.is_nan() {
+                    // The longest known tail is a curated neutral word ("Tarifverträge"
+                    // ends in "Verträge"): a shorter tail inside it ("träge") is chance.
+                    return None;
+                }
                 if e.tail != Tail::No && long_enough && !e.valence.is_nan() {
                     let head = &lower[..off];
                     let mut e = *e;

@@ -189,6 +189,12 @@ fn compounds_take_the_valence_of_their_last_part() {
     assert!(s("Servicewüste und Preisabzocke") < -0.3);
     assert!(s("megapeinlich") < s("peinlich"));
     assert!(s("Kundenservice") == 0.0);
+    // The longest known tail decides, even when it is a curated neutral word: "Verträge"
+    // (contracts), not "träge" (sluggish); "-hafte" is an adjective suffix, not "Haft".
+    assert_eq!(s("Lufthansa kündigt Versorgungs-Tarifverträge"), 0.0);
+    assert_eq!(s("Tarifverträge"), 0.0);
+    assert_eq!(s("eine dauerhafte Lösung"), 0.0);
+    assert!(s("Untersuchungshaft") < -0.2);
 }
 
 #[test]
@@ -270,6 +276,25 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Das Update hat mir gar nicht gefallen") < -0.2);
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
+    // Football, weather and address words, and "langsam" alone ("gradually").
+    assert_eq!(s("Schäfer hält einen Elfmeter"), 0.0);
+    assert_eq!(s("Aachen: Bedeckt bei 15°C, ein Tief zieht auf"), 0.0);
+    assert_eq!(s("Meine Herrschaften, bitte einsteigen"), 0.0);
+    assert_eq!(s("Langsam wird's hell draußen"), 0.0);
+    assert!(s("Das langsame Internet nervt") < s("Das Internet nervt"));
+    assert!(s("Wieder so ein langsamer Zug") < -0.2);
+    // News verbs of threat and dispute report; they are weak alone, not outrage.
+    for t in [
+        "Unwetter droht",
+        "Polizei warnt vor Glätte",
+        "Streit um die Finanzierung",
+    ] {
+        let v = s(t);
+        assert!(
+            v < 0.0 && v > Thresholds::for_lang(Lang::De).negative,
+            "{t}: {v}"
+        );
+    }
 }
 
 #[test]
