@@ -234,6 +234,14 @@ fn phrases_and_slang() {
     assert!(s("kein Problem") >= 0.0);
     assert!(s("voll geil") > 0.3);
     assert!(s("wtf, schon wieder Verspätung") < -0.3);
+    // Vulgar idioms of breakage and of being fed up, and English loans.
+    assert!(s("Mein Handy ist im Arsch") < -0.3);
+    assert!(s("Die Hotline geht mir auf den Sack") < -0.3);
+    assert!(s("Neustart hat auch nichts gebracht") < -0.2);
+    assert!(s("Ordner im Zug liegengelassen. #Fuck") < -0.3);
+    assert!(s("hate this app") < -0.3);
+    // "fressen" is how animals eat, not the vulgar "Fresse".
+    assert_eq!(s("Katzen fressen gern Fisch"), 0.0);
 }
 
 #[test]
