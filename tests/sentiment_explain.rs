@@ -74,4 +74,6 @@ fn explanation_names_the_german_rules_that_spare_a_word() {
     assert!(r.iter().any(|r| r.contains("over: 'beendet'")), "{r:?}");
     let r = rules_of("verdammt gut", "gut");
     assert!(r.iter().any(|r| r.contains("'verdammt' modifies")), "{r:?}");
+    let r = rules_of("Toll, hab Bauchweh", "Toll");
+    assert!(r.iter().any(|r| r.contains("sarcasm")), "{r:?}");
 }

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::lexicon::{self, Pos};
 use super::rules::{
     RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, HORROR_INTENSIFIERS, INTENSIFYING_PREFIXES,
-    RESOLVING_WORDS, RULE_WORDS,
+    IRONIC_INTERJECTIONS, RESOLVING_WORDS, RULE_WORDS,
 };
 
 /// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
@@ -47,6 +47,9 @@ pub struct Entry {
     pub phrase: bool,
     /// Only means "very" before a word of praise ("verdammt gut").
     pub horror_intensifier: bool,
+    /// Praise that is sarcasm when alone in its clause of a complaint: see
+    /// `german::ironic_praise`.
+    pub ironic: bool,
 }
 
 /// Whether a word may be the last part of a compound. Short tails (four letters) are
@@ -72,6 +75,7 @@ impl Entry {
         resolves: false,
         phrase: false,
         horror_intensifier: false,
+        ironic: false,
     };
 
     /// An intensifier ("sehr") and nothing else.
@@ -229,6 +233,11 @@ impl DeLexicon {
         for w in ATTITUDE_ADVERBS {
             if let Some(e) = map.get_mut(*w) {
                 e.attitude = true;
+            }
+        }
+        for w in IRONIC_INTERJECTIONS {
+            if let Some(e) = map.get_mut(*w) {
+                e.ironic = true;
             }
         }
         for w in HORROR_INTENSIFIERS {

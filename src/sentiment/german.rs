@@ -91,6 +91,7 @@ impl German {
             self.phrases(text, s);
             salutation(text, s);
             horror_before_praise(&mut s.toks);
+            ironic_praise(text, &mut s.toks);
             self.sum(text, &s.toks, tr)
         })
     }
@@ -254,6 +255,11 @@ impl German {
             }
             if T::ON {
                 tr.word(i, word(i), base);
+                if t.entry.ironic && base < 0.0 {
+                    tr.rule(i, || {
+                        "praise alone in its clause of a complaint: sarcasm".into()
+                    });
+                }
             }
             if base < 0.0 && !t.entry.attitude && !t.entry.phrase {
                 if let Some(k) = resolved_by(toks, i) {
@@ -385,6 +391,30 @@ fn horror_before_praise(toks: &mut [Tok]) {
             && !next.entry.symbol
         {
             toks[i - 1].entry = Entry::degree(UP);
+        }
+    }
+}
+
+/// "Toll, hab Bauchweh", "Super. Schöne Kopfschmerzen": a word of praise that forms a clause
+/// on its own, in a post that also says something negative, is sarcasm and counts as the
+/// opposite. Praise inside a clause ("ein toller Service") or in a post without complaint
+/// ("Super, danke!") keeps its sense.
+fn ironic_praise(text: &str, toks: &mut [Tok]) {
+    if !toks.iter().any(|t| t.entry.valence < 0.0) {
+        return;
+    }
+    // "1. Klasse" is a class of travel: an ordinal's dot is no sentence boundary.
+    let ordinal = |t: &Tok| {
+        text.as_bytes()[t.start as usize..t.end as usize]
+            .iter()
+            .all(u8::is_ascii_digit)
+    };
+    for i in 0..toks.len() {
+        let t = toks[i];
+        let alone = t.boundary > Boundary::None
+            && (i == 0 || (toks[i - 1].boundary > Boundary::None && !ordinal(&toks[i - 1])));
+        if t.entry.ironic && alone && t.entry.valence > 0.0 {
+            toks[i].entry.valence = -t.entry.valence;
         }
     }
 }

@@ -245,6 +245,24 @@ fn phrases_and_slang() {
 }
 
 #[test]
+fn praise_alone_in_a_complaint_is_sarcasm() {
+    assert!(s("Toll, hab Bauchweh") < -0.2);
+    assert!(s("Super. Schöne Kopfschmerzen.") < -0.2);
+    assert!(s("Aufzug seit Wochen kaputt. Klasse!") < s("Aufzug seit Wochen kaputt."));
+    assert!(s("Na toll, der Zug fällt aus") < -0.3);
+    assert!(s("Na super.") < -0.2);
+    // Sincere praise: no complaint in the post, or the word inside its clause.
+    assert!(s("Super, danke!") > 0.3);
+    assert!(s("Toll, dass ihr so schnell geantwortet habt") > 0.3);
+    assert!(s("Ein toller Service, nur das WLAN war kaputt") > s("Das WLAN war kaputt"));
+    // "1. Klasse" is a class of travel, not an interjection.
+    assert_eq!(
+        s("In der 1. Klasse. Leider kaputt"),
+        s("In der ersten Klasse. Leider kaputt")
+    );
+}
+
+#[test]
 fn too_much_of_something_is_a_complaint() {
     // "zu" + adjective is excess; "zu" as a preposition or infinitive marker is not.
     assert!(s("Der Zug ist mal wieder zu spät") < -0.2);

@@ -179,6 +179,24 @@ pub const RESOLVING_WORDS: &[&str] = &[
     "überstanden",
 ];
 
+/// Words of praise that, standing alone as a clause ("Toll, hab Bauchweh", "Super. Schöne
+/// Kopfschmerzen", "… kaputt. Klasse!"), are the commonest German sarcasm: in a post that
+/// also complains they mean the opposite. Only in such a post, and only alone in their clause.
+pub const IRONIC_INTERJECTIONS: &[&str] = &[
+    "toll",
+    "super",
+    "klasse",
+    "prima",
+    "spitze",
+    "bravo",
+    "großartig",
+    "wunderbar",
+    "herrlich",
+    "perfekt",
+    "genial",
+    "fantastisch",
+];
+
 /// Prefixes that intensify the word they are glued to ("saublöd", "oberpeinlich").
 pub const INTENSIFYING_PREFIXES: &[&str] = &[
     "mega", "super", "hyper", "ultra", "sau", "ober", "stink", "tod", "tot", "erz", "riesen",
