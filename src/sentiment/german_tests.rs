@@ -240,6 +240,11 @@ fn phrases_and_slang() {
     assert!(s("Neustart hat auch nichts gebracht") < -0.2);
     assert!(s("Ordner im Zug liegengelassen. #Fuck") < -0.3);
     assert!(s("hate this app") < -0.3);
+    assert!(s("Bahn fahren ist die Hölle") < -0.3);
+    assert!(s("Cros Kindermusik braucht keiner.") < -0.2);
+    assert!(s("Das Land geht den Bach runter") < -0.3);
+    assert!(s("Der Burger hat mir nicht geschmeckt") < -0.2);
+    assert!(s("Schmeckt super") > 0.3);
     // "fressen" is how animals eat, not the vulgar "Fresse".
     assert_eq!(s("Katzen fressen gern Fisch"), 0.0);
 }
