@@ -307,6 +307,11 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Das Update hat mir gar nicht gefallen") < -0.2);
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
+    // Offers, rankings and advice: weak or no praise.
+    assert!(s("Top Marken bis zu 70% reduziert") < s("Super Marken bis zu 70% reduziert"));
+    assert_eq!(s("Am besten ruft ihr die Hotline an"), 0.0);
+    assert_eq!(s("Bayern an der Spitze der Tabelle"), 0.0);
+    assert!(s("Der Service war der beste") > 0.3);
     // Football, weather and address words, and "langsam" alone ("gradually").
     assert_eq!(s("Schäfer hält einen Elfmeter"), 0.0);
     assert_eq!(s("Aachen: Bedeckt bei 15°C, ein Tief zieht auf"), 0.0);
