@@ -307,6 +307,7 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Das Update hat mir gar nicht gefallen") < -0.2);
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
+    assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
     // Offers, rankings and advice: weak or no praise.
     assert!(s("Top Marken bis zu 70% reduziert") < s("Super Marken bis zu 70% reduziert"));
     assert_eq!(s("Am besten ruft ihr die Hotline an"), 0.0);
@@ -324,6 +325,9 @@ fn words_whose_common_sense_is_neutral() {
         "Unwetter droht",
         "Polizei warnt vor Glätte",
         "Streit um die Finanzierung",
+        "Verband kritisiert die Pläne",
+        "Sendung verpasst?",
+        "Vorsicht an der Bahnsteigkante",
     ] {
         let v = s(t);
         assert!(
