@@ -308,6 +308,8 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
     assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
+    assert_eq!(s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"), 0.0);
+    assert!(s("Kein Bedarf mehr an euch") < -0.2);
     // Offers, rankings and advice: weak or no praise.
     assert!(s("Top Marken bis zu 70% reduziert") < s("Super Marken bis zu 70% reduziert"));
     assert_eq!(s("Am besten ruft ihr die Hotline an"), 0.0);
