@@ -424,6 +424,48 @@ fn ironic_praise(text: &str, toks: &mut [Tok]) {
 /// follows a greeting ("Hallo liebes Bahn-Team"), carries no valence. Without this rule every
 /// politely opened complaint starts with a strongly positive word.
 fn salutation(text: &str, s: &mut Scratch) {
+    opening_salutation(text, s);
+    inner_salutation(text, s);
+}
+
+/// Whether token `i` may address someone: nothing ends its clause, and it is not the
+/// "Liebe Grüße" that closes a letter kindly.
+fn may_address(text: &str, toks: &[Tok], i: usize) -> bool {
+    let next = toks
+        .get(i + 1)
+        .map(|n| &text[n.start as usize..n.end as usize]);
+    let regards = next.is_some_and(|n| n.to_lowercase().starts_with("grüß"));
+    toks[i].boundary == Boundary::None && !regards
+}
+
+/// Whether a name or a noun (capitalised) or an @mention follows token `i`, which may address.
+fn addressee_follows(text: &str, toks: &[Tok], i: usize) -> bool {
+    let t = toks[i];
+    // Mentions are not tokens, so look at the text right after the word.
+    let mention_follows = text[t.end as usize..].trim_start().starts_with('@');
+    let name_follows = toks
+        .get(i + 1)
+        .is_some_and(|n| text[n.start as usize..].starts_with(|c: char| c.is_uppercase()));
+    may_address(text, toks, i) && (mention_follows || name_follows)
+}
+
+/// A capitalised "Liebe Bahn" later in a post is a salutation too: forum replies start with
+/// a quoted header ("Re: DB Bahn Liebe Bahn, …"), and posts greet mid-way ("So, Liebe
+/// Kunden"). Lower-case "liebe" there is affection ("Danke, liebe Nachbarn").
+fn inner_salutation(text: &str, s: &mut Scratch) {
+    for i in 1..s.toks.len() {
+        let t = s.toks[i];
+        let w = &text[t.start as usize..t.end as usize];
+        if matches!(w, "Liebe" | "Lieber" | "Liebes" | "Liebste" | "Liebster")
+            && addressee_follows(text, &s.toks, i)
+        {
+            s.toks[i].entry = Entry::NONE;
+        }
+    }
+}
+
+/// The salutation that opens a post, after greetings at most.
+fn opening_salutation(text: &str, s: &mut Scratch) {
     let word = |t: &Tok| &text[t.start as usize..t.end as usize];
     let mut i = 0;
     while i < s.toks.len() && i < 3 {
@@ -433,16 +475,8 @@ fn salutation(text: &str, s: &mut Scratch) {
             lower,
             "liebe" | "lieber" | "liebes" | "liebste" | "liebster"
         ) {
-            let next = s.toks.get(i + 1).map(word);
-            // Mentions are not tokens, so look at the text right after the word.
-            let mention_follows = text[t.end as usize..].trim_start().starts_with('@');
-            let name_follows = next.is_some_and(|n| n.starts_with(|c: char| c.is_uppercase()));
-            // "Liebe Grüße" closes a letter kindly; it is not a salutation.
-            let regards = next.is_some_and(|n| n.to_lowercase().starts_with("grüß"));
-            if t.boundary == Boundary::None
-                && (i > 0 || mention_follows || name_follows)
-                && !regards
-            {
+            let after_greeting = i > 0 && may_address(text, &s.toks, i);
+            if after_greeting || addressee_follows(text, &s.toks, i) {
                 s.toks[i].entry = Entry::NONE;
             }
             return;

@@ -98,6 +98,13 @@ fn a_salutation_is_not_affection() {
     assert!(s("Ich liebe diese App") > 0.3);
     assert!(s("Liebe Grüße") > 0.0);
     assert!(s("Danke, liebe Nachbarn") > s("Danke, Nachbarn"));
+    // Capitalised later in the post it is still a salutation (forum replies quote a header).
+    assert_eq!(
+        s("Re: DB Bahn Liebe Bahn, ich kann nicht buchen"),
+        s("Re: DB Bahn Bahn, ich kann nicht buchen")
+    );
+    assert_eq!(s("So, Liebe Kunden: der Shop ist wieder offen"), 0.0);
+    assert!(s("#Humor #Liebe ist alles") > 0.0);
 }
 
 #[test]
@@ -308,7 +315,10 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
     assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
-    assert_eq!(s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"), 0.0);
+    assert_eq!(
+        s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"),
+        0.0
+    );
     assert!(s("Kein Bedarf mehr an euch") < -0.2);
     // Offers, rankings and advice: weak or no praise.
     assert!(s("Top Marken bis zu 70% reduziert") < s("Super Marken bis zu 70% reduziert"));
