@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use super::delex::{DeLexicon, Entry};
 use super::emoji::EmojiValence;
 use super::english::{punctuation_emphasis, C_INCR, N_SCALAR};
-use super::explain::Trace;
+use super::explain::{NoTrace, Trace};
 use super::rules::{RuleWord, CONTRAST_AFTER, CONTRAST_BEFORE, SCOPE, UP};
 use super::text::{self, Lower};
 use super::Scored;
@@ -91,8 +91,8 @@ impl German {
             self.phrases(text, s);
             salutation(text, s);
             horror_before_praise(&mut s.toks);
-            ironic_praise(text, &mut s.toks);
-            self.sum(text, &s.toks, tr)
+            self.ironic_praise(text, &mut s.toks);
+            self.sum(text, &s.toks, tr).0
         })
     }
 
@@ -211,7 +211,45 @@ impl German {
         }
     }
 
-    fn sum<T: Trace>(&self, text: &str, toks: &[Tok], tr: &mut T) -> Scored {
+    /// "Toll, hab Bauchweh", "Super. Schöne Kopfschmerzen": a word of praise that forms a
+    /// clause on its own, in a post whose other words complain, is sarcasm and counts as the
+    /// opposite. Praise inside a clause ("ein toller Service") or in a post without a
+    /// complaint ("Kein Problem, super!", "Störung behoben. Danke!": the negative words are
+    /// negated or resolved) keeps its sense. The rest of the post is scored once more for
+    /// this, only when such a word is present.
+    fn ironic_praise(&self, text: &str, toks: &mut [Tok]) {
+        // "1. Klasse" is a class of travel: an ordinal's dot is no sentence boundary.
+        let ordinal = |t: &Tok| {
+            text.as_bytes()[t.start as usize..t.end as usize]
+                .iter()
+                .all(u8::is_ascii_digit)
+        };
+        let mut found = [(0usize, 0f64); 4];
+        let mut n = 0;
+        for i in 0..toks.len() {
+            let t = toks[i];
+            let alone = t.boundary > Boundary::None
+                && (i == 0 || (toks[i - 1].boundary > Boundary::None && !ordinal(&toks[i - 1])));
+            if t.entry.ironic && alone && t.entry.valence > 0.0 && n < found.len() {
+                found[n] = (i, t.entry.valence);
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return;
+        }
+        for &(i, _) in &found[..n] {
+            toks[i].entry.valence = f64::NAN;
+        }
+        let (_, complaint) = self.sum(text, toks, &mut NoTrace);
+        for &(i, v) in &found[..n] {
+            toks[i].entry.valence = if complaint { -v } else { v };
+        }
+    }
+
+    /// The score, and whether any word counted negative after every rule (a negated or
+    /// resolved complaint word does not).
+    fn sum<T: Trace>(&self, text: &str, toks: &[Tok], tr: &mut T) -> (Scored, bool) {
         let n = toks.len();
         let word = |i: usize| &text[toks[i].start as usize..toks[i].end as usize];
         let uppers = toks.iter().filter(|t| t.upper).count();
@@ -227,6 +265,7 @@ impl German {
                 _ => false,
             });
         let mut sum = 0.0;
+        let mut negative = false;
         let mut hits = 0u32;
         for i in 0..n {
             let t = toks[i];
@@ -251,6 +290,7 @@ impl German {
                     tr.valence(i, word(i), v);
                 }
                 sum += v;
+                negative |= v < 0.0;
                 continue;
             }
             if T::ON {
@@ -349,6 +389,7 @@ impl German {
                 tr.valence(i, word(i), v);
             }
             sum += v;
+            negative |= v < 0.0;
         }
         if n > LONG_TEXT {
             // Articles and long comments mention opinion words in passing; a post's length
@@ -368,10 +409,11 @@ impl German {
         if T::ON && sum != 0.0 && punct != 0.0 {
             tr.global(format!("'!'/'?' emphasis adds {punct:.3} to the magnitude"));
         }
-        Scored {
+        let scored = Scored {
             score: text::normalize(sum),
             hits,
-        }
+        };
+        (scored, negative)
     }
 }
 
@@ -391,30 +433,6 @@ fn horror_before_praise(toks: &mut [Tok]) {
             && !next.entry.symbol
         {
             toks[i - 1].entry = Entry::degree(UP);
-        }
-    }
-}
-
-/// "Toll, hab Bauchweh", "Super. Schöne Kopfschmerzen": a word of praise that forms a clause
-/// on its own, in a post that also says something negative, is sarcasm and counts as the
-/// opposite. Praise inside a clause ("ein toller Service") or in a post without complaint
-/// ("Super, danke!") keeps its sense.
-fn ironic_praise(text: &str, toks: &mut [Tok]) {
-    if !toks.iter().any(|t| t.entry.valence < 0.0) {
-        return;
-    }
-    // "1. Klasse" is a class of travel: an ordinal's dot is no sentence boundary.
-    let ordinal = |t: &Tok| {
-        text.as_bytes()[t.start as usize..t.end as usize]
-            .iter()
-            .all(u8::is_ascii_digit)
-    };
-    for i in 0..toks.len() {
-        let t = toks[i];
-        let alone = t.boundary > Boundary::None
-            && (i == 0 || (toks[i - 1].boundary > Boundary::None && !ordinal(&toks[i - 1])));
-        if t.entry.ironic && alone && t.entry.valence > 0.0 {
-            toks[i].entry.valence = -t.entry.valence;
         }
     }
 }

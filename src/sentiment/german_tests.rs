@@ -265,6 +265,9 @@ fn praise_alone_in_a_complaint_is_sarcasm() {
     assert!(s("Na super.") < -0.2);
     // Sincere praise: no complaint in the post, or the word inside its clause.
     assert!(s("Super, danke!") > 0.3);
+    // ... or the post's negative words are negated or reported as over.
+    assert!(s("Kein Problem, super!") > 0.3);
+    assert!(s("Störung behoben. Super!") > 0.3);
     assert!(s("Toll, dass ihr so schnell geantwortet habt") > 0.3);
     assert!(s("Ein toller Service, nur das WLAN war kaputt") > s("Das WLAN war kaputt"));
     // "1. Klasse" is a class of travel, not an interjection.
