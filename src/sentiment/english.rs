@@ -445,13 +445,38 @@ fn but_check<T: Trace>(toks: &[Tok], s: &mut [f64], tr: &mut T) {
     }
 }
 
+/// The number of `!` and of `?` in `b`, eight bytes at a time: the byte sought becomes zero
+/// under XOR, and zero bytes are marked exactly (each byte's top bit is kept out of the sum,
+/// so no carry crosses bytes), then counted per byte lane.
+fn count_bangs_and_questions(b: &[u8]) -> (usize, usize) {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const LOW7: u64 = ONES * 0x7f;
+    // 1 in the low bit of every zero byte of `x`.
+    let zeros = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7) >> 7;
+    // The sum of the byte lanes of `x`, each at most 31 (so the total fits in one byte).
+    let lanes = |x: u64| (x.wrapping_mul(ONES) >> 56) as usize;
+    let (mut ep, mut qm) = (0, 0);
+    for block in b.chunks(8 * 31) {
+        let (mut e, mut q) = (0u64, 0u64);
+        let mut words = block.chunks_exact(8);
+        for w in &mut words {
+            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            e += zeros(x ^ (ONES * b'!' as u64));
+            q += zeros(x ^ (ONES * b'?' as u64));
+        }
+        ep += lanes(e);
+        qm += lanes(q);
+        for &c in words.remainder() {
+            ep += (c == b'!') as usize;
+            qm += (c == b'?') as usize;
+        }
+    }
+    (ep, qm)
+}
+
 /// Emphasis from up to four '!' and from two or more '?'.
 pub fn punctuation_emphasis(text: &str) -> f64 {
-    let (mut ep, mut qm) = (0usize, 0usize);
-    for b in text.bytes() {
-        ep += (b == b'!') as usize;
-        qm += (b == b'?') as usize;
-    }
+    let (ep, qm) = count_bangs_and_questions(text.as_bytes());
     let ep = ep.min(4) as f64 * 0.292;
     let qm = if qm > 3 {
         0.96
@@ -502,6 +527,24 @@ mod tests {
         for (t, want) in cases {
             let got = score(t);
             assert!((got - want).abs() < 0.0001, "{t}: got {got}, want {want}");
+        }
+    }
+
+    #[test]
+    fn bangs_and_questions_are_counted_in_every_position() {
+        let mut t = String::new();
+        for i in 0..700 {
+            t.push(match i % 7 {
+                0 => '!',
+                1 => '?',
+                2 => 'ä',
+                3 => '\u{a1}',
+                4 => '\u{bf}',
+                5 => '\u{0}',
+                _ => 'x',
+            });
+            let want = (t.matches('!').count(), t.matches('?').count());
+            assert_eq!(count_bangs_and_questions(t.as_bytes()), want, "{i}");
         }
     }
 
