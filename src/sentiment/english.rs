@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::explain::Trace;
 use super::lexicon;
-use super::text::{self, Lower};
+use super::text::{self, KeyTable, Lower};
 use super::vader_words::{
     dampener_pair, special_pair, special_triple, BOOST, DAMPEN, NEGATE, SPECIAL_WORDS, W,
 };
@@ -42,6 +42,12 @@ const NO_ENTRY: Entry = Entry {
     negate: false,
     word: W::Other,
 };
+
+impl Default for Entry {
+    fn default() -> Self {
+        NO_ENTRY
+    }
+}
 
 /// One token of a text, with everything the rules ask about it.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +82,18 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// log2 of the slots of [`English::short`]: about four per word, so that a lookup (most
+/// tokens are no lexicon word) seldom probes more than one slot.
+const SHORT_BITS: u32 = 15;
+
 /// The English scorer: VADER lexicon, boosters, negations and emoji descriptions.
 pub struct English {
+    /// The words that are ASCII, of at most [`text::KEY`] bytes and without NUL (almost all,
+    /// and the words of almost every token), keyed by their bytes.
+    /// Values are indices into `entries`, which keeps the slots small.
+    short: KeyTable<u16, SHORT_BITS>,
+    entries: Vec<Entry>,
+    /// The other words: longer or non-ASCII.
     map: FxHashMap<Box<str>, Entry>,
     emoji: FxHashMap<char, Box<str>>,
 }
@@ -109,15 +125,47 @@ impl English {
                 emoji.insert(c, desc.into());
             }
         }
-        English { map, emoji }
+        let short_words: Vec<(&str, Entry)> = map
+            .iter()
+            .filter(|(w, _)| is_short(w.as_bytes()))
+            .map(|(w, e)| (&**w, *e))
+            .collect();
+        let entries: Vec<Entry> = short_words.iter().map(|(_, e)| *e).collect();
+        let index = |i: usize| u16::try_from(i).expect("fewer than 65,536 short words");
+        let short = KeyTable::new(
+            short_words
+                .iter()
+                .enumerate()
+                .map(|(i, (w, _))| (w.as_bytes(), index(i))),
+        );
+        map.retain(|w, _| !is_short(w.as_bytes()));
+        English {
+            short,
+            entries,
+            map,
+            emoji,
+        }
+    }
+
+    /// The entry of the short word with key `k`.
+    #[inline]
+    fn short_entry(&self, k: u128) -> Option<&Entry> {
+        self.short.get(k).map(|&i| &self.entries[i as usize])
+    }
+
+    /// The entry of a lower-case word, from the table that holds it.
+    #[inline]
+    fn entry(&self, lower: &str) -> Option<&Entry> {
+        if is_short(lower.as_bytes()) {
+            self.short_entry(text::table_key(lower.as_bytes()))
+        } else {
+            self.map.get(lower)
+        }
     }
 
     /// The lexicon valence of a lower-case word (for the emoji table and for langid).
     pub fn valence(&self, lower: &str) -> Option<f64> {
-        self.map
-            .get(lower)
-            .map(|e| e.valence)
-            .filter(|v| !v.is_nan())
+        self.entry(lower).map(|e| e.valence).filter(|v| !v.is_nan())
     }
 
     /// All emoji with their descriptions.
@@ -182,27 +230,40 @@ impl English {
         s.toks.clear();
         s.sentiments.clear();
         let base = text.as_ptr() as usize;
+        let bytes = text.as_bytes();
         let mut upper_count = 0usize;
         for raw in text::py_split(text) {
             let w = text::strip_punct_if_word(raw);
-            let text::Cased {
-                lower,
-                upper,
-                apostrophe,
-            } = s.lower.cased(w);
-            let e = match self.map.get(lower) {
-                Some(_) if names.contains(&lower) => NO_ENTRY,
+            let start = w.as_ptr() as usize - base;
+            // A name's word carries no sentiment.
+            let entry = |e: Option<&Entry>, lower: &[u8]| match e {
+                Some(_) if names.iter().any(|n| n.as_bytes() == lower) => NO_ENTRY,
                 Some(e) => *e,
                 None => NO_ENTRY,
             };
+            // Most tokens are short ASCII words, lower-cased in their table key; the others
+            // go through `Lower`.
+            let (e, upper, negate);
+            if let Some(c) = text::ascii_cased(bytes, start, w.len()) {
+                let kb = c.key.to_le_bytes();
+                let lower = &kb[..w.len()];
+                e = entry(self.short_entry(c.key), lower);
+                upper = c.upper;
+                negate = e.negate || (c.apostrophe && lower.windows(3).any(|x| x == b"n't"));
+            } else {
+                let c = s.lower.cased(w);
+                e = entry(self.entry(c.lower), c.lower.as_bytes());
+                upper = c.upper;
+                negate = e.negate || (c.apostrophe && c.lower.contains("n't"));
+            }
             upper_count += upper as usize;
-            let start = (w.as_ptr() as usize - base) as u32;
+            let start = start as u32;
             s.toks.push(Tok {
                 start,
                 end: start + w.len() as u32,
                 valence: e.valence,
                 booster: e.booster,
-                negate: e.negate || (apostrophe && lower.contains("n't")),
+                negate,
                 upper,
                 word: e.word,
                 ends_sentence: matches!(raw.as_bytes().last(), Some(b'.' | b'!' | b'?')),
@@ -339,6 +400,12 @@ impl English {
         }
         v
     }
+}
+
+/// Whether a lexicon word belongs in [`English::short`].
+#[inline]
+fn is_short(w: &[u8]) -> bool {
+    w.len() <= text::KEY && w.iter().all(|&b| b != 0 && b.is_ascii())
 }
 
 fn scalar_inc_dec(m: Tok, valence: f64, cap_diff: bool) -> f64 {

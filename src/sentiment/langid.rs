@@ -11,7 +11,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::text::Lower;
+use super::text::{ascii_key, table_key, KeyTable, Lower};
 use super::Lang;
 
 const DE: &[&str] = &[
@@ -194,7 +194,9 @@ const DECISIVE: u32 = 4;
 
 /// Function-word model for German versus English.
 pub struct LangId {
-    words: WordTable,
+    /// The function words (a few hundred; the table keeps keys of words of at most [`super::text::KEY`]
+    /// bytes, and every function word is one).
+    words: KeyTable<(u8, u8), SLOT_BITS>,
 }
 
 impl Default for LangId {
@@ -215,7 +217,7 @@ impl LangId {
         // A word in both lists is evidence for neither.
         words.retain(|_, (de, en)| *de != *en);
         LangId {
-            words: WordTable::new(&words),
+            words: KeyTable::new(words.iter().map(|(w, v)| (w.as_bytes(), *v))),
         }
     }
 
@@ -269,10 +271,10 @@ impl LangId {
                 &kb[..w.len()]
             } else {
                 let l = lower.of(w).as_bytes();
-                key = WordTable::key(l);
+                key = table_key(l);
                 l
             };
-            if let Some((d, e)) = self.words.get(key) {
+            if let Some(&(d, e)) = self.words.get(key) {
                 de += d as u32;
                 en += e as u32;
             } else if (apostrophe || !ascii)
@@ -291,100 +293,9 @@ impl LangId {
     }
 }
 
-/// Bytes of a [`WordTable`] key: every function word fits, and a longer word is none.
-const KEY: usize = 16;
-
-/// The function words in an open-addressing table keyed by the word's bytes packed into a
-/// `u128`: hashing and comparing a key are a few integer operations, where a string map
-/// hashes byte by byte and calls `memcmp`. Words hold no NUL byte (it is no letter), so
-/// zero padding keeps keys of different lengths apart and the zero key marks a free slot.
-struct WordTable {
-    keys: Box<[u128]>,
-    values: Box<[(u8, u8)]>,
-}
-
-/// log2 of the slots in a [`WordTable`]: about four per word, so that a miss (most words)
-/// usually ends at the first free slot.
+/// log2 of the slots in the function-word table: about four per word, so that a miss (most
+/// words) usually ends at the first free slot.
 const SLOT_BITS: u32 = 10;
-
-impl WordTable {
-    fn new(words: &FxHashMap<&'static str, (u8, u8)>) -> Self {
-        let n = 1 << SLOT_BITS;
-        assert!(words.len() * 2 < n, "the word table needs free slots");
-        let mut keys = vec![0u128; n].into_boxed_slice();
-        let mut values = vec![(0u8, 0u8); n].into_boxed_slice();
-        for (w, v) in words {
-            assert!(w.len() <= KEY, "function words are short");
-            let k = Self::key(w.as_bytes());
-            let mut i = Self::slot(k);
-            while keys[i] != 0 {
-                i = (i + 1) & (n - 1);
-            }
-            keys[i] = k;
-            values[i] = *v;
-        }
-        WordTable { keys, values }
-    }
-
-    /// The key of `w`, or the free-slot key 0 when `w` is too long to be a function word.
-    #[inline]
-    fn key(w: &[u8]) -> u128 {
-        if w.len() > KEY {
-            return 0;
-        }
-        let mut b = [0u8; KEY];
-        for (d, s) in b.iter_mut().zip(w) {
-            *d = *s;
-        }
-        u128::from_le_bytes(b)
-    }
-
-    /// Fibonacci hashing of both halves: the top bits depend on every byte.
-    #[inline]
-    fn slot(k: u128) -> usize {
-        let x = (k as u64) ^ ((k >> 64) as u64).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS)) as usize
-    }
-
-    /// The (German, English) evidence of the word with key `k`, if it is a function word.
-    #[inline]
-    fn get(&self, k: u128) -> Option<(u8, u8)> {
-        if k == 0 {
-            return None;
-        }
-        let mask = self.keys.len() - 1;
-        let mut i = Self::slot(k);
-        loop {
-            match self.keys[i] {
-                0 => return None,
-                x if x == k => return Some(self.values[i]),
-                _ => i = (i + 1) & mask,
-            }
-        }
-    }
-}
-
-/// The [`WordTable`] key of the lower-cased ASCII word of `len` bytes (at most 12) at `at`
-/// in `text`: loaded at once when 16 bytes are left, cut to the word, and lower-cased in
-/// every byte together (SWAR; no byte is above 0x7F, so no sum carries into the next byte).
-#[inline]
-fn ascii_key(text: &[u8], at: usize, len: usize) -> u128 {
-    const ONES: u128 = u128::from_le_bytes([1; KEY]);
-    let mut b = [0u8; KEY];
-    match text.get(at..at + KEY) {
-        Some(s) => b.copy_from_slice(s),
-        None => {
-            for (d, s) in b.iter_mut().zip(&text[at..at + len]) {
-                *d = *s;
-            }
-        }
-    }
-    let k = u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1);
-    // A byte gets its top bit from `+ 0x3f` when it is at least b'A', and from `+ 0x25`
-    // when it is above b'Z'.
-    let upper = (k + ONES * 0x3f) & !(k + ONES * 0x25) & (ONES * 0x80);
-    k | (upper >> 2)
-}
 
 /// A word of a post as [`LangId::evidence`] reads it, with what the scan learnt on the way.
 struct Word<'a> {
@@ -550,9 +461,10 @@ mod tests {
     #[test]
     fn the_word_table_holds_the_words_of_one_list_only() {
         let l = LangId::new();
+        let key = |w: &str| table_key(w.as_bytes());
         for w in DE.iter().chain(EN) {
             let want = (DE.contains(w) as u8, EN.contains(w) as u8);
-            let got = l.words.get(WordTable::key(w.as_bytes()));
+            let got = l.words.get(key(w)).copied();
             if want.0 == want.1 {
                 assert_eq!(got, None, "{w}");
             } else {
@@ -567,14 +479,14 @@ mod tests {
             "eigentliche",
             "x".repeat(17).as_str(),
         ] {
-            assert_eq!(l.words.get(WordTable::key(w.as_bytes())), None, "{w}");
+            assert_eq!(l.words.get(key(w)), None, "{w}");
         }
     }
 
     #[test]
     fn ascii_keys_are_the_lower_cased_word_wherever_it_stands() {
         let t = b"@Der THE zAz 9x @[`{ xyZ";
-        let key = |w: &str| WordTable::key(w.as_bytes());
+        let key = |w: &str| table_key(w.as_bytes());
         assert_eq!(ascii_key(t, 1, 3), key("der"));
         assert_eq!(ascii_key(t, 5, 3), key("the"));
         assert_eq!(ascii_key(t, 9, 3), key("zaz"));

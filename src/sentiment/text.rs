@@ -239,6 +239,7 @@ const UP: u8 = 1;
 const LO: u8 = 2;
 const APOSTROPHE: u8 = 4;
 const HIGH: u8 = 8;
+const NUL: u8 = 16;
 
 /// What each byte says about a word's case: one table load per byte answers every question
 /// [`Lower::cased`] asks of an ASCII word.
@@ -255,6 +256,8 @@ static BYTE_CASE: [u8; 256] = {
             LO
         } else if b == b'\'' {
             APOSTROPHE
+        } else if b == 0 {
+            NUL
         } else {
             0
         };
@@ -288,6 +291,156 @@ impl Lower {
             lower: if f & UP == 0 { w } else { self.of(w) },
         }
     }
+}
+
+/// What [`ascii_cased`] learns of a short ASCII word in one pass.
+pub struct AsciiCased {
+    /// The lower-cased word as a [`KeyTable`] key (its bytes: `key.to_le_bytes()`).
+    pub key: u128,
+    /// Python's `isupper()` of the word.
+    pub upper: bool,
+    /// The word holds an ASCII apostrophe.
+    pub apostrophe: bool,
+}
+
+/// The case, apostrophe and lower-cased key of the word of `len` bytes at `at` in `text`
+/// when it is ASCII, at most [`KEY`] bytes and holds no NUL (the bytes of most tokens);
+/// `None` for any other word, which needs [`Lower::cased`]. One table load per byte, and
+/// the word is lower-cased in its key rather than copied into a buffer.
+#[inline]
+pub fn ascii_cased(text: &[u8], at: usize, len: usize) -> Option<AsciiCased> {
+    if len.wrapping_sub(1) >= KEY {
+        return None;
+    }
+    let mut f = 0u8;
+    for &b in &text[at..at + len] {
+        f |= BYTE_CASE[b as usize];
+    }
+    if f & (HIGH | NUL) != 0 {
+        return None;
+    }
+    let key = load_key(text, at, len);
+    Some(AsciiCased {
+        key: if f & UP != 0 { lower_key(key) } else { key },
+        upper: f & (UP | LO) == UP,
+        apostrophe: f & APOSTROPHE != 0,
+    })
+}
+
+/// Bytes of a [`KeyTable`] key: a word of at most this many bytes is its own key.
+pub const KEY: usize = 16;
+
+/// Words in an open-addressing table keyed by the word's bytes packed into a `u128`:
+/// hashing and comparing a key are a few integer operations, where a string map hashes byte
+/// by byte and calls `memcmp`. Words hold no NUL byte (callers keep such words out), so
+/// zero padding keeps keys of different lengths apart and the zero key marks a free slot.
+/// It has `1 << BITS` slots.
+pub struct KeyTable<V, const BITS: u32> {
+    keys: Box<[u128]>,
+    values: Box<[V]>,
+}
+
+impl<V: Copy + Default, const BITS: u32> KeyTable<V, BITS> {
+    /// A table holding `words`, each of at most [`KEY`] bytes without NUL; a word given
+    /// twice keeps its last value.
+    pub fn new<'a>(words: impl IntoIterator<Item = (&'a [u8], V)>) -> Self {
+        let n = 1usize << BITS;
+        let mut keys = vec![0u128; n].into_boxed_slice();
+        let mut values = vec![V::default(); n].into_boxed_slice();
+        let mut len = 0;
+        for (w, v) in words {
+            assert!(w.len() <= KEY && !w.contains(&0), "not a table word: {w:?}");
+            let k = table_key(w);
+            let mut i = Self::slot(k);
+            while keys[i] != 0 && keys[i] != k {
+                i = (i + 1) & (n - 1);
+            }
+            len += (keys[i] == 0) as usize;
+            assert!(len * 2 < n, "the word table needs free slots");
+            keys[i] = k;
+            values[i] = v;
+        }
+        KeyTable { keys, values }
+    }
+
+    /// Fibonacci hashing of both halves: the top bits depend on every byte.
+    #[inline]
+    fn slot(k: u128) -> usize {
+        let x = (k as u64) ^ ((k >> 64) as u64).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
+    }
+
+    /// The value of the word with key `k`, if it is in the table.
+    #[inline]
+    pub fn get(&self, k: u128) -> Option<&V> {
+        if k == 0 {
+            return None;
+        }
+        let mut i = Self::slot(k);
+        loop {
+            let x = self.keys[i];
+            if x == k {
+                return Some(&self.values[i]);
+            }
+            if x == 0 {
+                return None;
+            }
+            i = (i + 1) & ((1 << BITS) - 1);
+        }
+    }
+}
+
+/// The [`KeyTable`] key of `w`, or the free-slot key 0 when `w` is too long to be in a table.
+#[inline]
+pub fn table_key(w: &[u8]) -> u128 {
+    if w.len() > KEY {
+        return 0;
+    }
+    let mut b = [0u8; KEY];
+    b[..w.len()].copy_from_slice(w);
+    u128::from_le_bytes(b)
+}
+
+/// The [`KeyTable`] key of the lower-cased ASCII word of `len` bytes (1 to [`KEY`]) at `at`
+/// in `text`: loaded at once, and lower-cased in every byte together.
+#[inline]
+pub fn ascii_key(text: &[u8], at: usize, len: usize) -> u128 {
+    lower_key(load_key(text, at, len))
+}
+
+/// The bytes of the word of `len` bytes (1 to [`KEY`]) at `at` in `text` as a [`KeyTable`]
+/// key, by one 16-byte load where the text allows.
+#[inline]
+fn load_key(text: &[u8], at: usize, len: usize) -> u128 {
+    let load = |s: &[u8]| {
+        let mut b = [0u8; KEY];
+        b.copy_from_slice(s);
+        u128::from_le_bytes(b)
+    };
+    let end = at + len;
+    if end >= KEY {
+        // The 16 bytes that end with the word, shifted down to it.
+        load(&text[end - KEY..end]) >> (8 * (KEY - len))
+    } else if let Some(s) = text.get(at..at + KEY) {
+        load(s) & (u128::MAX >> (8 * (KEY - len)))
+    } else {
+        let mut b = [0u8; KEY];
+        for (d, s) in b.iter_mut().zip(&text[at..end]) {
+            *d = *s;
+        }
+        u128::from_le_bytes(b)
+    }
+}
+
+/// A key of ASCII bytes lower-cased in every byte together (SWAR; no byte is above 0x7F, so
+/// no sum carries into the next byte).
+#[inline]
+fn lower_key(k: u128) -> u128 {
+    const ONES: u128 = u128::from_le_bytes([1; KEY]);
+    // A byte gets its top bit from `+ 0x3f` when it is at least b'A', and from `+ 0x25`
+    // when it is above b'Z'.
+    let upper = (k + ONES * 0x3f) & !(k + ONES * 0x25) & (ONES * 0x80);
+    k | (upper >> 2)
 }
 
 #[inline]
@@ -349,5 +502,33 @@ mod tests {
             assert_eq!(upper, py_isupper(w), "{w}");
         }
         assert!((normalize(4.0) - 4.0 / 31f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ascii_keys_are_the_lower_cased_word_wherever_it_stands() {
+        for t in [
+            "Ab",
+            "x@[`{AZaz09'.",
+            "The QUICK brown fox's jump, isn't it?",
+            "ÄRGER über Nichts, OK42 und\u{0}NUL",
+        ] {
+            let b = t.as_bytes();
+            for at in 0..b.len() {
+                for len in 0..=(b.len() - at).min(KEY + 1) {
+                    let w = &b[at..at + len];
+                    let got = ascii_cased(b, at, len);
+                    if len == 0 || len > KEY || w.iter().any(|&c| c == 0 || c >= 0x80) {
+                        assert!(got.is_none(), "{t} {at} {len}");
+                        continue;
+                    }
+                    let c = got.expect("a short ASCII word");
+                    let w = std::str::from_utf8(w).expect("ASCII");
+                    assert_eq!(c.key, table_key(w.to_ascii_lowercase().as_bytes()), "{w}");
+                    assert_eq!(c.key, ascii_key(b, at, len), "{w}");
+                    assert_eq!(c.upper, py_isupper(w), "{w}");
+                    assert_eq!(c.apostrophe, w.contains('\''), "{w}");
+                }
+            }
+        }
     }
 }
