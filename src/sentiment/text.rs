@@ -137,18 +137,17 @@ pub fn py_isupper(s: &str) -> bool {
 pub fn strip_punct_if_word(token: &str) -> &str {
     // ASCII bytes are always char boundaries, so trimming bytes keeps the slice valid.
     let b = token.as_bytes();
+    let punct = |c: u8| BYTE_CASE[c as usize] & PUNCT != 0;
     // Most tokens have no punctuation at either end.
     match (b.first(), b.last()) {
-        (Some(f), Some(l)) if !f.is_ascii_punctuation() && !l.is_ascii_punctuation() => {
-            return token
-        }
+        (Some(&f), Some(&l)) if !punct(f) && !punct(l) => return token,
         _ => {}
     }
     let (mut start, mut end) = (0, b.len());
-    while start < end && b[start].is_ascii_punctuation() {
+    while start < end && punct(b[start]) {
         start += 1;
     }
-    while end > start && b[end - 1].is_ascii_punctuation() {
+    while end > start && punct(b[end - 1]) {
         end -= 1;
     }
     let stripped = &token[start..end];
@@ -240,9 +239,12 @@ const LO: u8 = 2;
 const APOSTROPHE: u8 = 4;
 const HIGH: u8 = 8;
 const NUL: u8 = 16;
+/// ASCII punctuation (`u8::is_ascii_punctuation`), for [`strip_punct_if_word`].
+const PUNCT: u8 = 32;
 
 /// What each byte says about a word's case: one table load per byte answers every question
-/// [`Lower::cased`] asks of an ASCII word.
+/// [`Lower::cased`] and [`ascii_cased`] ask of an ASCII word; it also marks punctuation for
+/// [`strip_punct_if_word`], one load instead of four range tests.
 static BYTE_CASE: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -255,9 +257,11 @@ static BYTE_CASE: [u8; 256] = {
         } else if b.is_ascii_lowercase() {
             LO
         } else if b == b'\'' {
-            APOSTROPHE
+            APOSTROPHE | PUNCT
         } else if b == 0 {
             NUL
+        } else if b.is_ascii_punctuation() {
+            PUNCT
         } else {
             0
         };
@@ -471,6 +475,10 @@ mod tests {
         }
         for b in 0..0x80u8 {
             assert_eq!(is_ascii_py_space(b), is_py_space(b as char), "{b:#x}");
+        }
+        for b in 0..=0xffu8 {
+            let punct = BYTE_CASE[b as usize] & PUNCT != 0;
+            assert_eq!(punct, b.is_ascii_punctuation(), "{b:#x}");
         }
         assert_eq!(strip_punct_if_word("«great»!!"), "«great»");
         assert_eq!(strip_punct_if_word("...ä..."), "...ä...");
