@@ -226,10 +226,13 @@ impl German {
         };
         let mut found = [(0usize, 0f64); 4];
         let mut n = 0;
+        // An emoji or emoticon ends a clause as a full stop would ("Klasse >:-(").
+        let ends = |t: &Tok| t.boundary > Boundary::None || t.entry.symbol;
         for i in 0..toks.len() {
             let t = toks[i];
-            let alone = t.boundary > Boundary::None
-                && (i == 0 || (toks[i - 1].boundary > Boundary::None && !ordinal(&toks[i - 1])));
+            let next_symbol = toks.get(i + 1).is_some_and(|n| n.entry.symbol);
+            let alone = (t.boundary > Boundary::None || next_symbol)
+                && (i == 0 || (ends(&toks[i - 1]) && !ordinal(&toks[i - 1])));
             if t.entry.ironic && alone && t.entry.valence > 0.0 && n < found.len() {
                 found[n] = (i, t.entry.valence);
                 n += 1;

@@ -270,6 +270,11 @@ fn praise_alone_in_a_complaint_is_sarcasm() {
     assert!(s("Störung behoben. Super!") > 0.3);
     assert!(s("Toll, dass ihr so schnell geantwortet habt") > 0.3);
     assert!(s("Ein toller Service, nur das WLAN war kaputt") > s("Das WLAN war kaputt"));
+    // An emoji or emoticon ends the clause of the praise as a full stop would.
+    assert!(s("Optionskanäle nur für Vollzahler. Klasse >:-(") < s(">:-("));
+    assert!(s("Nicht schon wieder!!!") < -0.3);
+    assert!(s("Interessiert keinen!") < -0.2);
+    assert!(s("Ganz schön windig heute") == 0.0);
     // "1. Klasse" is a class of travel, not an interjection.
     assert_eq!(
         s("In der 1. Klasse. Leider kaputt"),
@@ -318,6 +323,7 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Ich drücke euch die Daumen") >= 0.0);
     assert!(s("Drück die Daumen für morgen") > 0.2);
     assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
+    assert_eq!(s("Jetzt Winterreifen aufziehen, auf der linken Spur"), 0.0);
     assert_eq!(
         s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"),
         0.0
