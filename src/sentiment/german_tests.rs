@@ -169,6 +169,7 @@ fn inflected_intensifiers_intensify_the_noun() {
         "komplette",
         "extreme",
         "echte",
+        "massive",
     ] {
         let t = format!("eine {i} Frechheit");
         assert!(s(&t) < s("eine Frechheit"), "{t}");
@@ -177,6 +178,7 @@ fn inflected_intensifiers_intensify_the_noun() {
     assert!(s("absolut tolles Essen") > s("tolles Essen"));
     // Alone, an intensifier says nothing.
     assert_eq!(s("die absolute Mehrheit"), 0.0);
+    assert_eq!(s("setzt die Zeitung massiv unter Druck"), 0.0);
 }
 
 #[test]
@@ -324,6 +326,7 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Drück die Daumen für morgen") > 0.2);
     assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
     assert_eq!(s("Jetzt Winterreifen aufziehen, auf der linken Spur"), 0.0);
+    assert_eq!(s("Handy-Schale im Test, ein Wettkampf in der Wüste"), 0.0);
     assert_eq!(
         s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"),
         0.0

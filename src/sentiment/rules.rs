@@ -85,6 +85,7 @@ pub const RULE_WORDS: &[(&str, RuleWord)] = &[
     ("tierisch", RuleWord::Degree(UP)),
     ("dermaßen", RuleWord::Degree(UP)),
     ("enorm", RuleWord::Degree(UP)),
+    ("massiv", RuleWord::Degree(UP)),
     ("zutiefst", RuleWord::Degree(UP)),
     ("dermassen", RuleWord::Degree(UP)),
     ("sowas", RuleWord::Degree(MILD)),
@@ -124,6 +125,7 @@ pub const ADJECTIVE_INTENSIFIERS: &[&str] = &[
     "unfassbar",
     "enorm",
     "tierisch",
+    "massiv",
 ];
 
 /// Words of horror that, as an adverb right before a word of praise, only say "very": "verdammt
