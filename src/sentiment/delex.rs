@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::lexicon::{self, Pos};
 use super::rules::{
     RuleWord, ADJECTIVE_INTENSIFIERS, ATTITUDE_ADVERBS, HORROR_INTENSIFIERS, INTENSIFYING_PREFIXES,
-    IRONIC_INTERJECTIONS, RESOLVING_WORDS, RULE_WORDS,
+    IRONIC_INTERJECTIONS, NEVER_TAILS, RESOLVING_WORDS, RULE_WORDS,
 };
 
 /// textblob-de polarity 1.0 becomes this valence (VADER's strong words sit around ±2).
@@ -60,6 +60,8 @@ enum Tail {
     No,
     Long,
     Any,
+    /// Ends the compound search with no valence (see `rules::NEVER_TAILS`).
+    Stop,
 }
 
 impl Entry {
@@ -235,6 +237,11 @@ impl DeLexicon {
                 e.attitude = true;
             }
         }
+        for w in NEVER_TAILS {
+            if let Some(e) = map.get_mut(*w) {
+                e.tail = Tail::Stop;
+            }
+        }
         for w in IRONIC_INTERJECTIONS {
             if let Some(e) = map.get_mut(*w) {
                 e.ironic = true;
@@ -319,6 +326,9 @@ impl DeLexicon {
             let tail = &lower[off..];
             if let Some(e) = self.map.get(tail) {
                 let long_enough = e.tail == Tail::Any || total - pos > MIN_TAIL;
+                if e.tail == Tail::Stop && long_enough {
+                    return None;
+                }
                 if e.tail != Tail::No && long_enough && e.valence.is_nan() {
                     // The longest known tail is a curated neutral word ("Tarifverträge"
                     // ends in "Verträge"): a shorter tail inside it ("träge") is chance.

@@ -204,6 +204,25 @@ fn compounds_take_the_valence_of_their_last_part() {
     assert_eq!(s("Tarifverträge"), 0.0);
     assert_eq!(s("eine dauerhafte Lösung"), 0.0);
     assert!(s("Untersuchungshaft") < -0.2);
+    // Ends that textblob-de knows in another sense are not read as that word.
+    for t in [
+        "Stromsteuer und Mehrwertsteuer",
+        "Getränke im Kleiderschrank",
+        "Vorschläge und Ratschläge",
+        "Niederschläge möglich",
+        "Einträge, Beiträge, Vorträge",
+        "in der Umgangssprache",
+        "Ausgaben für die Versicherung",
+        "bitte beantragen und eintragen",
+        "Steuerklasse und Schulklassen",
+        "Mir ist aufgefallen, dass es angepasst wurde",
+        "Wir sind im Eisenbahnfieber",
+        "Solarenergie",
+    ] {
+        assert_eq!(s(t), 0.0, "{t}");
+    }
+    assert!(s("Fieber") < -0.2);
+    assert!(s("Schon wieder Fahrpreiserhöhungen") < -0.3);
 }
 
 #[test]

@@ -199,6 +199,14 @@ pub const IRONIC_INTERJECTIONS: &[&str] = &[
     "fantastisch",
 ];
 
+/// Words of praise that, at the end of a longer word, are a different word: "Steuerklasse"
+/// (class), "aufgefallen" (fallen), "angepasst" (fitted), "bitteschön", "geblieben",
+/// "Eisenbahnfieber" (enthusiasm, while "Fieber" alone is a fever). The compound search stops
+/// at them without a valence instead of trying a shorter tail.
+pub const NEVER_TAILS: &[&str] = &[
+    "klasse", "klassen", "gefallen", "passt", "schön", "lieben", "fieber",
+];
+
 /// Prefixes that intensify the word they are glued to ("saublöd", "oberpeinlich").
 pub const INTENSIFYING_PREFIXES: &[&str] = &[
     "mega", "super", "hyper", "ultra", "sau", "ober", "stink", "tod", "tot", "erz", "riesen",
