@@ -218,6 +218,8 @@ fn compounds_take_the_valence_of_their_last_part() {
         "Mir ist aufgefallen, dass es angepasst wurde",
         "Wir sind im Eisenbahnfieber",
         "Solarenergie",
+        "Flüge und Gedanken zur Kollektion",
+        "Kann ich hier ein Eis kriegen?",
     ] {
         assert_eq!(s(t), 0.0, "{t}");
     }
