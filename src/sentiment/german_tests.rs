@@ -271,6 +271,15 @@ fn phrases_and_slang() {
     assert!(s("Ordner im Zug liegengelassen. #Fuck") < -0.3);
     assert!(s("hate this app") < -0.3);
     assert!(s("Bahn fahren ist die Hölle") < -0.3);
+    // Waiting and deliveries that never come.
+    for t in [
+        "Warte seit 40 Minuten auf den Bus",
+        "Paket wieder nicht angekommen",
+        "Wo bleibt mein Geld?",
+        "Rechnung doppelt abgebucht",
+    ] {
+        assert!(s(t) < -0.2, "{t}");
+    }
     assert!(s("Cros Kindermusik braucht keiner.") < -0.2);
     assert!(s("Das Land geht den Bach runter") < -0.3);
     assert!(s("Der Burger hat mir nicht geschmeckt") < -0.2);
