@@ -284,6 +284,9 @@ fn phrases_and_slang() {
     assert!(s("Das Land geht den Bach runter") < -0.3);
     assert!(s("Der Burger hat mir nicht geschmeckt") < -0.2);
     assert!(s("Schmeckt super") > 0.3);
+    assert!(s("Gute Laune für alle!") > 0.3);
+    assert!(s("Heute schlechte Laune") < -0.3);
+    assert_eq!(s("Meine Laune"), 0.0);
     // "fressen" is how animals eat, not the vulgar "Fresse".
     assert_eq!(s("Katzen fressen gern Fisch"), 0.0);
 }
