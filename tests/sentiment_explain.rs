@@ -74,6 +74,9 @@ fn explanation_names_the_german_rules_that_spare_a_word() {
     assert!(r.iter().any(|r| r.contains("over: 'beendet'")), "{r:?}");
     let r = rules_of("verdammt gut", "gut");
     assert!(r.iter().any(|r| r.contains("'verdammt' modifies")), "{r:?}");
+    // A phrase is shown whole, not by its first word.
+    let e = a.explain("Das ist mir zu teuer", Some(Lang::De));
+    assert!(e.steps.iter().any(|s| s.word == "zu teuer"), "{e}");
     let r = rules_of("Toll, hab Bauchweh", "Toll");
     assert!(r.iter().any(|r| r.contains("sarcasm")), "{r:?}");
 }

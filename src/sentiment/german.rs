@@ -204,6 +204,8 @@ impl German {
             if let Some((last, v)) = found {
                 s.toks[i].entry = Entry::phrase(v);
                 s.toks[i].boundary = s.toks[last].boundary;
+                // The token now spans the phrase, so an explanation names all of it.
+                s.toks[i].end = s.toks[last].end;
                 for k in i + 1..=last {
                     s.toks[k].entry = Entry::NONE;
                 }
