@@ -425,31 +425,26 @@ mod tests {
 
     #[test]
     fn a_brand_name_does_not_score_its_own_posts() {
-        // "Energie" is a positive word in the German lexicon; in "Nordwind Energie" it is a
-        // name, and posts about the brand must not all lean positive because of it.
-        let mut e = Engine::new(
-            &[brand("Nordwind Energie", "Nordwind Energie")],
-            Arc::new(Analyzer::new()),
-            t0(),
-        )
-        .unwrap();
-        let p = e.process(&post("Nordwind Energie erhöht die Preise", 1), t0());
+        // "Gute Laune" is praise in the German lexicon; in "Gute Laune Reisen" it is a name,
+        // and posts about the brand must not all lean positive because of it.
+        let name = "Gute Laune Reisen";
+        let mut e = Engine::new(&[brand(name, name)], Arc::new(Analyzer::new()), t0()).unwrap();
+        let text = format!("{name} erhöht die Preise");
+        let p = e.process(&post(&text, 1), t0());
         let s = p.sentiment.unwrap();
         assert_eq!(s.score, 0.0, "{s:?}");
-        let plain = e
-            .analyzer()
-            .analyze("Nordwind Energie erhöht die Preise", None);
+        let plain = e.analyzer().analyze(&text, None);
         assert!(plain.score > 0.0, "{plain:?}");
         for i in 0..120 {
             e.process(
-                &post("Nordwind Energie ist eine Abzocke, Skandal!", i),
+                &post(&format!("{name} ist eine Abzocke, Skandal!"), i),
                 t0(),
             );
         }
         let events = e.tick(t0() + Duration::seconds(5));
         let words = &events[0].sample[0].words;
         assert!(
-            !words.is_empty() && words.iter().all(|w| w.word != "Energie"),
+            !words.is_empty() && words.iter().all(|w| !w.word.contains("Gute")),
             "{words:?}"
         );
     }

@@ -81,7 +81,7 @@ impl German {
     }
 
     /// Like [`German::score`], with the lower-case words of `names` (the brand a post is
-    /// about) carrying no sentiment: "Nordwind Energie" is a name, not praise of energy.
+    /// about) carrying no sentiment: "Gute Laune Reisen" is a name, not praise of a mood.
     pub fn score_about<T: Trace>(&self, text: &str, names: &[&str], tr: &mut T) -> Scored {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -600,19 +600,26 @@ fn clause_final_negator(toks: &[Tok], i: usize) -> Option<usize> {
     None
 }
 
+/// How far after the trouble word its word of ending may stand: German puts the participle
+/// last, after the verb's objects ("hat mein Problem in fünf Minuten gelöst").
+const RESOLVE_SCOPE: usize = 6;
+
 /// The word that reports the trouble word `i` as over ("Streik beendet", "Der Fehler ist
-/// behoben"): within three words in the same clause, with no negator on the way ("Störung
-/// noch nicht behoben" stays a complaint).
+/// behoben"): within [`RESOLVE_SCOPE`] words in the same clause, with no negator on the way
+/// ("Störung noch nicht behoben" stays a complaint).
 fn resolved_by(toks: &[Tok], i: usize) -> Option<usize> {
-    for k in i + 1..toks.len().min(i + 4) {
+    for k in i + 1..toks.len().min(i + 1 + RESOLVE_SCOPE) {
         if toks[k - 1].boundary > Boundary::None {
             return None;
         }
         let t = toks[k];
-        if matches!(
-            t.entry.rule,
-            Some(RuleWord::Negator | RuleWord::NegatorBefore | RuleWord::Weder)
-        ) {
+        // A phrase on the way keeps its own sense ("immer noch nicht behoben").
+        if t.entry.phrase
+            || matches!(
+                t.entry.rule,
+                Some(RuleWord::Negator | RuleWord::NegatorBefore | RuleWord::Weder)
+            )
+        {
             return None;
         }
         if t.entry.resolves {

@@ -419,6 +419,8 @@ fn trouble_reported_as_over_is_no_complaint() {
     assert_eq!(s("Der Streik ist vorbei"), 0.0);
     assert_eq!(s("Netzstörung aufgehoben"), 0.0);
     assert!(s("Gefahr abgewendet, alles repariert") > 0.0);
+    // The participle comes last, after the objects, and the praise after it is sincere.
+    assert!(s("Sie haben mein Problem in fünf Minuten gelöst, super!") > 0.3);
     // Negated, it is still trouble.
     assert!(s("Der Streik ist noch nicht beendet") < 0.0);
     assert!(s("Kein Ende in Sicht, Streik nicht vorbei") < 0.0);
