@@ -5,9 +5,12 @@
 //! sondern, trotzdem, clause-initial doch), ALL-CAPS, emoji and emoticons, compounds whose
 //! last part is a known word ("Kundenservice-Katastrophe", "Servicekatastrophe"), trouble
 //! reported as over ("Streik beendet"), attitude adverbs that negators leave alone ("leider
-//! nicht"), and words of horror that only intensify praise ("verdammt gut").
+//! nicht"), words of horror that only intensify praise ("verdammt gut"), salutations that are
+//! no affection ("Liebe Telekom, …"), and a word of praise alone in its clause of a complaint
+//! as sarcasm ("Toll, hab Bauchweh").
 //! Invariant: one hash lookup per ordinary token, no allocation per token; a clause boundary
-//! (`.`, `!`, `?`, `;`, `:`, `,`) stops every rule that looks at neighbouring words.
+//! (`.`, `!`, `?`, `;`, `:`, `,`) stops every rule that looks at neighbouring words. Only a
+//! post with a lone word of praise is summed twice (see `German::ironic_praise`).
 
 use std::cell::RefCell;
 
@@ -226,6 +229,8 @@ impl German {
                 .iter()
                 .all(u8::is_ascii_digit)
         };
+        // A stack buffer, no allocation: a post with more than four lone words of praise
+        // keeps the rest as praise.
         let mut found = [(0usize, 0f64); 4];
         let mut n = 0;
         // An emoji or emoticon ends a clause as a full stop would ("Klasse >:-(").

@@ -4,7 +4,8 @@
 //! files. Invariant: no word of [`RULE_WORDS`] (or of the inflected intensifiers) also
 //! carries a lexicon valence (the German scorer removes any such valence when it loads).
 //! The other lists here only mark lexicon words whose valence a rule treats specially
-//! (attitude adverbs, words of ending, words of horror); those keep their valence.
+//! (attitude adverbs, words of ending, words of horror, ironic interjections, words that never
+//! end a compound); those keep their valence.
 
 /// How a German rule word acts on the sentiment words near it.
 #[derive(Debug, Clone, Copy, PartialEq)]
