@@ -277,6 +277,10 @@ fn phrases_and_slang() {
         "Paket wieder nicht angekommen",
         "Wo bleibt mein Geld?",
         "Rechnung doppelt abgebucht",
+        "Die Aufzüge sind außer Betrieb",
+        "Die App ist beim Buchen abgestürzt",
+        "Was für ein Irrsinn",
+        "Kunden geprellt",
     ] {
         assert!(s(t) < -0.2, "{t}");
     }
