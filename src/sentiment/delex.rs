@@ -232,21 +232,9 @@ impl DeLexicon {
             e.rule = Some(rule);
             e.tail = Tail::No;
         }
-        for w in ATTITUDE_ADVERBS {
-            if let Some(e) = map.get_mut(*w) {
-                e.attitude = true;
-            }
-        }
-        for w in NEVER_TAILS {
-            if let Some(e) = map.get_mut(*w) {
-                e.tail = Tail::Stop;
-            }
-        }
-        for w in IRONIC_INTERJECTIONS {
-            if let Some(e) = map.get_mut(*w) {
-                e.ironic = true;
-            }
-        }
+        mark_listed(&mut map, ATTITUDE_ADVERBS, |e| e.attitude = true);
+        mark_listed(&mut map, NEVER_TAILS, |e| e.tail = Tail::Stop);
+        mark_listed(&mut map, IRONIC_INTERJECTIONS, |e| e.ironic = true);
         for w in HORROR_INTENSIFIERS {
             map.entry((*w).into())
                 .or_insert(Entry::NONE)
@@ -326,15 +314,13 @@ impl DeLexicon {
             let tail = &lower[off..];
             if let Some(e) = self.map.get(tail) {
                 let long_enough = e.tail == Tail::Any || total - pos > MIN_TAIL;
-                if e.tail == Tail::Stop && long_enough {
-                    return None;
-                }
-                if e.tail != Tail::No && long_enough && e.valence.is_nan() {
-                    // The longest known tail is a curated neutral word ("Tarifverträge"
-                    // ends in "Verträge"): a shorter tail inside it ("träge") is chance.
-                    return None;
-                }
-                if e.tail != Tail::No && long_enough && !e.valence.is_nan() {
+                if e.tail != Tail::No && long_enough {
+                    // The longest known tail decides, also when it is a curated neutral word
+                    // ("Tarifverträge" ends in "Verträge") or a word that never ends a
+                    // compound ("Steuerklasse"): a shorter tail inside it ("träge") is chance.
+                    if e.tail == Tail::Stop || e.valence.is_nan() {
+                        return None;
+                    }
                     let head = &lower[..off];
                     let mut e = *e;
                     e.prefix_boost = INTENSIFYING_PREFIXES.contains(&head);
@@ -357,6 +343,16 @@ impl DeLexicon {
             return None;
         }
         self.emoji.get(&c).copied()
+    }
+}
+
+/// Applies `set` to the entry of each of `words` that the lexicon lists: these lists mark how
+/// a rule treats a listed word, and a word the lexicon lacks has nothing to mark.
+fn mark_listed(map: &mut FxHashMap<Box<str>, Entry>, words: &[&str], set: impl Fn(&mut Entry)) {
+    for w in words {
+        if let Some(e) = map.get_mut(*w) {
+            set(e);
+        }
     }
 }
 

@@ -405,7 +405,7 @@ impl English {
 /// Whether a lexicon word belongs in [`English::short`].
 #[inline]
 fn is_short(w: &[u8]) -> bool {
-    w.len() <= text::KEY && w.iter().all(|&b| b != 0 && b.is_ascii())
+    text::fits_key(w) && w.is_ascii()
 }
 
 fn scalar_inc_dec(m: Tok, valence: f64, cap_diff: bool) -> f64 {

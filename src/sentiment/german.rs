@@ -427,6 +427,9 @@ impl German {
     }
 }
 
+/// The forms of "lieb" that open a salutation ("Liebe Bahn", "Lieber Kundenservice").
+const SALUTATIONS: &[&str] = &["liebe", "lieber", "liebes", "liebste", "liebster"];
+
 /// Greetings that may stand before the salutation ("Hallo liebe Bahn").
 const GREETINGS: &[&str] = &[
     "hallo", "hi", "hey", "moin", "servus", "guten", "morgen", "tag",
@@ -484,9 +487,13 @@ fn inner_salutation(text: &str, s: &mut Scratch) {
     for i in 1..s.toks.len() {
         let t = s.toks[i];
         let w = &text[t.start as usize..t.end as usize];
-        if matches!(w, "Liebe" | "Lieber" | "Liebes" | "Liebste" | "Liebster")
-            && addressee_follows(text, &s.toks, i)
-        {
+        // Exactly capitalised: "L" and the rest of a listed form in lower case.
+        let capitalised = w.strip_prefix('L').is_some_and(|rest| {
+            SALUTATIONS
+                .iter()
+                .any(|f| f.strip_prefix('l') == Some(rest))
+        });
+        if capitalised && addressee_follows(text, &s.toks, i) {
             s.toks[i].entry = Entry::NONE;
         }
     }
@@ -499,10 +506,7 @@ fn opening_salutation(text: &str, s: &mut Scratch) {
     while i < s.toks.len() && i < 3 {
         let t = s.toks[i];
         let lower = s.lower.of(word(&t));
-        if matches!(
-            lower,
-            "liebe" | "lieber" | "liebes" | "liebste" | "liebster"
-        ) {
+        if SALUTATIONS.contains(&lower) {
             let after_greeting = i > 0 && may_address(text, &s.toks, i);
             if after_greeting || addressee_follows(text, &s.toks, i) {
                 s.toks[i].entry = Entry::NONE;

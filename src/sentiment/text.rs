@@ -368,7 +368,7 @@ impl<V: Copy + Default, const BITS: u32> KeyTable<V, BITS> {
         let mut values = vec![V::default(); n].into_boxed_slice();
         let mut len = 0;
         for (w, v) in words {
-            assert!(w.len() <= KEY && !w.contains(&0), "not a table word: {w:?}");
+            assert!(fits_key(w), "not a table word: {w:?}");
             let k = table_key(w);
             let mut i = Self::slot(k);
             while keys[i] != 0 && keys[i] != k {
@@ -407,6 +407,12 @@ impl<V: Copy + Default, const BITS: u32> KeyTable<V, BITS> {
             i = (i + 1) & ((1 << BITS) - 1);
         }
     }
+}
+
+/// Whether `w` may be a [`KeyTable`] word: at most [`KEY`] bytes, none of them NUL.
+#[inline]
+pub fn fits_key(w: &[u8]) -> bool {
+    w.len() <= KEY && !w.contains(&0)
 }
 
 /// The [`KeyTable`] key of `w`, or the free-slot key 0 when `w` is too long to be in a table.
