@@ -6,7 +6,7 @@
 //! language identification assigns to that language when none is declared.
 //!
 //! ```text
-//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune] [--learned-cv]
+//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune] [--learned-cv] [--tune-only]
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
@@ -21,9 +21,10 @@
 //! reported on SB10k test) and on GermEval 2017 dev (reported on test_syn and test_dia);
 //! English by 5-fold cross-validation on the VADER tweets (pooled out-of-fold predictions).
 //! Labels come from `analyze(text, Some(lang))` with the model. `--learned-tune` prints the
-//! grid the default options were chosen on: SB10k train → dev and the tweets' folds, never a
-//! test split. `--learned-cv` checks the negative weight by 5-fold cross-validation over SB10k
-//! train+dev.
+//! grid the default options were chosen on, by 5-fold cross-validation on SB10k train+dev,
+//! GermEval 2017 dev and the VADER tweets, never a test split; `--learned-cv` the same for the
+//! negative class's weight alone, and for the defaults without the lexicon's features. `--tune-only` skips the table of every set (and so every
+//! test split) and prints only what those two flags ask for.
 
 use std::path::{Path, PathBuf};
 
@@ -274,6 +275,9 @@ fn main() -> Result<()> {
         if *name == "sb10k/train" {
             continue; // training data for --learned only
         }
+        if flags.iter().any(|a| a == "--tune-only") {
+            break;
+        }
         let scores: Vec<f64> = items.iter().map(|i| a.score_as(&i.text, *lang)).collect();
         let gold: Vec<Label> = items.iter().map(|i| i.gold).collect();
         let pred: Vec<Label> = items
@@ -303,10 +307,10 @@ fn main() -> Result<()> {
         german_sweep(&a, &sets)?;
     }
     if flags.iter().any(|a| a == "--learned-tune") {
-        tune(&a, &sets)?;
+        cross_validated(&a, &sets, &tune_grid())?;
     }
     if flags.iter().any(|a| a == "--learned-cv") {
-        negative_weight_cv(&a, &sets)?;
+        cross_validated(&a, &sets, &negative_weight_grid())?;
     }
     if flags.iter().any(|a| a == "--learned") {
         learned_table(&a, &sets, &TrainOptions::default())?;
@@ -483,75 +487,75 @@ fn learned_table(
 
 /// SB10k dev holds only 124 negative posts, so the negative weight is checked again by
 /// 5-fold cross-validation over train and dev together (5,980 posts, 918 negative).
-fn negative_weight_cv(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
-    let all = sb10k_train_dev(sets)?;
-    let gold: Vec<Label> = all.iter().map(|i| i.gold).collect();
+/// Scores training options by 5-fold cross-validation on the development data only: SB10k
+/// train+dev and GermEval 2017 dev (German), the VADER tweets (English).
+fn cross_validated(
+    a: &Analyzer,
+    sets: &[(&str, Lang, Vec<Item>)],
+    grid: &[TrainOptions],
+) -> Result<()> {
+    let sb = sb10k_train_dev(sets)?;
+    let folds = [
+        ("sb10k/train+dev", Lang::De, &sb[..]),
+        ("germeval2017/dev", Lang::De, set(sets, "germeval2017/dev")?),
+        ("vader/tweets", Lang::En, set(sets, "vader/tweets")?),
+    ];
     println!();
-    println!(
-        "{:>6} | {:>24} {:>10}",
-        "negw", "sb10k/train+dev CV mF1", "negF1"
-    );
-    for negative_weight in [1.0f32, 1.5, 2.0, 2.5] {
-        let opts = TrainOptions {
-            negative_weight,
-            ..TrainOptions::default()
-        };
-        let (l, _) = cross_validate(a, Lang::De, &all, &opts)?;
-        let m = metrics(&gold, &l);
-        println!(
-            "{:>6} | {:>24.3} {:>10.3}",
-            negative_weight, m.macro_f1, m.neg.2
+    print!("{:>8} {:>9} {:>5} {:>4} |", "l2", "weights", "negw", "lex");
+    for (name, _, _) in &folds {
+        print!(" {name:>16} CV acc mF1 negF1 |");
+    }
+    println!();
+    for opts in grid {
+        print!(
+            "{:>8} {:>9} {:>5} {:>4} |",
+            opts.l2,
+            format!("{:?}", opts.class_weights),
+            opts.negative_weight,
+            if opts.lexicon_features { "yes" } else { "no" }
         );
+        for (_, lang, items) in &folds {
+            let gold: Vec<Label> = items.iter().map(|i| i.gold).collect();
+            let (l, _) = cross_validate(a, *lang, items, opts)?;
+            let m = metrics(&gold, &l);
+            print!(" {:>19.3} {:.3} {:.3} |", m.accuracy, m.macro_f1, m.neg.2);
+        }
+        println!();
     }
     Ok(())
 }
 
-/// The grid the default options were picked from, scored by macro-F1 on SB10k dev (trained
-/// on SB10k train) and on the VADER tweets' folds.
-fn tune(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
-    let sb = set(sets, "sb10k/train")?;
-    let dev = set(sets, "sb10k/dev")?;
-    let tweets = set(sets, "vader/tweets")?;
-    let dev_gold: Vec<Label> = dev.iter().map(|i| i.gold).collect();
-    let tw_gold: Vec<Label> = tweets.iter().map(|i| i.gold).collect();
-    println!();
-    println!(
-        "{:>6} {:>6} {:>8} {:>9} {:>6} | {:>13} {:>10} | {:>14} {:>11}",
-        "epochs", "lr", "l2", "weights", "negw", "sb10k/dev mF1", "negF1", "tweets CV mF1", "negF1"
-    );
+/// The grid the default options were chosen from.
+fn tune_grid() -> Vec<TrainOptions> {
+    let mut grid = Vec::new();
     for class_weights in [ClassWeights::Balanced, ClassWeights::Uniform] {
-        for negative_weight in [1.0f32, 1.5] {
-            for epochs in [3u32, 5, 10, 20] {
-                for learning_rate in [0.05f32, 0.1, 0.2] {
-                    for l2 in [0.0f32, 1e-5, 1e-4, 1e-3] {
-                        let opts = TrainOptions {
-                            epochs,
-                            learning_rate,
-                            l2,
-                            class_weights,
-                            negative_weight,
-                            ..TrainOptions::default()
-                        };
-                        let (l, _) = with_model(a, Lang::De, sb, dev, &opts)?;
-                        let d = metrics(&dev_gold, &l);
-                        let (l, _) = cross_validate(a, Lang::En, tweets, &opts)?;
-                        let t = metrics(&tw_gold, &l);
-                        println!(
-                            "{:>6} {:>6} {:>8} {:>9} {:>6} | {:>13.3} {:>10.3} | {:>14.3} {:>11.3}",
-                            epochs,
-                            learning_rate,
-                            l2,
-                            format!("{class_weights:?}"),
-                            negative_weight,
-                            d.macro_f1,
-                            d.neg.2,
-                            t.macro_f1,
-                            t.neg.2
-                        );
-                    }
-                }
+        for l2 in [5e-5, 1e-4, 2e-4, 4e-4] {
+            for negative_weight in [1.0f32, 1.5, 2.0, 2.5] {
+                grid.push(TrainOptions {
+                    l2,
+                    class_weights,
+                    negative_weight,
+                    ..TrainOptions::default()
+                });
             }
         }
     }
-    Ok(())
+    grid
+}
+
+/// The negative class's weight around the default, the rest at the defaults; and the
+/// defaults without the lexicon features, to show what the lexicon adds.
+fn negative_weight_grid() -> Vec<TrainOptions> {
+    let mut grid: Vec<TrainOptions> = [1.0f32, 1.5, 2.0, 2.5]
+        .into_iter()
+        .map(|negative_weight| TrainOptions {
+            negative_weight,
+            ..TrainOptions::default()
+        })
+        .collect();
+    grid.push(TrainOptions {
+        lexicon_features: false,
+        ..TrainOptions::default()
+    });
+    grid
 }

@@ -67,9 +67,9 @@ enum Command {
         /// Where the model file goes (replaced atomically).
         #[arg(long)]
         output: PathBuf,
-        /// Passes over the training posts.
-        #[arg(long, default_value_t = learned::DEFAULT_EPOCHS)]
-        epochs: u32,
+        /// L2 regularisation strength (larger: single rare words and n-grams count less).
+        #[arg(long, default_value_t = learned::DEFAULT_L2)]
+        l2: f64,
         /// Keep this fraction of each class out of training and report metrics on it (the
         /// saved model is the one measured, trained without these posts).
         #[arg(long, value_name = "FRACTION")]
@@ -187,7 +187,7 @@ fn main() -> ExitCode {
             lang,
             input,
             output,
-            epochs,
+            l2,
             holdout,
             buckets,
             class_weights,
@@ -195,7 +195,7 @@ fn main() -> ExitCode {
         } => {
             let opts = learned::TrainOptions {
                 buckets,
-                epochs,
+                l2,
                 class_weights: match class_weights {
                     ClassWeightArg::Balanced => learned::ClassWeights::Balanced,
                     ClassWeightArg::Uniform => learned::ClassWeights::Uniform,
@@ -326,7 +326,7 @@ fn train(
     let analyzer = Analyzer::new();
     let (train_set, holdout_set) = match holdout {
         Some(f) => {
-            let (t, h) = learned::holdout_split(&examples, f, opts.seed);
+            let (t, h) = learned::holdout_split(&examples, f, learned::HOLDOUT_SEED);
             let pick = |idx: &[usize]| -> Vec<learned::Example> {
                 idx.iter().map(|i| examples[*i].clone()).collect()
             };

@@ -15,7 +15,7 @@ fn sturmglas() -> Command {
 /// Invented telecom posts: "nur Edge" and "Empfang weg" are complaints the lexicon cannot see.
 const POSTS: &str = "label\ttext
 negative\tSchon wieder kein Netz im Büro
-negative\tKein Netz im ganzen Dorf seit Montag
+negative\tEmpfang weg im ganzen Dorf seit Montag
 negative\tIm Zug nach Hamburg nur Edge
 negative\tWieder kein Netz in der Innenstadt #nordwind
 negative\tNur Edge im Neubaugebiet, seit Wochen
@@ -23,7 +23,7 @@ negative\tKein Netz beim Wandern, Notruf unmöglich
 negative\tEmpfang weg am Bahnhof, wie jeden Morgen
 neg\tDie Rechnung ist falsch und niemand hilft
 -1\tAbzocke! Nie wieder Nordwind
-negative\tKein Netz, kein Internet, nichts geht
+negative\tEmpfang weg im Keller, kein Internet
 neutral\tNordwind stellt morgen neue Tarife vor
 neutral\tWo finde ich die Kundennummer auf der Rechnung?
 neutral\tDer Laden in der Hauptstraße hat ab Montag geöffnet
@@ -53,15 +53,7 @@ fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
     std::fs::write(&posts, POSTS).unwrap();
     let model = dir.join("de.model");
     let out = sturmglas()
-        .args([
-            "train",
-            "--lang",
-            "de",
-            "--buckets",
-            "4096",
-            "--epochs",
-            "30",
-        ])
+        .args(["train", "--lang", "de", "--buckets", "4096", "--l2", "1e-4"])
         .args(extra)
         .arg("--input")
         .arg(&posts)

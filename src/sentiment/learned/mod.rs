@@ -8,7 +8,8 @@
 //! unigrams and bigrams, character 3–5-grams inside words, and the lexicon's own verdict as
 //! dense features (`features`), so it learns where the lexicon is wrong instead of
 //! replacing it. When a post's language has a model, its label is the model's most probable
-//! class and its score `p(positive) - p(negative)`.
+//! class and its score `p(positive) - p(negative)`. Training (`train`) minimises the
+//! class-weighted cross-entropy with an L2 penalty to its optimum by L-BFGS (`lbfgs`).
 //!
 //! # Model file (format version 1)
 //!
@@ -31,6 +32,7 @@
 
 mod features;
 mod input;
+mod lbfgs;
 mod model;
 mod train;
 
@@ -47,7 +49,7 @@ pub use model::{
 };
 pub use train::{
     evaluate, holdout_split, train, ClassWeights, Confusion, Example, TrainError, TrainOptions,
-    DEFAULT_BUCKETS, DEFAULT_EPOCHS, DEFAULT_NEGATIVE_WEIGHT,
+    DEFAULT_BUCKETS, DEFAULT_L2, DEFAULT_MAX_ITERATIONS, DEFAULT_NEGATIVE_WEIGHT, HOLDOUT_SEED,
 };
 
 /// At most one model per language. Keyed by the model's own language, so a German model can

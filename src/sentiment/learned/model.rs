@@ -132,7 +132,7 @@ pub struct ModelExplanation {
     pub top_features: Vec<FeatureWeight>,
 }
 
-pub(super) fn softmax(z: [f32; 3]) -> [f32; 3] {
+fn softmax(z: [f32; 3]) -> [f32; 3] {
     let m = z[0].max(z[1]).max(z[2]);
     let e = [(z[0] - m).exp(), (z[1] - m).exp(), (z[2] - m).exp()];
     let s = e[0] + e[1] + e[2];

@@ -46,6 +46,7 @@ const GERMAN: &[(Label, &str)] = &[
         "Wieder nur Edge im Neubaugebiet, seit Wochen",
     ),
     (Label::Negative, "Empfang weg, sobald ich das Haus verlasse"),
+    (Label::Negative, "Empfang weg in der Tiefgarage, jeden Tag"),
     (Label::Negative, "Kein Netz beim Wandern, Notruf unmöglich"),
     (Label::Neutral, "Nordwind stellt morgen neue Tarife vor"),
     (
@@ -154,7 +155,6 @@ fn examples(set: &[(Label, &str)]) -> Vec<Example> {
 fn small() -> TrainOptions {
     TrainOptions {
         buckets: 1 << 14,
-        epochs: 30,
         ..TrainOptions::default()
     }
 }
@@ -342,4 +342,25 @@ fn training_refuses_useless_input() {
         train(analyzer(), Lang::De, &examples(GERMAN), &bad),
         Err(TrainError::Buckets(3))
     ));
+    for bad in [
+        TrainOptions {
+            l2: -1e-4,
+            ..small()
+        },
+        TrainOptions {
+            l2: f64::NAN,
+            ..small()
+        },
+        TrainOptions {
+            max_iterations: 0,
+            ..small()
+        },
+        TrainOptions {
+            negative_weight: 0.0,
+            ..small()
+        },
+    ] {
+        let e = train(analyzer(), Lang::De, &examples(GERMAN), &bad).unwrap_err();
+        assert!(matches!(e, TrainError::Option(_)), "{bad:?}: {e}");
+    }
 }
