@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use super::delex::{DeLexicon, Entry};
 use super::emoji::EmojiValence;
-use super::english::{punctuation_emphasis, C_INCR, N_SCALAR};
+use super::english::{punctuation_emphasis, B_INCR, C_INCR, N_SCALAR};
 use super::explain::{NoTrace, Trace};
 use super::rules::{RuleWord, CONTRAST_AFTER, CONTRAST_BEFORE, SCOPE, UP};
 use super::text::{self, Lower};
@@ -326,7 +326,7 @@ impl German {
             let sign = base.signum();
             let mut v = base;
             if t.entry.prefix_boost {
-                v += sign * 0.293;
+                v += sign * B_INCR;
                 if T::ON {
                     tr.rule(i, || "intensifying compound prefix".into());
                 }
