@@ -373,7 +373,14 @@ fn words_whose_common_sense_is_neutral() {
     assert!(s("Top Marken bis zu 70% reduziert") < s("Super Marken bis zu 70% reduziert"));
     assert_eq!(s("Am besten ruft ihr die Hotline an"), 0.0);
     assert_eq!(s("Bayern an der Spitze der Tabelle"), 0.0);
+    assert_eq!(s("Mit dem Sieg an die Spitze"), 0.0);
     assert!(s("Der Service war der beste") > 0.3);
+    assert_eq!(s("Jetzt eine Reise nach Rom gewinnen"), 0.0);
+    // "besten" advertises weakly; said to someone it is praise.
+    let t = Thresholds::for_lang(Lang::De);
+    assert!(s("Die besten Angebote der Woche") < t.positive);
+    assert!(s("Ihr seid die Besten!") > t.positive);
+    assert!(s("Du bist der Beste") > t.positive);
     // Football, weather and address words, and "langsam" alone ("gradually").
     assert_eq!(s("Schäfer hält einen Elfmeter"), 0.0);
     assert_eq!(s("Aachen: Bedeckt bei 15°C, ein Tief zieht auf"), 0.0);
@@ -389,6 +396,7 @@ fn words_whose_common_sense_is_neutral() {
         "Verband kritisiert die Pläne",
         "Sendung verpasst?",
         "Vorsicht an der Bahnsteigkante",
+        "Nordwind macht Verlust im dritten Quartal",
     ] {
         let v = s(t);
         assert!(
