@@ -364,6 +364,7 @@ fn words_whose_common_sense_is_neutral() {
     assert_eq!(s("Wir verraten euch, wo ihr das Paket aufgeben könnt"), 0.0);
     assert_eq!(s("Jetzt Winterreifen aufziehen, auf der linken Spur"), 0.0);
     assert_eq!(s("Handy-Schale im Test, ein Wettkampf in der Wüste"), 0.0);
+    assert_eq!(s("Besondere Angebote für eure Hochzeit"), 0.0);
     assert_eq!(
         s("Die Zahlung erfolgt bei Bedarf zu Gunsten des Kunden"),
         0.0
