@@ -8,6 +8,8 @@
 //! objective to convergence gives the model the objective defines, with one knob (the L2
 //! strength) instead of four. Invariant: deterministic — sequential `f64` arithmetic only.
 
+use std::collections::VecDeque;
+
 /// Why the minimiser stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -47,6 +49,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The scale of a first, or restarted, steepest-descent step: one unit along `-g`.
+fn inverse_norm(g: &[f64]) -> f64 {
+    1.0 / dot(g, g).sqrt().max(1e-12)
+}
+
 /// Minimises `f` from `x` (updated in place). `f(x, grad)` returns the objective at `x` and
 /// writes its gradient into `grad`. Returns why it stopped and the iterations taken.
 pub(crate) fn minimize(
@@ -58,9 +65,9 @@ pub(crate) fn minimize(
     let mut g = vec![0.0; n];
     let mut fx = f(x, &mut g);
     // Past steps s = x' - x and gradient changes y = g' - g, oldest first.
-    let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut rho: Vec<f64> = Vec::with_capacity(opts.memory);
+    let mut s_hist: VecDeque<Vec<f64>> = VecDeque::with_capacity(opts.memory);
+    let mut y_hist: VecDeque<Vec<f64>> = VecDeque::with_capacity(opts.memory);
+    let mut rho: VecDeque<f64> = VecDeque::with_capacity(opts.memory);
     let mut dir = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
@@ -81,7 +88,7 @@ pub(crate) fn minimize(
             }
         }
         let gamma = match m {
-            0 => 1.0 / dot(&g, &g).sqrt().max(1e-12),
+            0 => inverse_norm(&g),
             _ => dot(&s_hist[m - 1], &y_hist[m - 1]) / dot(&y_hist[m - 1], &y_hist[m - 1]),
         };
         for d in dir.iter_mut() {
@@ -100,7 +107,7 @@ pub(crate) fn minimize(
             s_hist.clear();
             y_hist.clear();
             rho.clear();
-            let scale = 1.0 / dot(&g, &g).sqrt().max(1e-12);
+            let scale = inverse_norm(&g);
             for (d, gi) in dir.iter_mut().zip(&g) {
                 *d = -gi * scale;
             }
@@ -124,23 +131,23 @@ pub(crate) fn minimize(
             }
             step *= 0.5;
         }
-        let mut s: Vec<f64> = if s_hist.len() == opts.memory {
-            rho.remove(0);
-            y_hist.remove(0);
-            s_hist.remove(0)
+        // Once the memory is full, the oldest pair's vectors are reused for the newest.
+        let recycled = if s_hist.len() == opts.memory {
+            rho.pop_front();
+            s_hist.pop_front().zip(y_hist.pop_front())
         } else {
-            vec![0.0; n]
+            None
         };
-        let mut y = vec![0.0; n];
+        let (mut s, mut y) = recycled.unwrap_or_else(|| (vec![0.0; n], vec![0.0; n]));
         for i in 0..n {
             s[i] = x_new[i] - x[i];
             y[i] = g_new[i] - g[i];
         }
         let sy = dot(&s, &y);
         if sy > 1e-12 {
-            rho.push(1.0 / sy);
-            s_hist.push(s);
-            y_hist.push(y);
+            rho.push_back(1.0 / sy);
+            s_hist.push_back(s);
+            y_hist.push_back(y);
         }
         x.copy_from_slice(&x_new);
         g.copy_from_slice(&g_new);
