@@ -83,6 +83,11 @@ enum Command {
         /// Extra weight on negative posts (missed negatives cost most in a storm warning).
         #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
         negative_weight: f32,
+        /// Count smoothing of the Naive-Bayes-scaled penalty (words that tell the classes
+        /// apart may weigh more than words found in every class); 0 turns it off, leaving
+        /// one L2 strength for every weight.
+        #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
+        nb_smoothing: f64,
     },
     /// Replay a bundled recording (a German storm among calm days) through the real pipeline
     /// and write its alert emails as .eml files.
@@ -192,6 +197,7 @@ fn main() -> ExitCode {
             buckets,
             class_weights,
             negative_weight,
+            nb_smoothing,
         } => {
             let opts = learned::TrainOptions {
                 buckets,
@@ -201,6 +207,7 @@ fn main() -> ExitCode {
                     ClassWeightArg::Uniform => learned::ClassWeights::Uniform,
                 },
                 negative_weight,
+                naive_bayes: (nb_smoothing != 0.0).then_some(nb_smoothing),
                 ..learned::TrainOptions::default()
             };
             let lang = match lang {

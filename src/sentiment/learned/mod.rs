@@ -9,7 +9,9 @@
 //! dense features (`features`), so it learns where the lexicon is wrong instead of
 //! replacing it. When a post's language has a model, its label is the model's most probable
 //! class and its score `p(positive) - p(negative)`. Training (`train`) minimises the
-//! class-weighted cross-entropy with an L2 penalty to its optimum by L-BFGS (`lbfgs`).
+//! class-weighted cross-entropy with an L2 penalty to its optimum by L-BFGS (`lbfgs`); the
+//! penalty of each word and n-gram weight is scaled by how well that feature tells its class
+//! from the others in the training posts (Naive-Bayes log-count ratios, as in NBSVM).
 //!
 //! # Model file (format version 1)
 //!
@@ -49,7 +51,8 @@ pub use model::{
 };
 pub use train::{
     evaluate, holdout_split, train, ClassWeights, Confusion, Example, TrainError, TrainOptions,
-    DEFAULT_BUCKETS, DEFAULT_L2, DEFAULT_MAX_ITERATIONS, DEFAULT_NEGATIVE_WEIGHT, HOLDOUT_SEED,
+    DEFAULT_BUCKETS, DEFAULT_L2, DEFAULT_MAX_ITERATIONS, DEFAULT_NB_SMOOTHING,
+    DEFAULT_NEGATIVE_WEIGHT, HOLDOUT_SEED, NB_FLOOR,
 };
 
 /// At most one model per language. Keyed by the model's own language, so a German model can

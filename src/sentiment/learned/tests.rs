@@ -359,6 +359,14 @@ fn training_refuses_useless_input() {
             negative_weight: 0.0,
             ..small()
         },
+        TrainOptions {
+            naive_bayes: Some(0.0),
+            ..small()
+        },
+        TrainOptions {
+            naive_bayes: Some(f64::NAN),
+            ..small()
+        },
     ] {
         let e = train(analyzer(), Lang::De, &examples(GERMAN), &bad).unwrap_err();
         assert!(matches!(e, TrainError::Option(_)), "{bad:?}: {e}");
