@@ -320,6 +320,12 @@ fn train(
             "--holdout must be a fraction between 0 and 1, not {f}"
         );
     }
+    if let Some(a) = opts.naive_bayes {
+        anyhow::ensure!(
+            a.is_finite() && a > 0.0,
+            "--nb-smoothing must be 0 (off) or a positive count, not {a}"
+        );
+    }
     let examples = learned::read_examples(input)?;
     let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
     println!(

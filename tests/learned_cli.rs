@@ -157,6 +157,43 @@ fn train_reports_holdout_metrics() {
 }
 
 #[test]
+fn train_refuses_bad_options_before_reading_and_can_turn_naive_bayes_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("posts.tsv");
+    std::fs::write(&posts, POSTS).unwrap();
+    let model = dir.path().join("m");
+    let run = |extra: &[&str]| {
+        sturmglas()
+            .args(["train", "--lang", "de", "--buckets", "4096"])
+            .args(extra)
+            .arg("--input")
+            .arg(&posts)
+            .arg("--output")
+            .arg(&model)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--nb-smoothing=-1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--nb-smoothing must be 0 (off) or a positive count, not -1"),
+        "{err}"
+    );
+    assert!(!model.exists());
+    let out = run(&["--nb-smoothing", "0"]);
+    assert!(out.status.success(), "{out:?}");
+    let plain = std::fs::read(&model).unwrap();
+    let out = run(&[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_ne!(
+        std::fs::read(&model).unwrap(),
+        plain,
+        "the Naive-Bayes penalty changes the weights"
+    );
+}
+
+#[test]
 fn train_refuses_a_file_with_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
     let posts = dir.path().join("posts.jsonl");
