@@ -31,10 +31,8 @@ pub(crate) struct Fnv(u64);
 
 impl Fnv {
     /// A hasher for one kind of feature; the kind byte keeps kinds apart.
-    pub fn new(kind: u8) -> Fnv {
-        let mut h = Fnv(FNV_OFFSET ^ SEED);
-        h.byte(kind);
-        h
+    pub const fn new(kind: u8) -> Fnv {
+        Fnv(((FNV_OFFSET ^ SEED) ^ kind as u64).wrapping_mul(FNV_PRIME))
     }
     #[inline]
     pub fn byte(&mut self, b: u8) {
@@ -301,12 +299,20 @@ pub(crate) fn for_each<'a>(text: &'a str, mut emit: impl FnMut(u64, Feature<'a>)
     }
 }
 
-/// The 3-, 4- and 5-grams of `<word>`, through a five-character sliding window.
+/// The 3-, 4- and 5-grams of `<word>`, in the order of their last character and, for each
+/// last character, shortest first.
+///
+/// Each gram is hashed from its first character on, so the grams that start at one position
+/// share a prefix: one running hash per start (at most five are live) takes each character
+/// once, instead of every gram rehashing its three to five characters.
 fn char_grams<'a>(word: &str, emit: &mut impl FnMut(u64, Feature<'a>)) {
     if word.chars().any(|c| c.is_numeric()) && !word.chars().any(char::is_alphabetic) {
         return;
     }
+    const START: Fnv = Fnv::new(b'c');
+    // The last five characters, and the running hashes of the grams starting at each of them.
     let mut win = ['\0'; 5];
+    let mut running = [START; 5];
     let mut len = 0usize;
     let chars = once('<')
         .chain(
@@ -318,20 +324,23 @@ fn char_grams<'a>(word: &str, emit: &mut impl FnMut(u64, Feature<'a>)) {
     for c in chars {
         if len == win.len() {
             win.rotate_left(1);
+            running.rotate_left(1);
             win[len - 1] = c;
+            running[len - 1] = START;
         } else {
             win[len] = c;
+            running[len] = START;
             len += 1;
         }
+        let mut buf = [0u8; 4];
+        let bytes = c.encode_utf8(&mut buf).as_bytes();
+        for h in &mut running[..len] {
+            h.bytes(bytes);
+        }
         for n in 3..=len {
-            let gram = &win[len - n..len];
-            let mut h = Fnv::new(b'c');
-            for g in gram {
-                h.char(*g);
-            }
             let mut shown = ['\0'; 5];
-            shown[..n].copy_from_slice(gram);
-            emit(h.finish(), Feature::Chars(shown, n as u8));
+            shown[..n].copy_from_slice(&win[len - n..len]);
+            emit(running[len - n].finish(), Feature::Chars(shown, n as u8));
         }
     }
 }
@@ -472,6 +481,41 @@ mod tests {
         assert!(n.contains(&"chars \"<abc>\"".to_string()), "{n:?}");
         assert!(n.contains(&"chars \"bc>\"".to_string()), "{n:?}");
         assert!(n.contains(&"words \"<start> abc\"".to_string()), "{n:?}");
+    }
+
+    #[test]
+    fn char_gram_hashes_are_those_of_their_characters() {
+        // The running hashes must give exactly what hashing each gram alone gives: model
+        // files depend on it.
+        for text in [
+            "Abc",
+            "Kundenservice-Katastrophe",
+            "ÄRGERLICH straße",
+            "xy",
+            "İstanbul",
+        ] {
+            let mut seen = 0;
+            for_each(text, |h, f| {
+                if let Feature::Chars(cs, n) = f {
+                    let mut alone = Fnv::new(b'c');
+                    for c in &cs[..usize::from(n)] {
+                        alone.char(*c);
+                    }
+                    assert_eq!(h, alone.finish(), "{text}: {}", f.display());
+                    seen += 1;
+                }
+            });
+            assert!(seen > 0, "{text}");
+        }
+        // And pinned: "<fu", "fun", "<fun" of "Funk".
+        assert_eq!(
+            hashes("Funk")[2..5],
+            [
+                12381892012158828385,
+                5713816133971932043,
+                1414245192191175824
+            ]
+        );
     }
 
     #[test]

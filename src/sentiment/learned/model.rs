@@ -157,8 +157,15 @@ impl Model {
         self.buckets
     }
 
+    /// `hash % buckets`. For a power of two (the default) a mask gives the same row without
+    /// a 64-bit division per feature.
+    #[inline]
     pub(crate) fn row_of(buckets: u32, hash: u64) -> usize {
-        (hash % u64::from(buckets)) as usize
+        if buckets.is_power_of_two() {
+            (hash & u64::from(buckets - 1)) as usize
+        } else {
+            (hash % u64::from(buckets)) as usize
+        }
     }
 
     #[inline]

@@ -372,3 +372,16 @@ fn training_refuses_useless_input() {
         assert!(matches!(e, TrainError::Option(_)), "{bad:?}: {e}");
     }
 }
+
+#[test]
+fn a_feature_row_is_its_hash_modulo_the_bucket_count() {
+    for buckets in [1 << 10, 1 << 18, 1 << 22, 1000, 4097, 3 << 12] {
+        for hash in [0u64, 1, 1023, 1024, u64::MAX, 0x9e37_79b9_7f4a_7c15] {
+            assert_eq!(
+                Model::row_of(buckets, hash),
+                (hash % u64::from(buckets)) as usize,
+                "{buckets} {hash}"
+            );
+        }
+    }
+}
