@@ -48,12 +48,14 @@ positive\tPerfekter Empfang im ganzen Haus, danke
 
 const UNSEEN: &str = "Empfang weg auf der Autobahn bei Kassel";
 
-fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
+/// Runs `sturmglas train` on `POSTS` (written into `dir`) with `extra` options; the model
+/// goes to `dir/de.model`.
+fn run_train(dir: &Path, extra: &[&str]) -> (std::process::Output, std::path::PathBuf) {
     let posts = dir.join("posts.tsv");
     std::fs::write(&posts, POSTS).unwrap();
     let model = dir.join("de.model");
     let out = sturmglas()
-        .args(["train", "--lang", "de", "--buckets", "4096", "--l2", "1e-4"])
+        .args(["train", "--lang", "de", "--buckets", "4096"])
         .args(extra)
         .arg("--input")
         .arg(&posts)
@@ -61,6 +63,11 @@ fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
         .arg(&model)
         .output()
         .unwrap();
+    (out, model)
+}
+
+fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
+    let (out, model) = run_train(dir, &[&["--l2", "1e-4"], extra].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -159,21 +166,8 @@ fn train_reports_holdout_metrics() {
 #[test]
 fn train_refuses_bad_options_before_reading_and_can_turn_naive_bayes_off() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = dir.path().join("posts.tsv");
-    std::fs::write(&posts, POSTS).unwrap();
-    let model = dir.path().join("m");
-    let run = |extra: &[&str]| {
-        sturmglas()
-            .args(["train", "--lang", "de", "--buckets", "4096"])
-            .args(extra)
-            .arg("--input")
-            .arg(&posts)
-            .arg("--output")
-            .arg(&model)
-            .output()
-            .unwrap()
-    };
-    let out = run(&["--nb-smoothing=-1"]);
+    let run = |extra: &[&str]| run_train(dir.path(), extra);
+    let (out, model) = run(&["--nb-smoothing=-1"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -181,10 +175,10 @@ fn train_refuses_bad_options_before_reading_and_can_turn_naive_bayes_off() {
         "{err}"
     );
     assert!(!model.exists());
-    let out = run(&["--nb-smoothing", "0"]);
+    let (out, _) = run(&["--nb-smoothing", "0"]);
     assert!(out.status.success(), "{out:?}");
     let plain = std::fs::read(&model).unwrap();
-    let out = run(&[]);
+    let (out, _) = run(&[]);
     assert!(out.status.success(), "{out:?}");
     assert_ne!(
         std::fs::read(&model).unwrap(),
