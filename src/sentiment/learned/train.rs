@@ -1,6 +1,6 @@
 //! Training and measuring a model: multinomial logistic regression with a Naive-Bayes-scaled
-//! L2 penalty, fitted to its optimum by L-BFGS, and the metrics the product cares about (accuracy, macro-F1, and the
-//! negative class, which is what raises alerts).
+//! L2 penalty, fitted to its optimum by L-BFGS, and the metrics the product cares about
+//! (accuracy, macro-F1, and the negative class, which is what raises alerts).
 //!
 //! Invariant: training is deterministic. The same examples in the same order with the same
 //! options give the same model bytes on every machine: the objective is summed in example
@@ -50,8 +50,9 @@ pub struct TrainOptions {
     /// `Some(α)`: each text feature's weight for a class is penalised by `l2` / (r² +
     /// [`NB_FLOOR`]), where r is the feature's log-count ratio between the training posts of
     /// that class and the other posts, with α added to every count. This is the Naive-Bayes
-    /// weighting of NBSVM (Wang & Manning 2012) written as a penalty: training on features
-    /// scaled by r is the same fit. A word that tells the classes apart may take a large
+    /// weighting of NBSVM (Wang & Manning 2012) written as a penalty: it is the same fit as a
+    /// plain L2 on features scaled by √(r² + [`NB_FLOOR`]), but the weights stay those of the
+    /// unscaled features, so the model file and scoring do not change. A word that tells the classes apart may take a large
     /// weight; one spread evenly over them is held near zero, which a few thousand posts
     /// cannot do by themselves. `None`: one L2 strength for every weight.
     pub naive_bayes: Option<f64>,
@@ -381,9 +382,11 @@ fn naive_bayes_factors(
     }
     // Per class, the sum of all smoothed text-feature counts.
     let mut total = [0f64; 3];
-    for (_, n) in count.iter().enumerate().filter(|(c, _)| is_text(*c)) {
-        for k in 0..3 {
-            total[k] += n[k] + alpha;
+    for (c, n) in count.iter().enumerate() {
+        if is_text(c) {
+            for k in 0..3 {
+                total[k] += n[k] + alpha;
+            }
         }
     }
     let all: f64 = total.iter().sum();
