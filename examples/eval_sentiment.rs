@@ -315,7 +315,7 @@ fn main() -> Result<()> {
         cross_validated(&a, &sets, &tune_grid())?;
     }
     if flags.iter().any(|a| a == "--learned-cv") {
-        cross_validated(&a, &sets, &negative_weight_grid())?;
+        cross_validated(&a, &sets, &around_defaults_grid())?;
     }
     if flags.iter().any(|a| a == "--learned") {
         learned_table(&a, &sets, &TrainOptions::default())?;
@@ -556,7 +556,7 @@ fn tune_grid() -> Vec<TrainOptions> {
 
 /// Around the defaults: the negative class's weight, uniform class weights, the plain L2 of
 /// the previous defaults, and no lexicon features (to show what the lexicon adds).
-fn negative_weight_grid() -> Vec<TrainOptions> {
+fn around_defaults_grid() -> Vec<TrainOptions> {
     let mut grid: Vec<TrainOptions> = [1.0f32, 1.5, 2.0]
         .into_iter()
         .map(|negative_weight| TrainOptions {

@@ -138,24 +138,7 @@ fn train_then_score_with_the_model() {
 #[test]
 fn train_reports_holdout_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = dir.path().join("posts.tsv");
-    std::fs::write(&posts, POSTS).unwrap();
-    let out = sturmglas()
-        .args([
-            "train",
-            "--lang",
-            "de",
-            "--holdout",
-            "0.2",
-            "--buckets",
-            "4096",
-        ])
-        .arg("--input")
-        .arg(&posts)
-        .arg("--output")
-        .arg(dir.path().join("m"))
-        .output()
-        .unwrap();
+    let (out, _) = run_train(dir.path(), &["--holdout", "0.2"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("holdout:      n 6, accuracy"), "{stdout}");

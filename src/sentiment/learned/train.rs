@@ -52,9 +52,10 @@ pub struct TrainOptions {
     /// that class and the other posts, with α added to every count. This is the Naive-Bayes
     /// weighting of NBSVM (Wang & Manning 2012) written as a penalty: it is the same fit as a
     /// plain L2 on features scaled by √(r² + [`NB_FLOOR`]), but the weights stay those of the
-    /// unscaled features, so the model file and scoring do not change. A word that tells the classes apart may take a large
-    /// weight; one spread evenly over them is held near zero, which a few thousand posts
-    /// cannot do by themselves. `None`: one L2 strength for every weight.
+    /// unscaled features, so the model file and scoring do not change. A word that tells the
+    /// classes apart may take a large weight; one spread evenly over them is held near zero,
+    /// which a few thousand posts cannot do by themselves. `None`: one L2 strength for every
+    /// weight.
     pub naive_bayes: Option<f64>,
 }
 
@@ -373,25 +374,28 @@ fn naive_bayes_factors(
     first_dense: usize,
     alpha: f64,
 ) -> Vec<f64> {
-    let is_text = |c: usize| (rows[c] as usize) < first_dense;
     let mut count = vec![[0f64; 3]; rows.len()];
     for ex in examples {
         for &(c, _) in &ex.x {
             count[c as usize][ex.label] += 1.0;
         }
     }
+    let text_rows = || {
+        count
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| (rows[*c] as usize) < first_dense)
+    };
     // Per class, the sum of all smoothed text-feature counts.
     let mut total = [0f64; 3];
-    for (c, n) in count.iter().enumerate() {
-        if is_text(c) {
-            for k in 0..3 {
-                total[k] += n[k] + alpha;
-            }
+    for (_, n) in text_rows() {
+        for k in 0..3 {
+            total[k] += n[k] + alpha;
         }
     }
     let all: f64 = total.iter().sum();
     let mut factor = vec![1.0; rows.len() * 3];
-    for (c, n) in count.iter().enumerate().filter(|(c, _)| is_text(*c)) {
+    for (c, n) in text_rows() {
         let row_sum: f64 = n.iter().map(|x| x + alpha).sum();
         for k in 0..3 {
             let in_class = (n[k] + alpha) / total[k];
@@ -518,21 +522,19 @@ pub fn holdout_split(examples: &[Example], fraction: f64, seed: u64) -> (Vec<usi
 mod tests {
     use super::*;
 
+    fn ex(label: usize, x: &[(u32, f32)]) -> Sparse {
+        Sparse {
+            label,
+            x: x.to_vec(),
+        }
+    }
+
     /// Three examples over rows 0..4 of 6 (row 5 unused), row 4 the bias.
     fn problem() -> Problem {
         let data = [
-            Sparse {
-                label: 0,
-                x: vec![(0, 0.7), (1, 0.7), (4, 1.0)],
-            },
-            Sparse {
-                label: 1,
-                x: vec![(1, 1.0), (4, 1.0)],
-            },
-            Sparse {
-                label: 2,
-                x: vec![(2, 0.5), (3, 0.5), (4, 1.0)],
-            },
+            ex(0, &[(0, 0.7), (1, 0.7), (4, 1.0)]),
+            ex(1, &[(1, 1.0), (4, 1.0)]),
+            ex(2, &[(2, 0.5), (3, 0.5), (4, 1.0)]),
         ];
         Problem::new(&data, 6, 4, &[2.0, 1.0, 1.0], 0.1, Some(0.5))
     }
@@ -565,18 +567,9 @@ mod tests {
     fn naive_bayes_penalises_features_that_do_not_tell_classes_apart() {
         // Row 0 is only in the negative post, row 1 in every post, row 2 is the bias.
         let data = [
-            Sparse {
-                label: 0,
-                x: vec![(0, 1.0), (1, 1.0), (2, 1.0)],
-            },
-            Sparse {
-                label: 1,
-                x: vec![(1, 1.0), (2, 1.0)],
-            },
-            Sparse {
-                label: 2,
-                x: vec![(1, 1.0), (2, 1.0)],
-            },
+            ex(0, &[(0, 1.0), (1, 1.0), (2, 1.0)]),
+            ex(1, &[(1, 1.0), (2, 1.0)]),
+            ex(2, &[(1, 1.0), (2, 1.0)]),
         ];
         let nb = Problem::new(&data, 3, 2, &[1.0; 3], 0.1, Some(0.5));
         let pen = |row: usize, class: usize| nb.penalty[row * 3 + class];
