@@ -184,6 +184,12 @@ fn whole(chunk: &str) -> Option<Token<'_>> {
     None
 }
 
+/// The length of the longest prefix of `s` whose characters satisfy `pred`.
+#[inline]
+fn take_while(s: &str, pred: impl Fn(char) -> bool) -> usize {
+    s.find(|c| !pred(c)).unwrap_or(s.len())
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -204,9 +210,8 @@ impl<'a> Iterator for Tokens<'a> {
             let Some(c) = s.chars().next() else {
                 continue;
             };
-            let take = |pred: &dyn Fn(char) -> bool| s.find(|c| !pred(c)).unwrap_or(s.len());
             if is_word_char(c) {
-                let end = take(&is_word_char);
+                let end = take_while(s, is_word_char);
                 self.rest = &s[end..];
                 let w = &s[..end];
                 return Some(if w.bytes().all(|b| b.is_ascii_digit()) {
@@ -216,7 +221,7 @@ impl<'a> Iterator for Tokens<'a> {
                 });
             }
             if c == '!' || c == '?' {
-                let end = take(&|c| c == '!' || c == '?');
+                let end = take_while(s, |c| c == '!' || c == '?');
                 self.rest = &s[end..];
                 return Some(Token::Marks(&s[..end.min(3)]));
             }
