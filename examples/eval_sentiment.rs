@@ -364,23 +364,6 @@ fn with_model(
         .unzip())
 }
 
-/// Five folds of `n` items, by a fixed shuffle: fold k holds the positions ≡ k (mod 5).
-fn folds(n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for i in (1..n).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        order.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    let mut fold = vec![0; n];
-    for (pos, i) in order.into_iter().enumerate() {
-        fold[i] = pos % 5;
-    }
-    fold
-}
-
 /// Pooled out-of-fold labels and scores of a 5-fold cross-validation.
 fn cross_validate(
     a: &Analyzer,
@@ -388,26 +371,8 @@ fn cross_validate(
     items: &[Item],
     opts: &TrainOptions,
 ) -> Result<(Vec<Label>, Vec<f64>)> {
-    let fold = folds(items.len());
-    let mut labels = vec![Label::Neutral; items.len()];
-    let mut scores = vec![0.0; items.len()];
-    for k in 0..5 {
-        let pick = |inside: bool| -> Vec<Item> {
-            items
-                .iter()
-                .zip(&fold)
-                .filter(|(_, f)| (**f == k) == inside)
-                .map(|(i, _)| i.clone())
-                .collect()
-        };
-        let (l, s) = with_model(a, lang, &pick(false), &pick(true), opts)?;
-        let positions: Vec<usize> = (0..items.len()).filter(|i| fold[*i] == k).collect();
-        for ((p, l), s) in positions.into_iter().zip(l).zip(s) {
-            labels[p] = l;
-            scores[p] = s;
-        }
-    }
-    Ok((labels, scores))
+    let p = learned::cross_validate(a, lang, &examples(items), opts, 5)?;
+    Ok(p.iter().map(|p| (p.label(), p.score())).unzip())
 }
 
 fn row(name: &str, items: &[Item], pred: &[Label], scores: &[f64]) {

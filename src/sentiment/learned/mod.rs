@@ -37,6 +37,7 @@ mod input;
 mod lbfgs;
 mod model;
 mod train;
+mod validate;
 
 #[cfg(test)]
 mod tests;
@@ -50,10 +51,10 @@ pub use model::{
     MIN_BUCKETS,
 };
 pub use train::{
-    evaluate, holdout_split, train, ClassWeights, Confusion, Example, TrainError, TrainOptions,
-    DEFAULT_BUCKETS, DEFAULT_L2, DEFAULT_MAX_ITERATIONS, DEFAULT_NB_SMOOTHING,
-    DEFAULT_NEGATIVE_WEIGHT, HOLDOUT_SEED, NB_FLOOR,
+    train, ClassWeights, Example, TrainError, TrainOptions, DEFAULT_BUCKETS, DEFAULT_L2,
+    DEFAULT_MAX_ITERATIONS, DEFAULT_NB_SMOOTHING, DEFAULT_NEGATIVE_WEIGHT, NB_FLOOR,
 };
+pub use validate::{cross_validate, evaluate, folds, holdout_split, Confusion, HOLDOUT_SEED};
 
 /// At most one model per language. Keyed by the model's own language, so a German model can
 /// never end up scoring English posts.

@@ -324,6 +324,70 @@ fn holdout_split_is_stratified_and_complete() {
 }
 
 #[test]
+fn folds_are_fixed_and_even() {
+    let f = folds(10, 3);
+    assert_eq!(f, folds(10, 3));
+    let sizes: Vec<usize> = (0..3)
+        .map(|j| f.iter().filter(|x| **x == j).count())
+        .collect();
+    assert_eq!(sizes, [4, 3, 3]);
+    assert_ne!(f, folds(10, 2), "a different k gives different folds");
+}
+
+#[test]
+fn cross_validation_scores_each_post_with_a_model_that_did_not_see_it() {
+    let ex = examples(GERMAN);
+    let k = 3;
+    let cv = cross_validate(analyzer(), Lang::De, &ex, &small(), k).unwrap();
+    assert_eq!(cv.len(), ex.len());
+    let fold = folds(ex.len(), k);
+    for j in 0..k {
+        let outside: Vec<Example> = (0..ex.len())
+            .filter(|i| fold[*i] != j)
+            .map(|i| ex[i].clone())
+            .collect();
+        let model = train(analyzer(), Lang::De, &outside, &small()).unwrap();
+        for i in (0..ex.len()).filter(|i| fold[*i] == j) {
+            let lex = analyzer().lexicon_view(&ex[i].text, Lang::De);
+            assert_eq!(cv[i], model.predict(&ex[i].text, &lex), "{}", ex[i].text);
+        }
+    }
+    // Trained on every post, the model knows each one: its own predictions differ.
+    let all = german_model();
+    assert!(ex
+        .iter()
+        .zip(&cv)
+        .any(|(e, p)| { *p != all.predict(&e.text, &analyzer().lexicon_view(&e.text, Lang::De)) }));
+}
+
+#[test]
+fn cross_validation_refuses_bad_fold_counts_and_names_the_failing_fold() {
+    let ex = examples(GERMAN);
+    for k in [0, 1, ex.len() + 1] {
+        assert!(
+            matches!(
+                cross_validate(analyzer(), Lang::De, &ex, &small(), k),
+                Err(TrainError::Folds { folds, examples }) if folds == k && examples == ex.len()
+            ),
+            "{k}"
+        );
+    }
+    // Two negatives and one positive, one post per fold: without the positive, the other
+    // two folds hold a single class.
+    let three = [ex[0].clone(), ex[1].clone(), ex[ex.len() - 1].clone()];
+    let err = cross_validate(analyzer(), Lang::De, &three, &small(), 3).unwrap_err();
+    assert!(
+        matches!(&err, TrainError::Fold { folds: 3, err, .. } if matches!(**err, TrainError::OneClass(_))),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("of 3: the examples have only one class"),
+        "{err}"
+    );
+}
+
+#[test]
 fn training_refuses_useless_input() {
     let one: Vec<Example> = examples(&GERMAN[..3]);
     assert!(matches!(

@@ -1,12 +1,9 @@
-//! Training and measuring a model: multinomial logistic regression with a Naive-Bayes-scaled
-//! L2 penalty, fitted to its optimum by L-BFGS, and the metrics the product cares about
-//! (accuracy, macro-F1, and the negative class, which is what raises alerts).
+//! Training a model: multinomial logistic regression with a Naive-Bayes-scaled L2 penalty,
+//! fitted to its optimum by L-BFGS.
 //!
 //! Invariant: training is deterministic. The same examples in the same order with the same
 //! options give the same model bytes on every machine: the objective is summed in example
 //! order in `f64` and the minimiser has no randomness.
-
-use std::fmt;
 
 use super::super::{Analyzer, Label, Lang};
 use super::features::{self, label_index, DENSE, GROUPS};
@@ -68,8 +65,6 @@ pub const DEFAULT_NB_SMOOTHING: f64 = 0.5;
 /// Added to r² so that a feature with no class preference (r = 0) gets a large but finite
 /// penalty, `l2` / NB_FLOOR.
 pub const NB_FLOOR: f64 = 0.25;
-/// The seed of `sturmglas train --holdout`'s split, fixed so a rerun measures the same posts.
-pub const HOLDOUT_SEED: u64 = 0x5EED_0F57_0A11;
 
 /// The defaults were chosen by 5-fold cross-validation on SB10k train+dev, GermEval 2017 dev
 /// and the VADER tweets, never on a test split. With a plain L2 (`eval_sentiment`'s earlier
@@ -104,6 +99,14 @@ pub enum TrainError {
     Buckets(u32),
     #[error("{0}")]
     Option(String),
+    #[error("cross-validation needs 2 to {examples} folds (one post each at least), not {folds}")]
+    Folds { folds: usize, examples: usize },
+    #[error("fold {fold} of {folds}: {err}")]
+    Fold {
+        fold: usize,
+        folds: usize,
+        err: Box<TrainError>,
+    },
 }
 
 /// A tiny xorshift64*: enough randomness for a shuffle, and ours, so it never changes.
@@ -405,117 +408,6 @@ fn naive_bayes_factors(
         }
     }
     factor
-}
-
-/// A confusion matrix over the three classes, `counts[gold][predicted]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Confusion {
-    pub counts: [[usize; 3]; 3],
-}
-
-impl Confusion {
-    pub fn add(&mut self, gold: Label, predicted: Label) {
-        self.counts[label_index(gold)][label_index(predicted)] += 1;
-    }
-
-    pub fn merge(&mut self, other: &Confusion) {
-        for g in 0..3 {
-            for p in 0..3 {
-                self.counts[g][p] += other.counts[g][p];
-            }
-        }
-    }
-
-    pub fn n(&self) -> usize {
-        self.counts.iter().flatten().sum()
-    }
-
-    pub fn accuracy(&self) -> f64 {
-        let correct: usize = (0..3).map(|i| self.counts[i][i]).sum();
-        correct as f64 / self.n().max(1) as f64
-    }
-
-    /// Precision, recall and F1 of one class (0 where undefined).
-    pub fn prf(&self, class: Label) -> (f64, f64, f64) {
-        let c = label_index(class);
-        let tp = self.counts[c][c] as f64;
-        let predicted: usize = (0..3).map(|g| self.counts[g][c]).sum();
-        let gold: usize = self.counts[c].iter().sum();
-        let p = if predicted > 0 {
-            tp / predicted as f64
-        } else {
-            0.0
-        };
-        let r = if gold > 0 { tp / gold as f64 } else { 0.0 };
-        let f = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
-        (p, r, f)
-    }
-
-    pub fn macro_f1(&self) -> f64 {
-        features::CLASSES
-            .iter()
-            .map(|c| self.prf(*c).2)
-            .sum::<f64>()
-            / 3.0
-    }
-}
-
-impl fmt::Display for Confusion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (p, r, f1) = self.prf(Label::Negative);
-        write!(
-            f,
-            "n {}, accuracy {:.3}, macro-F1 {:.3}, negative precision {:.3} recall {:.3} F1 {:.3}",
-            self.n(),
-            self.accuracy(),
-            self.macro_f1(),
-            p,
-            r,
-            f1
-        )
-    }
-}
-
-/// How `model` labels `examples` (with the lexicon features from `analyzer`).
-pub fn evaluate(analyzer: &Analyzer, model: &Model, examples: &[Example]) -> Confusion {
-    let mut c = Confusion::default();
-    for e in examples {
-        let lex = analyzer.lexicon_view(&e.text, model.lang());
-        c.add(e.label, model.predict(&e.text, &lex).label());
-    }
-    c
-}
-
-/// Splits example indices into (train, holdout): `fraction` of each class goes to holdout,
-/// chosen by a seeded shuffle, so the class mix of both parts matches the whole.
-pub fn holdout_split(examples: &[Example], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut idx: Vec<usize> = (0..examples.len()).collect();
-    Rng::new(seed).shuffle(&mut idx);
-    let mut want = [0usize; 3];
-    let mut per_class = [0usize; 3];
-    for e in examples {
-        per_class[label_index(e.label)] += 1;
-    }
-    for k in 0..3 {
-        want[k] = (per_class[k] as f64 * fraction.clamp(0.0, 1.0)).round() as usize;
-    }
-    let (mut train, mut hold) = (Vec::new(), Vec::new());
-    for i in idx {
-        let k = label_index(examples[i].label);
-        if want[k] > 0 {
-            want[k] -= 1;
-            hold.push(i);
-        } else {
-            train.push(i);
-        }
-    }
-    train.sort_unstable();
-    hold.sort_unstable();
-    (train, hold)
 }
 
 #[cfg(test)]
