@@ -147,6 +147,57 @@ fn train_reports_holdout_metrics() {
 }
 
 #[test]
+fn train_cross_validates_then_trains_on_all_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, model) = run_train(dir.path(), &["--cv", "3"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |prefix: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {stdout}"))
+            .to_string()
+    };
+    let accuracy = |l: &str| -> f64 {
+        let after = l.split("accuracy ").nth(1).expect(l);
+        after.split(',').next().unwrap().parse().expect(l)
+    };
+    let cv = line("cross-validation (3 folds): n 30, accuracy");
+    line("lexicon only:               n 30, accuracy");
+    let trained = line("training set: n 30, accuracy");
+    // Every post scored by a model that never saw it: below what the final model scores on
+    // the posts it was trained on.
+    assert!(accuracy(&cv) < accuracy(&trained), "{stdout}");
+    assert!(model.exists());
+}
+
+#[test]
+fn train_refuses_bad_fold_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, model) = run_train(dir.path(), &["--cv", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--cv needs at least 2 folds, not 1"), "{err}");
+    let (out, _) = run_train(dir.path(), &["--cv", "31"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cross-validation needs 2 to 30 folds (one post each at least), not 31"),
+        "{err}"
+    );
+    let (out, _) = run_train(dir.path(), &["--cv", "3", "--holdout", "0.2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used with"), "{err}");
+    assert!(!model.exists());
+}
+
+#[test]
 fn train_refuses_bad_options_before_reading_and_can_turn_naive_bayes_off() {
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| run_train(dir.path(), extra);
