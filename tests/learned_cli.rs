@@ -176,6 +176,52 @@ fn train_cross_validates_then_trains_on_all_posts() {
     assert!(model.exists());
 }
 
+/// The labelling workflow the README gives: `sentiment --json` drafts the labels, the user
+/// corrects them, and `train` reads the draft as it is.
+#[test]
+fn sentiment_json_output_is_training_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let texts: String = POSTS
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(_, t)| format!("{t}\n"))
+        .collect();
+    let mut child = sturmglas()
+        .args(["sentiment", "--lang", "de", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(texts.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let draft = dir.path().join("draft.jsonl");
+    std::fs::write(&draft, &out.stdout).unwrap();
+    let model = dir.path().join("de.model");
+    let out = sturmglas()
+        .args(["train", "--lang", "de", "--buckets", "4096", "--input"])
+        .arg(&draft)
+        .arg("--output")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(": 30 posts: "), "{stdout}");
+    assert!(model.exists());
+}
+
 #[test]
 fn train_refuses_bad_fold_counts() {
     let dir = tempfile::tempdir().unwrap();
