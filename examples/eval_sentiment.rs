@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use sturmglas::sentiment::learned::{self, ClassWeights, Confusion, Example, Models, TrainOptions};
-use sturmglas::sentiment::{Analyzer, Label, Lang, Thresholds};
+use sturmglas::sentiment::{sweep, Analyzer, Label, Lang, Thresholds};
 
 #[derive(Clone)]
 struct Item {
@@ -143,24 +143,6 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 
 fn label_with(t: Thresholds, scores: &[f64]) -> Vec<Label> {
     scores.iter().map(|s| t.label(*s)).collect()
-}
-
-/// The thresholds on a 0.01 grid that maximise `objective`.
-fn sweep(objective: impl Fn(Thresholds) -> f64) -> (Thresholds, f64) {
-    let mut best = (Thresholds::for_lang(Lang::En), f64::MIN);
-    for ni in 1..=80 {
-        for pi in 1..=80 {
-            let t = Thresholds {
-                negative: -(ni as f64) / 100.0,
-                positive: pi as f64 / 100.0,
-            };
-            let o = objective(t);
-            if o > best.1 + 1e-12 {
-                best = (t, o);
-            }
-        }
-    }
-    best
 }
 
 /// German thresholds: the pair that maximises the mean of macro-F1 on two development sets

@@ -28,6 +28,7 @@
 
 use serde::Serialize;
 
+use super::learned::Confusion;
 use super::{Label, Lang};
 
 /// Label boundaries on the score scale [-1, 1].
@@ -66,6 +67,63 @@ impl Thresholds {
     }
 }
 
+/// The steps of the grid that [`sweep`] and [`calibrate`] search: each boundary from 0.01
+/// to 0.80 away from zero. Beyond 0.8 a class would keep only the few posts that pile up
+/// several strong words.
+const GRID_STEPS: u32 = 80;
+
+/// Every pair of the grid, the negative boundary nearest zero first.
+fn grid() -> impl Iterator<Item = Thresholds> {
+    (1..=GRID_STEPS).flat_map(|ni| {
+        (1..=GRID_STEPS).map(move |pi| Thresholds {
+            negative: -f64::from(ni) / 100.0,
+            positive: f64::from(pi) / 100.0,
+        })
+    })
+}
+
+/// Scores within this of each other count as equal.
+const TIE: f64 = 1e-12;
+
+/// The pair on a 0.01 grid that maximises `objective`; of equal pairs, the first in grid
+/// order (the negative boundary nearest zero, then the positive one).
+pub fn sweep(mut objective: impl FnMut(Thresholds) -> f64) -> (Thresholds, f64) {
+    let mut best = (Thresholds::for_lang(Lang::En), f64::MIN);
+    for t in grid() {
+        let o = objective(t);
+        if o > best.1 + TIE {
+            best = (t, o);
+        }
+    }
+    best
+}
+
+/// The pair that gives `scores` the best 3-class macro-F1 against `gold`, and how it labels
+/// them: a domain's own calibration, on its posts. Of equal pairs it keeps the one nearest
+/// `start` (the pair in use), so a range of equally good boundaries moves a boundary no
+/// further than the posts ask. Macro-F1, not accuracy: on mostly neutral posts accuracy is
+/// best when almost nothing is negative, and the negative class is the one that raises
+/// alerts.
+pub fn calibrate(gold: &[Label], scores: &[f64], start: Thresholds) -> (Thresholds, Confusion) {
+    let confusion = |t: Thresholds| {
+        let mut c = Confusion::default();
+        for (g, s) in gold.iter().zip(scores) {
+            c.add(*g, t.label(*s));
+        }
+        c
+    };
+    let distance =
+        |t: Thresholds| (t.negative - start.negative).abs() + (t.positive - start.positive).abs();
+    let mut best = (start, f64::MIN);
+    for t in grid() {
+        let f = confusion(t).macro_f1();
+        if f > best.1 + TIE || (f > best.1 - TIE && distance(t) < distance(best.0)) {
+            best = (t, f);
+        }
+    }
+    (best.0, confusion(best.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +137,41 @@ mod tests {
             assert_eq!(t.label(-1.0), Label::Negative);
             assert_eq!(t.label(1.0), Label::Positive);
         }
+    }
+
+    #[test]
+    fn calibration_finds_the_boundaries_that_separate_the_classes() {
+        // Negatives at -0.3 and below, positives at 0.6 and above, neutrals in between, and
+        // one neutral post at -0.25 that a boundary nearer zero would call negative.
+        let posts = [
+            (Label::Negative, -0.9),
+            (Label::Negative, -0.3),
+            (Label::Neutral, -0.25),
+            (Label::Neutral, 0.0),
+            (Label::Neutral, 0.2),
+            (Label::Neutral, 0.55),
+            (Label::Positive, 0.6),
+            (Label::Positive, 0.95),
+        ];
+        let gold: Vec<Label> = posts.iter().map(|p| p.0).collect();
+        let scores: Vec<f64> = posts.iter().map(|p| p.1).collect();
+        let (t, c) = calibrate(&gold, &scores, Thresholds::for_lang(Lang::De));
+        assert_eq!(c.accuracy(), 1.0);
+        assert_eq!(c.n(), posts.len());
+        // Every pair in [-0.30, -0.26] x [0.56, 0.60] is perfect: the one nearest the
+        // calibrated German pair (-0.19 / +0.47) is kept.
+        assert_eq!((t.negative, t.positive), (-0.26, 0.56));
+        let start = Thresholds {
+            negative: -0.29,
+            positive: 0.59,
+        };
+        let (t, _) = calibrate(&gold, &scores, start);
+        assert_eq!(t, start, "a pair already among the best stays");
+    }
+
+    #[test]
+    fn sweep_keeps_the_first_of_equal_pairs() {
+        let (t, o) = sweep(|_| 1.0);
+        assert_eq!((t.negative, t.positive, o), (-0.01, 0.01, 1.0));
     }
 }
