@@ -177,4 +177,7 @@ fn every_commented_example_in_the_shipped_config_is_valid() {
             && stdout.contains("en learned model"),
         "{stdout}"
     );
+    // The label boundaries it shows are the built-in ones, which the summary leaves out.
+    assert!(src.contains("# negative_de = "), "the example shows them");
+    assert!(!stdout.contains("label thresholds"), "{stdout}");
 }

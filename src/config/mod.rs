@@ -599,6 +599,59 @@ mod tests {
     }
 
     #[test]
+    fn sentiment_label_thresholds_are_set_and_checked() {
+        use crate::sentiment::{Label, Lang, Thresholds};
+        let path = Path::new("/nonexistent/c.toml");
+        let c = parse("", path).unwrap();
+        assert_eq!(c.sentiment.thresholds_de, Thresholds::for_lang(Lang::De));
+        assert!(!c.summary().contains("label thresholds"));
+        let c = parse(
+            "[sentiment]\nnegative_de = -0.3\npositive_de = 0.6\npositive_en = 0.5\n",
+            path,
+        )
+        .unwrap();
+        let t = c.sentiment.thresholds_de;
+        assert_eq!((t.negative, t.positive), (-0.3, 0.6));
+        let en = c.sentiment.thresholds_en;
+        assert_eq!(en.negative, Thresholds::for_lang(Lang::En).negative);
+        assert_eq!(en.positive, 0.5);
+        assert!(
+            c.summary().contains("de label thresholds -0.3 / +0.6"),
+            "{}",
+            c.summary()
+        );
+        // The analyzer the daemon builds labels by them: a mildly negative post is negative
+        // by the calibrated German pair (-0.19), neutral by -0.3.
+        let a = c.sentiment.analyzer();
+        assert_eq!(a.thresholds(Lang::De), t);
+        let text = "Eher schwach heute";
+        let s = a.analyze(text, Some(Lang::De));
+        assert!(s.score < -0.19 && s.score > -0.3, "{s:?}");
+        assert_eq!(s.label, Label::Neutral);
+        let plain = parse("", path).unwrap().sentiment.analyzer();
+        assert_eq!(plain.analyze(text, Some(Lang::De)).label, Label::Negative);
+        let err = parse(
+            "[sentiment]\nnegative_de = 0.1\npositive_de = 0\nnegative_en = -1.5\npositive_en = 1.01\n",
+            path,
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize)> = err.0.iter().map(|e| (e.line, e.col)).collect();
+        assert_eq!(at, [(2, 15), (3, 15), (4, 15), (5, 15)], "{err}");
+        assert!(
+            err.0[0]
+                .message
+                .contains("negative_de must be at least -1.0 and below 0"),
+            "{err}"
+        );
+        assert!(
+            err.0[1].message.contains("positive_de must be above 0"),
+            "{err}"
+        );
+        assert!(err.0[3].message.contains("not 1.01"), "{err}");
+        assert!(parse("[sentiment]\nnegative_de = \"x\"\n", path).is_err());
+    }
+
+    #[test]
     fn line_col_counts_characters() {
         assert_eq!(line_col("ä = 1\nx", 7), (2, 1));
         assert_eq!(line_col("äb", 2), (1, 2));

@@ -1,7 +1,8 @@
 //! The `[sentiment]` section: which learned models (see [`crate::sentiment::learned`]) to
-//! load. Validating it loads the files, so `sturmglas check` and a reload refuse a missing,
-//! corrupted or wrong-language model before the daemon would score with it, and the daemon
-//! uses exactly the models that were checked.
+//! load, and label boundaries of a domain's own (`sturmglas calibrate`) in place of the
+//! calibrated ones. Validating it loads the files, so `sturmglas check` and a reload refuse a
+//! missing, corrupted or wrong-language model before the daemon would score with it, and the
+//! daemon uses exactly the models that were checked.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use toml::Spanned;
 
 use super::Ctx;
 use crate::sentiment::learned::{Model, Models};
-use crate::sentiment::{Analyzer, Lang};
+use crate::sentiment::{Analyzer, Lang, Thresholds};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +21,12 @@ pub struct SentimentRaw {
     pub model_de: Option<Spanned<String>>,
     /// A model trained with `sturmglas train --lang en`.
     pub model_en: Option<Spanned<String>>,
+    /// A German lexicon score at or below this is negative (-1.0 to below 0).
+    pub negative_de: Option<Spanned<f64>>,
+    /// A German lexicon score at or above this is positive (above 0 to 1.0).
+    pub positive_de: Option<Spanned<f64>>,
+    pub negative_en: Option<Spanned<f64>>,
+    pub positive_en: Option<Spanned<f64>>,
 }
 
 /// A model file as loaded and checked.
@@ -29,10 +36,23 @@ pub struct LoadedModel {
     pub model: Arc<Model>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SentimentConfig {
     pub model_de: Option<LoadedModel>,
     pub model_en: Option<LoadedModel>,
+    pub thresholds_de: Thresholds,
+    pub thresholds_en: Thresholds,
+}
+
+impl Default for SentimentConfig {
+    fn default() -> Self {
+        SentimentConfig {
+            model_de: None,
+            model_en: None,
+            thresholds_de: Thresholds::for_lang(Lang::De),
+            thresholds_en: Thresholds::for_lang(Lang::En),
+        }
+    }
 }
 
 impl SentimentConfig {
@@ -40,6 +60,8 @@ impl SentimentConfig {
         SentimentConfig {
             model_de: load(ctx, "model_de", raw.model_de.as_ref(), Lang::De),
             model_en: load(ctx, "model_en", raw.model_en.as_ref(), Lang::En),
+            thresholds_de: thresholds(ctx, Lang::De, &raw.negative_de, &raw.positive_de),
+            thresholds_en: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
         }
     }
 
@@ -55,7 +77,10 @@ impl SentimentConfig {
     /// The analyzer this section describes: the lexicons and these models. Loading the
     /// lexicons blocks for tens of milliseconds: call it off the async runtime.
     pub fn analyzer(&self) -> Analyzer {
-        Analyzer::new().with_models(self.models())
+        Analyzer::new()
+            .with_models(self.models())
+            .with_thresholds(Lang::De, self.thresholds_de)
+            .with_thresholds(Lang::En, self.thresholds_en)
     }
 
     pub fn summary(&self) -> String {
@@ -65,12 +90,60 @@ impl SentimentConfig {
                 parts.push(format!("{lang} learned model {}", m.path.display()));
             }
         }
+        for (lang, t) in [
+            (Lang::De, self.thresholds_de),
+            (Lang::En, self.thresholds_en),
+        ] {
+            if t != Thresholds::for_lang(lang) {
+                parts.push(format!(
+                    "{} label thresholds {} / +{}",
+                    lang.as_str(),
+                    t.negative,
+                    t.positive
+                ));
+            }
+        }
         if parts.is_empty() {
             "lexicons only".into()
         } else {
             format!("lexicons + {}", parts.join(", "))
         }
     }
+}
+
+/// The calibrated boundaries for `lang` with the keys the config sets in their place. Both
+/// stay on their side of zero, so a post without evidence (score 0) is always neutral.
+fn thresholds(
+    ctx: &mut Ctx<'_>,
+    lang: Lang,
+    negative: &Option<Spanned<f64>>,
+    positive: &Option<Spanned<f64>>,
+) -> Thresholds {
+    let mut t = Thresholds::for_lang(lang);
+    let l = lang.as_str();
+    if let Some(v) = negative {
+        let n = *v.get_ref();
+        if n.is_finite() && (-1.0..0.0).contains(&n) {
+            t.negative = n;
+        } else {
+            ctx.error(
+                v.span(),
+                format!("negative_{l} must be at least -1.0 and below 0 (a score of 0 is neutral), not {n}"),
+            );
+        }
+    }
+    if let Some(v) = positive {
+        let p = *v.get_ref();
+        if p.is_finite() && p > 0.0 && p <= 1.0 {
+            t.positive = p;
+        } else {
+            ctx.error(
+                v.span(),
+                format!("positive_{l} must be above 0 and at most 1.0 (a score of 0 is neutral), not {p}"),
+            );
+        }
+    }
+    t
 }
 
 fn load(

@@ -108,6 +108,10 @@ pub struct Analyzer {
     german: german::German,
     langid: langid::LangId,
     models: learned::Models,
+    /// The label boundaries of the lexicon's verdicts, German and English: the calibrated
+    /// ones unless the config sets its own.
+    de: Thresholds,
+    en: Thresholds,
 }
 
 impl Default for Analyzer {
@@ -127,7 +131,20 @@ impl Analyzer {
             german,
             langid: langid::LangId::new(),
             models: learned::Models::new(),
+            de: Thresholds::for_lang(Lang::De),
+            en: Thresholds::for_lang(Lang::En),
         }
+    }
+
+    /// The same analyzer with other label boundaries for `lang`'s lexicon verdicts (a
+    /// domain's own calibration, see `sturmglas calibrate`). A learned model is unaffected:
+    /// it was trained on the calibrated verdicts and labels by its own probabilities.
+    pub fn with_thresholds(mut self, lang: Lang, t: Thresholds) -> Self {
+        match lang {
+            Lang::De => self.de = t,
+            Lang::En => self.en = t,
+        }
+        self
     }
 
     /// The same analyzer with a learned layer for the languages in `models`: posts declared
@@ -169,7 +186,10 @@ impl Analyzer {
 
     /// The label boundaries used for `lang`.
     pub fn thresholds(&self, lang: Lang) -> Thresholds {
-        Thresholds::for_lang(lang)
+        match lang {
+            Lang::De => self.de,
+            Lang::En => self.en,
+        }
     }
 
     /// The raw score of `text` in one language, without identification or labelling (for
@@ -254,14 +274,15 @@ impl Analyzer {
         let sentiment = Sentiment {
             lang,
             score: lex.score,
-            label: lex.label,
+            label: self.thresholds(lang).label(lex.score),
         };
         (sentiment, source)
     }
 }
 
-/// The lexicon's score clamped to [-1, 1] and labelled by the language's thresholds: the
-/// verdict without a learned layer, and that layer's input when there is one.
+/// The lexicon's score clamped to [-1, 1] and labelled by the language's calibrated
+/// thresholds: a learned layer's input, which must be what the layer was trained on whatever
+/// boundaries the config sets for the lexicon's own labels.
 fn lexicon_verdict(lang: Lang, s: Scored) -> learned::LexiconView {
     let score = s.score.clamp(-1.0, 1.0);
     learned::LexiconView {

@@ -201,6 +201,34 @@ fn the_model_corrects_the_lexicon_in_its_domain() {
     );
 }
 
+/// The config's label boundaries are for the lexicon's own labels: a model was trained on
+/// the calibrated verdicts and must see them, and it labels by its probabilities.
+#[test]
+fn label_thresholds_leave_a_model_alone() {
+    let models = Models::new().with(german_model().clone());
+    let with = Analyzer::new().with_models(models.clone());
+    let wide = crate::sentiment::Thresholds {
+        negative: -0.9,
+        positive: 0.9,
+    };
+    let strict = Analyzer::new()
+        .with_models(models)
+        .with_thresholds(Lang::De, wide);
+    let texts = GERMAN.iter().map(|(_, t)| *t);
+    for t in texts.chain(UNSEEN_DEAD_ZONES.iter().copied()) {
+        assert_eq!(
+            strict.analyze(t, Some(Lang::De)),
+            with.analyze(t, Some(Lang::De)),
+            "{t}"
+        );
+    }
+    // Without a model the same boundaries do change labels.
+    let lexicon = Analyzer::new().with_thresholds(Lang::De, wide);
+    assert!(GERMAN.iter().any(|(_, t)| {
+        lexicon.analyze(t, Some(Lang::De)).label != analyzer().analyze(t, Some(Lang::De)).label
+    }));
+}
+
 #[test]
 fn explain_agrees_with_analyze_and_names_the_features() {
     let with = Analyzer::new().with_models(Models::new().with(german_model().clone()));
