@@ -94,6 +94,16 @@ enum Command {
         #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
         nb_smoothing: f64,
     },
+    /// Choose the label thresholds of one language's lexicon for your own labelled posts
+    /// (same formats as `train`); prints the `[sentiment]` lines that set them.
+    Calibrate {
+        /// The language of the posts.
+        #[arg(long, value_enum)]
+        lang: TrainLang,
+        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// Replay a bundled recording (a German storm among calm days) through the real pipeline
     /// and write its alert emails as .eml files.
     Demo {
@@ -118,6 +128,15 @@ enum Command {
 enum TrainLang {
     De,
     En,
+}
+
+impl From<TrainLang> for Lang {
+    fn from(l: TrainLang) -> Lang {
+        match l {
+            TrainLang::De => Lang::De,
+            TrainLang::En => Lang::En,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -216,12 +235,9 @@ fn main() -> ExitCode {
                 naive_bayes: (nb_smoothing != 0.0).then_some(nb_smoothing),
                 ..learned::TrainOptions::default()
             };
-            let lang = match lang {
-                TrainLang::De => Lang::De,
-                TrainLang::En => Lang::En,
-            };
-            train(lang, &input, &output, holdout, cv, &opts)
+            train(lang.into(), &input, &output, holdout, cv, &opts)
         }
+        Command::Calibrate { lang, input } => calibrate(lang.into(), &input),
         Command::Demo { out } => demo(&out),
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
@@ -336,16 +352,7 @@ fn train(
             "--nb-smoothing must be 0 (off) or a positive count, not {a}"
         );
     }
-    let examples = learned::read_examples(input)?;
-    let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
-    println!(
-        "{}: {} posts: {} negative, {} neutral, {} positive",
-        input.display(),
-        examples.len(),
-        count(Label::Negative),
-        count(Label::Neutral),
-        count(Label::Positive)
-    );
+    let examples = read_labelled(input)?;
     let analyzer = Analyzer::new();
     let lexicon_only = |posts: &[learned::Example]| {
         let mut c = learned::Confusion::default();
@@ -391,6 +398,65 @@ fn train(
         output.display(),
         lang.as_str()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads labelled posts for `train` or `calibrate` and says how many of each class there are.
+fn read_labelled(input: &std::path::Path) -> anyhow::Result<Vec<learned::Example>> {
+    let examples = learned::read_examples(input)?;
+    let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
+    println!(
+        "{}: {} posts: {} negative, {} neutral, {} positive",
+        input.display(),
+        examples.len(),
+        count(Label::Negative),
+        count(Label::Neutral),
+        count(Label::Positive)
+    );
+    Ok(examples)
+}
+
+fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let examples = read_labelled(input)?;
+    let classes = [Label::Negative, Label::Neutral, Label::Positive]
+        .iter()
+        .filter(|l| examples.iter().any(|e| e.label == **l))
+        .count();
+    anyhow::ensure!(
+        classes >= 2,
+        "{}: calibration needs posts of at least two classes",
+        input.display()
+    );
+    let analyzer = Analyzer::new();
+    let (gold, scores): (Vec<Label>, Vec<f64>) = examples
+        .iter()
+        .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).score))
+        .unzip();
+    let built_in = analyzer.thresholds(lang);
+    let mut before = learned::Confusion::default();
+    for (g, s) in gold.iter().zip(&scores) {
+        before.add(*g, built_in.label(*s));
+    }
+    let (best, after) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
+    let pair =
+        |t: sturmglas::sentiment::Thresholds| format!("{:+.2} / {:+.2}", t.negative, t.positive);
+    println!("built in       {}: {before}", pair(built_in));
+    println!("best for these {}: {after}", pair(best));
+    // Below this gain in macro-F1 a new pair only fits these posts' noise.
+    const WORTH_IT: f64 = 0.005;
+    if after.macro_f1() - before.macro_f1() < WORTH_IT {
+        println!(
+            "The built-in thresholds are within {WORTH_IT} macro-F1 of the best for these posts: keep them."
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let l = lang.as_str();
+    println!(
+        "Measured on the posts they were chosen on: expect a little less on new posts. \
+         To use them, add to the [sentiment] section of the config:"
+    );
+    println!("negative_{l} = {}", best.negative);
+    println!("positive_{l} = {}", best.positive);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,126 @@
+//! End-to-end: `sturmglas calibrate` on a team's own labelled posts, and the config lines it
+//! prints taken up by `sturmglas check`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn sturmglas() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+}
+
+/// Invented posts of a team that calls mild gripes neutral and only outrage negative: the
+/// calibrated German pair (-0.19) calls the gripes negative.
+const STRICT: &str = "label\ttext
+neutral\tEher schwach heute
+neutral\tLeider ausverkauft
+neutral\tDie App ist etwas umständlich
+neutral\tEin bisschen teuer
+neutral\tLieferung verspätet sich um einen Tag
+neutral\tDer Tarif ist eher teuer
+neutral\tKleiner Fehler in der Rechnung
+neutral\tHeute geschlossen wegen Inventur
+neutral\tNeue Filiale in Köln
+neutral\tDas Paket kommt Montag
+negative\tFurchtbar, nie wieder
+negative\tEine Frechheit, totale Abzocke
+negative\tUnverschämt und dreist
+negative\tKatastrophe, ich kündige
+positive\tSuper Service, danke
+positive\tSehr gut
+positive\tToll gemacht
+";
+
+fn calibrate(dir: &Path, posts: &str) -> Output {
+    let input = dir.join("posts.tsv");
+    std::fs::write(&input, posts).unwrap();
+    sturmglas()
+        .args(["calibrate", "--lang", "de", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn calibrate_prints_thresholds_that_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = calibrate(dir.path(), STRICT);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("17 posts: 4 negative, 10 neutral, 3 positive"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("built in       -0.19 / +0.47: n 17"),
+        "{stdout}"
+    );
+    // The gripes score -0.28 to -0.40 and the outrage -0.75 and below: the boundary nearest
+    // the calibrated one that separates them is -0.41; the positive one needs no change.
+    assert!(
+        stdout.contains("best for these -0.41 / +0.47: n 17, accuracy 1.000"),
+        "{stdout}"
+    );
+    let lines: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Measured on the posts"))
+        .skip(1)
+        .collect();
+    assert_eq!(
+        lines,
+        ["negative_de = -0.41", "positive_de = 0.47"],
+        "{stdout}"
+    );
+
+    let config = dir.path().join("sturmglas.toml");
+    std::fs::write(&config, format!("[sentiment]\n{}\n", lines.join("\n"))).unwrap();
+    let out = sturmglas()
+        .arg("check")
+        .arg("-c")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("de label thresholds -0.41 / +0.47"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn calibrate_keeps_the_built_in_pair_when_it_is_as_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let agreeing = "negative\tFurchtbar, nie wieder\nneutral\tMorgen Wartung\npositive\tSuper Service, danke\n";
+    let out = calibrate(dir.path(), agreeing);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(": keep them."), "{stdout}");
+    assert!(!stdout.contains("negative_de ="), "{stdout}");
+}
+
+#[test]
+fn calibrate_refuses_one_class_and_malformed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = calibrate(dir.path(), "negative\tFurchtbar\nnegative\tAbzocke\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("calibration needs posts of at least two classes"),
+        "{err}"
+    );
+    let out = calibrate(dir.path(), "negative\tFurchtbar\nschlimm\tAbzocke\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("posts.tsv:2: unknown label \"schlimm\""),
+        "{err}"
+    );
+}
