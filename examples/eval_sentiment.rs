@@ -6,7 +6,7 @@
 //! language identification assigns to that language when none is declared.
 //!
 //! ```text
-//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune] [--learned-cv] [--tune-only]
+//! cargo run --release --example eval_sentiment -- /work/shared/data/eval [--sweep] [--learned] [--learned-tune] [--learned-cv] [--calibrated] [--tune-only]
 //! ```
 //!
 //! `--sweep` also searches the label thresholds on the development data only (VADER tweets
@@ -25,6 +25,9 @@
 //! GermEval 2017 dev and the VADER tweets, never a test split; `--learned-cv` the same around
 //! the defaults: other negative weights, uniform class weights, the plain L2 of the previous
 //! defaults, and no lexicon features.
+//! `--calibrated` measures `sturmglas calibrate`: thresholds calibrated on a domain's
+//! development posts (GermEval 2017 dev; SB10k train+dev), then used on that domain's test
+//! splits and, for SB10k, on PotTS, against the built-in pair. It reads test splits.
 //! `--tune-only` skips the table of every set (and so every test split, and the English
 //! sweep, which runs inside that table) and prints only what the other flags ask for.
 
@@ -301,6 +304,48 @@ fn main() -> Result<()> {
     }
     if flags.iter().any(|a| a == "--learned") {
         learned_table(&a, &sets, &TrainOptions::default())?;
+    }
+    if flags.iter().any(|a| a == "--calibrated") {
+        calibrated_table(&a, &sets)?;
+    }
+    Ok(())
+}
+
+/// Thresholds calibrated on one domain's development posts, as `sturmglas calibrate` does,
+/// then used on posts it has not seen.
+fn calibrated_table(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
+    let sb = sb10k_train_dev(sets)?;
+    let runs: [(&str, &[Item], &[&str]); 2] = [
+        (
+            "germeval2017/dev",
+            set(sets, "germeval2017/dev")?,
+            &["germeval2017/test_syn", "germeval2017/test_dia"],
+        ),
+        ("sb10k/train+dev", &sb, &["sb10k/test", "potts/dev+test"]),
+    ];
+    let labelled = |items: &[Item]| -> (Vec<Label>, Vec<f64>) {
+        items
+            .iter()
+            .map(|i| (i.gold, a.analyze(&i.text, Some(Lang::De)).score))
+            .unzip()
+    };
+    let built_in = a.thresholds(Lang::De);
+    println!();
+    println!("thresholds calibrated on a domain's development posts (`sturmglas calibrate`):");
+    for (from, dev, targets) in runs {
+        let (gold, scores) = labelled(dev);
+        let (t, _) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
+        println!("  on {from}: {:+.2} / {:+.2}", t.negative, t.positive);
+        for name in targets {
+            let (gold, scores) = labelled(set(sets, name)?);
+            for (which, pair) in [("built in", built_in), ("calibrated", t)] {
+                let m = metrics(&gold, &label_with(pair, &scores));
+                println!(
+                    "    {name:<22} {which:<10} acc {:.3} macro-F1 {:.3} neg P/R/F1 {:.3} {:.3} {:.3}",
+                    m.accuracy, m.macro_f1, m.neg.0, m.neg.1, m.neg.2
+                );
+            }
+        }
     }
     Ok(())
 }
