@@ -52,6 +52,10 @@ enum Command {
         /// texts in its language. May be given once per language.
         #[arg(long, value_name = "FILE")]
         model: Vec<PathBuf>,
+        /// Score as the daemon with this config would: its [sentiment] models and label
+        /// thresholds (a --model replaces the config's model for its language).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
         /// Texts to score; stdin lines when none are given.
         text: Vec<String>,
     },
@@ -210,8 +214,18 @@ fn main() -> ExitCode {
             json,
             explain,
             model,
+            config,
             text,
-        } => sentiment(lang, json, explain, &model, text),
+        } => {
+            let configured = match config {
+                Some(p) => match load_config(Some(&p)) {
+                    Ok(c) => Some(c.sentiment),
+                    Err(code) => return code,
+                },
+                None => None,
+            };
+            sentiment(lang, json, explain, &model, configured, text)
+        }
         Command::Train {
             lang,
             input,
@@ -271,17 +285,23 @@ fn sentiment(
     json: bool,
     explain: bool,
     model_paths: &[PathBuf],
+    configured: Option<config::sentiment::SentimentConfig>,
     text: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    let mut models = Models::new();
+    let configured = configured.unwrap_or_default();
+    let mut models = configured.models();
+    let mut given = Models::new();
     for p in model_paths {
-        let m = Model::load(p).with_context(|| format!("cannot use model {}", p.display()))?;
+        let m = std::sync::Arc::new(
+            Model::load(p).with_context(|| format!("cannot use model {}", p.display()))?,
+        );
         let lang = m.lang();
-        if models.insert(std::sync::Arc::new(m)).is_some() {
+        if given.insert(m.clone()).is_some() {
             anyhow::bail!("two --model files for {}", lang.as_str());
         }
+        models.insert(m);
     }
-    let analyzer = Analyzer::new().with_models(models);
+    let analyzer = configured.analyzer().with_models(models);
     let lang = match lang {
         LangArg::Auto => None,
         LangArg::De => Some(Lang::De),

@@ -1,5 +1,5 @@
 //! End-to-end: `sturmglas calibrate` on a team's own labelled posts, and the config lines it
-//! prints taken up by `sturmglas check`.
+//! prints taken up by `sturmglas check` and `sturmglas sentiment -c`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -93,6 +93,42 @@ fn calibrate_prints_thresholds_that_check_accepts() {
         stdout.contains("de label thresholds -0.41 / +0.47"),
         "{stdout}"
     );
+
+    // `sentiment -c` labels as the daemon with that config would.
+    let label = |extra: &[&str]| {
+        let out = sturmglas()
+            .args(["sentiment", "--lang", "de", "--json"])
+            .args(extra)
+            .arg("Eher schwach heute")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["label"].as_str().unwrap().to_string()
+    };
+    assert_eq!(label(&[]), "negative");
+    let c = config.to_str().unwrap();
+    assert_eq!(label(&["-c", c]), "neutral");
+}
+
+#[test]
+fn sentiment_refuses_an_invalid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[sentiment]\nnegative_de = 0.3\n").unwrap();
+    let out = sturmglas()
+        .args(["sentiment", "--lang", "de", "-c"])
+        .arg(&config)
+        .arg("Eher schwach heute")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:2:15: negative_de must be at least -1.0"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
