@@ -120,10 +120,7 @@ struct Metrics {
 /// The metrics of one labelling, computed by the library's confusion matrix (the same one
 /// `sturmglas train` reports with).
 fn metrics(gold: &[Label], pred: &[Label]) -> Metrics {
-    let mut c = Confusion::default();
-    for (g, p) in gold.iter().zip(pred) {
-        c.add(*g, *p);
-    }
+    let c: Confusion = gold.iter().copied().zip(pred.iter().copied()).collect();
     Metrics {
         n: c.n(),
         accuracy: c.accuracy(),

@@ -374,20 +374,20 @@ fn train(
     }
     let examples = read_labelled(input)?;
     let analyzer = Analyzer::new();
-    let lexicon_only = |posts: &[learned::Example]| {
-        let mut c = learned::Confusion::default();
-        for e in posts {
-            c.add(e.label, analyzer.analyze(&e.text, Some(lang)).label);
-        }
-        c
+    let lexicon_only = |posts: &[learned::Example]| -> learned::Confusion {
+        posts
+            .iter()
+            .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).label))
+            .collect()
     };
     if let Some(k) = cv {
         eprintln!("cross-validating: training {k} models, each without one fold of the posts");
         let predicted = learned::cross_validate(&analyzer, lang, &examples, opts, k)?;
-        let mut c = learned::Confusion::default();
-        for (e, p) in examples.iter().zip(&predicted) {
-            c.add(e.label, p.label());
-        }
+        let c: learned::Confusion = examples
+            .iter()
+            .zip(&predicted)
+            .map(|(e, p)| (e.label, p.label()))
+            .collect();
         println!("cross-validation ({k} folds): {c}");
         println!("lexicon only:               {}", lexicon_only(&examples));
     }
@@ -453,10 +453,11 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
         .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).score))
         .unzip();
     let built_in = analyzer.thresholds(lang);
-    let mut before = learned::Confusion::default();
-    for (g, s) in gold.iter().zip(&scores) {
-        before.add(*g, built_in.label(*s));
-    }
+    let before: learned::Confusion = gold
+        .iter()
+        .zip(&scores)
+        .map(|(g, s)| (*g, built_in.label(*s)))
+        .collect();
     let (best, after) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
     let pair =
         |t: sturmglas::sentiment::Thresholds| format!("{:+.2} / {:+.2}", t.negative, t.positive);

@@ -105,12 +105,11 @@ pub fn sweep(mut objective: impl FnMut(Thresholds) -> f64) -> (Thresholds, f64) 
 /// best when almost nothing is negative, and the negative class is the one that raises
 /// alerts.
 pub fn calibrate(gold: &[Label], scores: &[f64], start: Thresholds) -> (Thresholds, Confusion) {
-    let confusion = |t: Thresholds| {
-        let mut c = Confusion::default();
-        for (g, s) in gold.iter().zip(scores) {
-            c.add(*g, t.label(*s));
-        }
-        c
+    let confusion = |t: Thresholds| -> Confusion {
+        gold.iter()
+            .zip(scores)
+            .map(|(g, s)| (*g, t.label(*s)))
+            .collect()
     };
     let distance =
         |t: Thresholds| (t.negative - start.negative).abs() + (t.positive - start.positive).abs();

@@ -352,6 +352,20 @@ fn holdout_split_is_stratified_and_complete() {
 }
 
 #[test]
+fn a_confusion_collects_gold_and_predicted_pairs() {
+    use Label::*;
+    let c: Confusion = [
+        (Negative, Negative),
+        (Negative, Neutral),
+        (Positive, Positive),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(c.counts, [[1, 1, 0], [0, 0, 0], [0, 0, 1]]);
+    assert_eq!(c.prf(Negative), (1.0, 0.5, 2.0 / 3.0));
+}
+
+#[test]
 fn folds_are_fixed_and_even() {
     let f = folds(10, 3);
     assert_eq!(f, folds(10, 3));

@@ -87,14 +87,26 @@ impl fmt::Display for Confusion {
     }
 }
 
+/// Counts (gold, predicted) pairs.
+impl FromIterator<(Label, Label)> for Confusion {
+    fn from_iter<I: IntoIterator<Item = (Label, Label)>>(pairs: I) -> Confusion {
+        let mut c = Confusion::default();
+        for (gold, predicted) in pairs {
+            c.add(gold, predicted);
+        }
+        c
+    }
+}
+
 /// How `model` labels `examples` (with the lexicon features from `analyzer`).
 pub fn evaluate(analyzer: &Analyzer, model: &Model, examples: &[Example]) -> Confusion {
-    let mut c = Confusion::default();
-    for e in examples {
-        let lex = analyzer.lexicon_view(&e.text, model.lang());
-        c.add(e.label, model.predict(&e.text, &lex).label());
-    }
-    c
+    examples
+        .iter()
+        .map(|e| {
+            let lex = analyzer.lexicon_view(&e.text, model.lang());
+            (e.label, model.predict(&e.text, &lex).label())
+        })
+        .collect()
 }
 
 /// Splits example indices into (train, holdout): `fraction` of each class goes to holdout,
