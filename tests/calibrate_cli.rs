@@ -1,8 +1,12 @@
 //! End-to-end: `sturmglas calibrate` on a team's own labelled posts, and the config lines it
 //! prints taken up by `sturmglas check` and `sturmglas sentiment -c`.
 
+mod harness;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use harness::stdout_ok;
 
 fn sturmglas() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sturmglas"))
@@ -44,12 +48,7 @@ fn calibrate(dir: &Path, posts: &str) -> Output {
 fn calibrate_prints_thresholds_that_check_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = calibrate(dir.path(), STRICT);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("17 posts: 4 negative, 10 neutral, 3 positive"),
         "{stdout}"
@@ -83,12 +82,7 @@ fn calibrate_prints_thresholds_that_check_accepts() {
         .arg(&config)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("de label thresholds -0.41 / +0.47"),
         "{stdout}"

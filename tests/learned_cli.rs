@@ -6,7 +6,7 @@ mod harness;
 use std::path::Path;
 use std::process::Command;
 
-use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use harness::{config, free_port, ndjson, stdout_ok, Daemon, TOKEN};
 
 fn sturmglas() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sturmglas"))
@@ -68,12 +68,7 @@ fn run_train(dir: &Path, extra: &[&str]) -> (std::process::Output, std::path::Pa
 
 fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
     let (out, model) = run_train(dir, &[&["--l2", "1e-4"], extra].concat());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("30 posts: 10 negative, 10 neutral, 10 positive"),
         "{stdout}"
@@ -150,12 +145,7 @@ fn train_reports_holdout_metrics() {
 fn train_cross_validates_then_trains_on_all_posts() {
     let dir = tempfile::tempdir().unwrap();
     let (out, model) = run_train(dir.path(), &["--cv", "3"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     let line = |prefix: &str| {
         stdout
             .lines()
@@ -212,12 +202,7 @@ fn sentiment_json_output_is_training_input() {
         .arg(&model)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(stdout.contains(": 30 posts: "), "{stdout}");
     assert!(model.exists());
 }

@@ -8,6 +8,18 @@ use std::time::{Duration, Instant};
 
 pub const TOKEN: &str = "test-token-0123456789";
 
+/// The standard output of a command run that must have succeeded; a failure shows both
+/// streams.
+pub fn stdout_ok(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A free loopback port (bound, then released for the daemon to take).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
