@@ -51,7 +51,15 @@ impl Fnv {
     /// Feeds the Unicode lower-case form of `s`.
     #[inline]
     pub fn lower(&mut self, s: &str) {
-        lower_each(s.chars(), |l| self.char(l));
+        for c in s.chars() {
+            if c.is_ascii() {
+                self.byte(c.to_ascii_lowercase() as u8);
+            } else {
+                for l in c.to_lowercase() {
+                    self.char(l);
+                }
+            }
+        }
     }
     #[inline]
     pub fn finish(self) -> u64 {
@@ -307,24 +315,19 @@ fn char_grams<'a>(word: &str, emit: &mut impl FnMut(u64, Feature<'a>)) {
     }
     let mut grams = Grams::new();
     grams.push('<', emit);
-    lower_each(word.chars().take(MAX_CHARGRAM_WORD), |l| {
-        grams.push(l, emit)
-    });
-    grams.push('>', emit);
-}
-
-/// Calls `f` with the Unicode lower-case form of `chars`, character by character. Most
-/// characters are ASCII: `char::to_lowercase` would search Unicode's case table for each of
-/// them, which cost a third of learned scoring.
-#[inline(always)]
-fn lower_each(chars: impl Iterator<Item = char>, mut f: impl FnMut(char)) {
-    for c in chars {
+    for c in word.chars().take(MAX_CHARGRAM_WORD) {
+        // Most characters are ASCII: `to_lowercase` would search Unicode's case table for
+        // each of them, which cost a third of learned scoring. `Fnv::lower` has the same
+        // fast path; sharing one helper through a closure measured 10% slower here.
         if c.is_ascii() {
-            f(c.to_ascii_lowercase());
+            grams.push(c.to_ascii_lowercase(), emit);
         } else {
-            c.to_lowercase().for_each(&mut f);
+            for l in c.to_lowercase() {
+                grams.push(l, emit);
+            }
         }
     }
+    grams.push('>', emit);
 }
 
 /// The last five characters of a word and the running hashes of the grams that start at
