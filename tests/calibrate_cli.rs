@@ -54,18 +54,23 @@ fn calibrate_prints_thresholds_that_check_accepts() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("built in       -0.19 / +0.47: n 17"),
+        stdout.contains("built in:        -0.19 / +0.47: n 17"),
         "{stdout}"
     );
     // The gripes score -0.28 to -0.40 and the outrage -0.75 and below: the boundary nearest
     // the calibrated one that separates them is -0.41; the positive one needs no change.
     assert!(
-        stdout.contains("best for these -0.41 / +0.47: n 17, accuracy 1.000"),
+        stdout.contains("best for these:  -0.41 / +0.47: n 17, accuracy 1.000"),
+        "{stdout}"
+    );
+    // Chosen on four fifths of the posts, the pair still labels the last fifth right.
+    assert!(
+        stdout.contains("chosen on other posts (5-fold cross-validation): n 17, accuracy 1.000"),
         "{stdout}"
     );
     let lines: Vec<&str> = stdout
         .lines()
-        .skip_while(|l| !l.starts_with("Measured on the posts"))
+        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibrated pair gains +0.335"))
         .skip(1)
         .collect();
     assert_eq!(
@@ -132,7 +137,15 @@ fn calibrate_keeps_the_built_in_pair_when_it_is_as_good() {
     let out = calibrate(dir.path(), agreeing);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains(": keep them."), "{stdout}");
+    assert!(
+        stdout.contains("(3-fold cross-validation)"),
+        "one post per fold: {stdout}"
+    );
+    assert!(
+        stdout
+            .contains("gains +0.000 macro-F1 over the built-in one: keep the built-in thresholds."),
+        "{stdout}"
+    );
     assert!(!stdout.contains("negative_de ="), "{stdout}");
 }
 
