@@ -461,7 +461,7 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
     let (best, after) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
     // Five folds, or one post each when there are fewer (at least two posts: two classes).
     let folds = examples.len().min(5);
-    let unseen = sturmglas::sentiment::calibration_cv(&gold, &scores, built_in, folds);
+    let unseen = sturmglas::sentiment::cross_validated_calibration(&gold, &scores, built_in, folds);
     let pair =
         |t: sturmglas::sentiment::Thresholds| format!("{:+.2} / {:+.2}", t.negative, t.positive);
     println!("built in:        {}: {before}", pair(built_in));

@@ -127,7 +127,12 @@ pub fn calibrate(gold: &[Label], scores: &[f64], start: Thresholds) -> (Threshol
 /// `k` folds is labelled by the pair calibrated on the other folds, and the labels are
 /// pooled. The in-sample figure of [`calibrate`] flatters a pair fitted to a few hundred
 /// posts; this one does not. `k` is at least 2 and at most the number of posts.
-pub fn cross_validate(gold: &[Label], scores: &[f64], start: Thresholds, k: usize) -> Confusion {
+pub fn cross_validated_calibration(
+    gold: &[Label],
+    scores: &[f64],
+    start: Thresholds,
+    k: usize,
+) -> Confusion {
     let k = k.clamp(2, gold.len().max(2));
     let fold = folds(gold.len(), k);
     let mut pooled = Vec::with_capacity(gold.len());
@@ -207,7 +212,7 @@ mod tests {
             scores.extend([-0.5 - x, x - 0.05, 0.5 + x]);
         }
         let start = Thresholds::for_lang(Lang::De);
-        let c = cross_validate(&gold, &scores, start, 5);
+        let c = cross_validated_calibration(&gold, &scores, start, 5);
         assert_eq!(c.n(), gold.len());
         assert_eq!(c.accuracy(), 1.0);
         // One mild post the team calls neutral: in-sample the negative boundary moves past
@@ -222,7 +227,7 @@ mod tests {
         let scores = [-0.3, -0.5, -0.6, 0.9, 0.0];
         let (_, inside) = calibrate(&gold, &scores, start);
         assert_eq!(inside.accuracy(), 1.0);
-        let outside = cross_validate(&gold, &scores, start, 5);
+        let outside = cross_validated_calibration(&gold, &scores, start, 5);
         assert_eq!(outside.accuracy(), 0.8);
     }
 

@@ -24,7 +24,7 @@ mod vader_words;
 pub mod langid;
 pub mod learned;
 
-pub use calibration::{calibrate, cross_validate as calibration_cv, sweep, Thresholds};
+pub use calibration::{calibrate, cross_validated_calibration, sweep, Thresholds};
 pub use explain::{Explanation, Step};
 
 use serde::{Deserialize, Serialize};
