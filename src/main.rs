@@ -453,11 +453,7 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
         .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).score))
         .unzip();
     let built_in = analyzer.thresholds(lang);
-    let before: learned::Confusion = gold
-        .iter()
-        .zip(&scores)
-        .map(|(g, s)| (*g, built_in.label(*s)))
-        .collect();
+    let before = built_in.confusion(&gold, &scores);
     let (best, after) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
     // Five folds, or one post each when there are fewer (at least two posts: two classes).
     let folds = examples.len().min(5);

@@ -65,6 +65,14 @@ impl Thresholds {
             Label::Neutral
         }
     }
+
+    /// How these boundaries label `scores`, against `gold`.
+    pub fn confusion(&self, gold: &[Label], scores: &[f64]) -> Confusion {
+        gold.iter()
+            .zip(scores)
+            .map(|(g, s)| (*g, self.label(*s)))
+            .collect()
+    }
 }
 
 /// The steps of the grid that [`sweep`] and [`calibrate`] search: each boundary from 0.01
@@ -105,22 +113,16 @@ pub fn sweep(mut objective: impl FnMut(Thresholds) -> f64) -> (Thresholds, f64) 
 /// best when almost nothing is negative, and the negative class is the one that raises
 /// alerts.
 pub fn calibrate(gold: &[Label], scores: &[f64], start: Thresholds) -> (Thresholds, Confusion) {
-    let confusion = |t: Thresholds| -> Confusion {
-        gold.iter()
-            .zip(scores)
-            .map(|(g, s)| (*g, t.label(*s)))
-            .collect()
-    };
     let distance =
         |t: Thresholds| (t.negative - start.negative).abs() + (t.positive - start.positive).abs();
     let mut best = (start, f64::MIN);
     for t in grid() {
-        let f = confusion(t).macro_f1();
+        let f = t.confusion(gold, scores).macro_f1();
         if f > best.1 + TIE || (f > best.1 - TIE && distance(t) < distance(best.0)) {
             best = (t, f);
         }
     }
-    (best.0, confusion(best.0))
+    (best.0, best.0.confusion(gold, scores))
 }
 
 /// How well calibrating on posts like these carries over to posts it did not see: each of
