@@ -448,38 +448,57 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
         input.display()
     );
     let analyzer = Analyzer::new();
-    let (gold, scores): (Vec<Label>, Vec<f64>) = examples
-        .iter()
-        .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).score))
-        .unzip();
-    let built_in = analyzer.thresholds(lang);
-    let before = built_in.confusion(&gold, &scores);
-    let (best, after) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
+    let mut gold = Vec::with_capacity(examples.len());
+    let mut scores = Vec::with_capacity(examples.len());
+    let mut linked = Vec::with_capacity(examples.len());
+    for e in &examples {
+        gold.push(e.label);
+        scores.push(analyzer.analyze(&e.text, Some(lang)).score);
+        linked.push(sturmglas::sentiment::has_link(&e.text));
+    }
+    let with_links = linked.iter().filter(|l| **l).count();
+    if with_links > 0 {
+        println!("{with_links} of them share a link");
+    }
+    let built_in = analyzer.calibration(lang);
+    let before = built_in.confusion(&gold, &scores, &linked);
+    let (best, after) =
+        sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, built_in);
     // Five folds, or one post each when there are fewer (at least two posts: two classes).
     let folds = examples.len().min(5);
-    let unseen = sturmglas::sentiment::cross_validated_calibration(&gold, &scores, built_in, folds);
-    let pair =
-        |t: sturmglas::sentiment::Thresholds| format!("{:+.2} / {:+.2}", t.negative, t.positive);
-    println!("built in:        {}: {before}", pair(built_in));
-    println!("best for these:  {}: {after}", pair(best));
+    let unseen =
+        sturmglas::sentiment::cross_validated_calibration(&gold, &scores, &linked, built_in, folds);
+    let shown = |c: sturmglas::sentiment::Calibration| {
+        let t = c.thresholds;
+        let mut s = format!("{:+.2} / {:+.2}", t.negative, t.positive);
+        if c.link_weight != 1.0 {
+            s.push_str(&format!(", linked posts x{}", c.link_weight));
+        }
+        s
+    };
+    println!("built in:        {}: {before}", shown(built_in));
+    println!("best for these:  {}: {after}", shown(best));
     println!("chosen on other posts ({folds}-fold cross-validation): {unseen}");
-    // The cross-validated figure decides: a pair that only wins on the posts it was chosen
-    // on has fitted their noise. The gain must show at the precision printed.
+    // The cross-validated figure decides: a calibration that only wins on the posts it was
+    // chosen on has fitted their noise. The gain must show at the precision printed.
     const WORTH_IT: f64 = 0.001;
     let gain = unseen.macro_f1() - before.macro_f1();
     if gain < WORTH_IT {
         println!(
-            "Chosen on other posts, a calibrated pair gains {gain:+.3} macro-F1 over the built-in one: keep the built-in thresholds."
+            "Chosen on other posts, a calibration gains {gain:+.3} macro-F1 over the built-in one: keep the built-in one."
         );
         return Ok(ExitCode::SUCCESS);
     }
     let l = lang.as_str();
     println!(
-        "Chosen on other posts, a calibrated pair gains {gain:+.3} macro-F1. \
+        "Chosen on other posts, a calibration gains {gain:+.3} macro-F1. \
          To use this one, add to the [sentiment] section of the config:"
     );
-    println!("negative_{l} = {}", best.negative);
-    println!("positive_{l} = {}", best.positive);
+    println!("negative_{l} = {}", best.thresholds.negative);
+    println!("positive_{l} = {}", best.thresholds.positive);
+    if best.link_weight != built_in.link_weight {
+        println!("link_weight_{l} = {}", best.link_weight);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -70,7 +70,7 @@ fn calibrate_prints_thresholds_that_check_accepts() {
     );
     let lines: Vec<&str> = stdout
         .lines()
-        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibrated pair gains +0.335"))
+        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibration gains +0.335"))
         .skip(1)
         .collect();
     assert_eq!(
@@ -130,6 +130,85 @@ fn sentiment_refuses_an_invalid_config() {
     assert!(out.stdout.is_empty());
 }
 
+/// Invented posts of a team whose feed shares news headlines that read negative and that it
+/// calls neutral, beside mild complaints of its own customers that it calls negative.
+const HEADLINES: &str = "label\ttext
+neutral\tSkandal um Lieferengpass bei Nordwind https://news.example/a
+neutral\tPanne bei der Bahn: Stellwerk ausgefallen https://news.example/b
+neutral\tÄrger um neue Gebühren https://news.example/c
+neutral\tChaos am Flughafen nach Streik https://news.example/d
+neutral\tBetrugsverdacht: Ermittlungen gegen Händler https://news.example/e
+neutral\tKrise bei Autobauer verschärft sich https://news.example/f
+neutral\tDas Paket kommt Montag
+neutral\tNeue Filiale in Köln
+neutral\tHeute geschlossen wegen Inventur
+neutral\tDer Tarif gilt ab Januar
+negative\tEher schwach heute
+negative\tLeider wieder zu spät
+negative\tDie App ist umständlich
+negative\tSchon wieder kaputt
+negative\tFurchtbar, nie wieder
+negative\tEine Frechheit, totale Abzocke
+positive\tSuper Service, danke
+positive\tSehr gut
+positive\tToll gemacht
+positive\tKlasse, gerne wieder https://shop.example/x
+";
+
+#[test]
+fn calibrate_weighs_shared_links_when_the_team_calls_headlines_neutral() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = calibrate(dir.path(), HEADLINES);
+    let stdout = stdout_ok(&out);
+    assert!(stdout.contains("7 of them share a link"), "{stdout}");
+    // The headlines score -0.46 to -0.72, the mild complaints -0.28 to -0.56: no pair of
+    // boundaries alone tells them apart; weighed by 0.3 the headlines stay above -0.22.
+    assert!(
+        stdout.contains("best for these:  -0.22 / +0.15, linked posts x0.3: n 20, accuracy 1.000"),
+        "{stdout}"
+    );
+    let lines: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibration gains +0.103"))
+        .skip(1)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "negative_de = -0.22",
+            "positive_de = 0.15",
+            "link_weight_de = 0.3"
+        ],
+        "{stdout}"
+    );
+    let config = dir.path().join("sturmglas.toml");
+    std::fs::write(&config, format!("[sentiment]\n{}\n", lines.join("\n"))).unwrap();
+    let out = sturmglas()
+        .arg("check")
+        .arg("-c")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = stdout_ok(&out);
+    assert!(stdout.contains("de link weight 0.3"), "{stdout}");
+    // A new headline is neutral when shared, and the same words said by a customer are not.
+    let c = config.to_str().unwrap();
+    let out = sturmglas()
+        .args(["sentiment", "--lang", "de", "--json", "-c", c])
+        .arg("Panne bei Nordwind: Hotline ausgefallen https://news.example/z")
+        .arg("Panne bei Nordwind: Hotline ausgefallen")
+        .output()
+        .unwrap();
+    let labels: Vec<String> = stdout_ok(&out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["label"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(labels, ["neutral", "negative"]);
+}
+
 #[test]
 fn calibrate_keeps_the_built_in_pair_when_it_is_as_good() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,8 +221,7 @@ fn calibrate_keeps_the_built_in_pair_when_it_is_as_good() {
         "one post per fold: {stdout}"
     );
     assert!(
-        stdout
-            .contains("gains +0.000 macro-F1 over the built-in one: keep the built-in thresholds."),
+        stdout.contains("gains +0.000 macro-F1 over the built-in one: keep the built-in one."),
         "{stdout}"
     );
     assert!(!stdout.contains("negative_de ="), "{stdout}");

@@ -180,4 +180,9 @@ fn every_commented_example_in_the_shipped_config_is_valid() {
     // The label boundaries it shows are the built-in ones, which the summary leaves out.
     assert!(src.contains("# negative_de = "), "the example shows them");
     assert!(!stdout.contains("label thresholds"), "{stdout}");
+    assert!(
+        src.contains("# link_weight_de = "),
+        "the example shows them"
+    );
+    assert!(!stdout.contains("link weight"), "{stdout}");
 }

@@ -652,6 +652,54 @@ mod tests {
     }
 
     #[test]
+    fn sentiment_link_weights_are_set_and_checked() {
+        use crate::sentiment::{Label, Lang};
+        let path = Path::new("/nonexistent/c.toml");
+        let c = parse("", path).unwrap();
+        assert_eq!(
+            (c.sentiment.link_weight_de, c.sentiment.link_weight_en),
+            (1.0, 1.0)
+        );
+        assert!(!c.summary().contains("link weight"));
+        let c = parse("[sentiment]\nlink_weight_de = 0.2\n", path).unwrap();
+        assert_eq!(c.sentiment.link_weight_de, 0.2);
+        assert_eq!(c.sentiment.link_weight_en, 1.0);
+        assert!(
+            c.summary().contains("de link weight 0.2"),
+            "{}",
+            c.summary()
+        );
+        // The daemon's analyzer weighs a shared headline, not the same words without a link.
+        let a = c.sentiment.analyzer();
+        let plain = parse("", path).unwrap().sentiment.analyzer();
+        let headline = "Skandal: Panne beim Stromausfall https://example.org/a";
+        let s = plain.analyze(headline, Some(Lang::De));
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+        let weighed = a.analyze(headline, Some(Lang::De));
+        assert!((weighed.score - 0.2 * s.score).abs() < 1e-12, "{weighed:?}");
+        assert_eq!(weighed.label, Label::Neutral);
+        let said = "Skandal: Panne beim Stromausfall";
+        assert_eq!(
+            a.analyze(said, Some(Lang::De)),
+            plain.analyze(said, Some(Lang::De))
+        );
+        let err = parse(
+            "[sentiment]\nlink_weight_de = 1.5\nlink_weight_en = -0.1\n",
+            path,
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize)> = err.0.iter().map(|e| (e.line, e.col)).collect();
+        assert_eq!(at, [(2, 18), (3, 18)], "{err}");
+        assert!(
+            err.0[0]
+                .message
+                .contains("link_weight_de must be from 0 (linked posts are neutral) to 1"),
+            "{err}"
+        );
+        assert!(err.0[1].message.contains("not -0.1"), "{err}");
+    }
+
+    #[test]
     fn line_col_counts_characters() {
         assert_eq!(line_col("ä = 1\nx", 7), (2, 1));
         assert_eq!(line_col("äb", 2), (1, 2));

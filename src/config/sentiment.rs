@@ -1,6 +1,6 @@
 //! The `[sentiment]` section: which learned models (see [`crate::sentiment::learned`]) to
-//! load, and label boundaries of a domain's own (`sturmglas calibrate`) in place of the
-//! calibrated ones. Validating it loads the files, so `sturmglas check` and a reload refuse a
+//! load, and a domain's own calibration (`sturmglas calibrate`: label boundaries and the
+//! weight of posts that share a link) in place of the built-in one. Validating it loads the files, so `sturmglas check` and a reload refuse a
 //! missing, corrupted or wrong-language model before the daemon would score with it, and the
 //! daemon uses exactly the models that were checked.
 
@@ -27,6 +27,9 @@ pub struct SentimentRaw {
     pub positive_de: Option<Spanned<f64>>,
     pub negative_en: Option<Spanned<f64>>,
     pub positive_en: Option<Spanned<f64>>,
+    /// The factor (0 to 1) on the lexicon score of a German post that shares a link.
+    pub link_weight_de: Option<Spanned<f64>>,
+    pub link_weight_en: Option<Spanned<f64>>,
 }
 
 /// A model file as loaded and checked.
@@ -42,6 +45,8 @@ pub struct SentimentConfig {
     pub model_en: Option<LoadedModel>,
     pub thresholds_de: Thresholds,
     pub thresholds_en: Thresholds,
+    pub link_weight_de: f64,
+    pub link_weight_en: f64,
 }
 
 impl Default for SentimentConfig {
@@ -51,6 +56,8 @@ impl Default for SentimentConfig {
             model_en: None,
             thresholds_de: Thresholds::for_lang(Lang::De),
             thresholds_en: Thresholds::for_lang(Lang::En),
+            link_weight_de: 1.0,
+            link_weight_en: 1.0,
         }
     }
 }
@@ -62,6 +69,8 @@ impl SentimentConfig {
             model_en: load(ctx, "model_en", raw.model_en.as_ref(), Lang::En),
             thresholds_de: thresholds(ctx, Lang::De, &raw.negative_de, &raw.positive_de),
             thresholds_en: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
+            link_weight_de: link_weight(ctx, Lang::De, &raw.link_weight_de),
+            link_weight_en: link_weight(ctx, Lang::En, &raw.link_weight_en),
         }
     }
 
@@ -81,6 +90,8 @@ impl SentimentConfig {
             .with_models(self.models())
             .with_thresholds(Lang::De, self.thresholds_de)
             .with_thresholds(Lang::En, self.thresholds_en)
+            .with_link_weight(Lang::De, self.link_weight_de)
+            .with_link_weight(Lang::En, self.link_weight_en)
     }
 
     pub fn summary(&self) -> String {
@@ -101,6 +112,11 @@ impl SentimentConfig {
                     t.negative,
                     t.positive
                 ));
+            }
+        }
+        for (lang, w) in [("de", self.link_weight_de), ("en", self.link_weight_en)] {
+            if w != 1.0 {
+                parts.push(format!("{lang} link weight {w}"));
             }
         }
         if parts.is_empty() {
@@ -144,6 +160,26 @@ fn thresholds(
         }
     }
     t
+}
+
+/// The link weight for `lang`: 1 (a link changes nothing) unless the config sets one.
+fn link_weight(ctx: &mut Ctx<'_>, lang: Lang, value: &Option<Spanned<f64>>) -> f64 {
+    let Some(v) = value else {
+        return 1.0;
+    };
+    let w = *v.get_ref();
+    if w.is_finite() && (0.0..=1.0).contains(&w) {
+        w
+    } else {
+        ctx.error(
+            v.span(),
+            format!(
+                "link_weight_{} must be from 0 (linked posts are neutral) to 1 (links change nothing), not {w}",
+                lang.as_str()
+            ),
+        );
+        1.0
+    }
 }
 
 fn load(

@@ -24,8 +24,11 @@ mod vader_words;
 pub mod langid;
 pub mod learned;
 
-pub use calibration::{calibrate, cross_validated_calibration, sweep, Thresholds};
+pub use calibration::{
+    calibrate, calibrate_with_links, cross_validated_calibration, sweep, Calibration, Thresholds,
+};
 pub use explain::{Explanation, Step};
+pub use text::has_link;
 
 use serde::{Deserialize, Serialize};
 
@@ -108,10 +111,10 @@ pub struct Analyzer {
     german: german::German,
     langid: langid::LangId,
     models: learned::Models,
-    /// The label boundaries of the lexicon's verdicts, German and English: the calibrated
-    /// ones unless the config sets its own.
-    de: Thresholds,
-    en: Thresholds,
+    /// How the lexicon's verdicts are labelled, German and English: the built-in calibration
+    /// unless the config sets its own.
+    de: Calibration,
+    en: Calibration,
 }
 
 impl Default for Analyzer {
@@ -131,8 +134,8 @@ impl Analyzer {
             german,
             langid: langid::LangId::new(),
             models: learned::Models::new(),
-            de: Thresholds::for_lang(Lang::De),
-            en: Thresholds::for_lang(Lang::En),
+            de: Calibration::for_lang(Lang::De),
+            en: Calibration::for_lang(Lang::En),
         }
     }
 
@@ -140,11 +143,23 @@ impl Analyzer {
     /// domain's own calibration, see `sturmglas calibrate`). A learned model is unaffected:
     /// it was trained on the calibrated verdicts and labels by its own probabilities.
     pub fn with_thresholds(mut self, lang: Lang, t: Thresholds) -> Self {
-        match lang {
-            Lang::De => self.de = t,
-            Lang::En => self.en = t,
-        }
+        self.calibration_mut(lang).thresholds = t;
         self
+    }
+
+    /// The same analyzer with the lexicon scores of `lang`'s posts that share a link
+    /// multiplied by `weight` (0 to 1) before they are labelled: a domain's own calibration,
+    /// see [`Calibration`]. A learned model is unaffected: it sees links as a feature.
+    pub fn with_link_weight(mut self, lang: Lang, weight: f64) -> Self {
+        self.calibration_mut(lang).link_weight = weight;
+        self
+    }
+
+    fn calibration_mut(&mut self, lang: Lang) -> &mut Calibration {
+        match lang {
+            Lang::De => &mut self.de,
+            Lang::En => &mut self.en,
+        }
     }
 
     /// The same analyzer with a learned layer for the languages in `models`: posts declared
@@ -184,12 +199,17 @@ impl Analyzer {
         rec.finish(text, sentiment, source, self.thresholds(sentiment.lang))
     }
 
-    /// The label boundaries used for `lang`.
-    pub fn thresholds(&self, lang: Lang) -> Thresholds {
+    /// How the lexicon's scores of `lang` are labelled.
+    pub fn calibration(&self, lang: Lang) -> Calibration {
         match lang {
             Lang::De => self.de,
             Lang::En => self.en,
         }
+    }
+
+    /// The label boundaries used for `lang`.
+    pub fn thresholds(&self, lang: Lang) -> Thresholds {
+        self.calibration(lang).thresholds
     }
 
     /// The raw score of `text` in one language, without identification or labelling (for
@@ -271,10 +291,24 @@ impl Analyzer {
             };
             return (s, source);
         }
+        let cal = self.calibration(lang);
+        // Only a domain that weighs links pays for looking for one.
+        let score = if cal.link_weight != 1.0 && has_link(text) {
+            if T::ON {
+                tr.global(format!(
+                    "shares a link: score x{} (link_weight_{})",
+                    cal.link_weight,
+                    lang.as_str()
+                ));
+            }
+            cal.weigh(lex.score, true)
+        } else {
+            lex.score
+        };
         let sentiment = Sentiment {
             lang,
-            score: lex.score,
-            label: self.thresholds(lang).label(lex.score),
+            score,
+            label: cal.thresholds.label(score),
         };
         (sentiment, source)
     }
@@ -329,6 +363,33 @@ mod tests {
         use std::sync::OnceLock;
         static A: OnceLock<Analyzer> = OnceLock::new();
         A.get_or_init(Analyzer::new)
+    }
+
+    #[test]
+    fn a_link_weight_scales_linked_posts_and_says_so() {
+        let w = Analyzer::new().with_link_weight(Lang::De, 0.5);
+        let text = "Skandal: Panne beim Stromausfall https://example.org/a";
+        let raw = a().analyze(text, Some(Lang::De));
+        let s = w.analyze(text, Some(Lang::De));
+        assert_eq!(s.score, raw.score * 0.5);
+        assert_eq!(s.label, w.thresholds(Lang::De).label(s.score));
+        let e = w.explain(text, Some(Lang::De));
+        assert_eq!(e.score, s.score);
+        assert!(
+            e.to_string()
+                .contains("shares a link: score x0.5 (link_weight_de)"),
+            "{e}"
+        );
+        // English posts keep their weight, and the built-in one explains no link.
+        let en = "What a scandal https://example.org/a";
+        assert_eq!(
+            w.analyze(en, Some(Lang::En)),
+            a().analyze(en, Some(Lang::En))
+        );
+        assert!(!a()
+            .explain(text, Some(Lang::De))
+            .to_string()
+            .contains("link"));
     }
 
     #[test]

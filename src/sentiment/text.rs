@@ -183,6 +183,22 @@ pub fn strip_punct_if_word(token: &str) -> &str {
     }
 }
 
+/// Whether a whitespace-separated chunk is a link: after any opening brackets or quotes it
+/// starts with `http://`, `https://` or `www.`, in any case. The learned layer's tokenizer
+/// and the link weight of a domain's calibration must agree on what a link is.
+pub fn is_link(chunk: &str) -> bool {
+    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
+    let starts = |p: &str| {
+        bare.len() >= p.len() && bare.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
+    starts("http://") || starts("https://") || starts("www.")
+}
+
+/// Whether a post shares a link (see [`is_link`]).
+pub fn has_link(text: &str) -> bool {
+    text.split_whitespace().any(is_link)
+}
+
 /// VADER's normalisation of a valence sum into (-1, 1); `alpha` approximates the largest
 /// expected sum.
 #[inline]
@@ -476,6 +492,24 @@ fn has_upper(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_found_in_any_case_and_behind_brackets() {
+        for chunk in [
+            "https://t.co/x",
+            "HTTP://A.DE",
+            "www.bahn.de",
+            "(https://x.org)",
+            "\"www.x",
+        ] {
+            assert!(is_link(chunk), "{chunk}");
+        }
+        for chunk in ["http", "https:/x", "wwwx.de", "bahn.de", "xhttp://a", ""] {
+            assert!(!is_link(chunk), "{chunk}");
+        }
+        assert!(has_link("Panne bei der Bahn: https://t.co/x #db"));
+        assert!(!has_link("Panne bei der Bahn, siehe Website"));
+    }
 
     #[test]
     fn python_compatible_helpers() {

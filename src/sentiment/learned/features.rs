@@ -8,7 +8,7 @@
 //! silently scoring garbage. Extraction streams over the text and calls back per feature; it
 //! never allocates.
 
-use super::super::Label;
+use super::super::{text, Label};
 
 /// The version of everything in this file that a model's weights depend on.
 pub const FEATURE_SET_VERSION: u8 = 1;
@@ -162,13 +162,10 @@ fn is_emoticon(chunk: &str) -> bool {
 
 /// A whitespace-separated chunk that is one token as a whole.
 fn whole(chunk: &str) -> Option<Token<'_>> {
-    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
-    let lower_starts = |p: &str| {
-        bare.len() >= p.len() && bare.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-    };
-    if lower_starts("http://") || lower_starts("https://") || lower_starts("www.") {
+    if text::is_link(chunk) {
         return Some(Token::Url);
     }
+    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
     if let Some(handle) = bare.strip_prefix('@') {
         if handle
             .chars()

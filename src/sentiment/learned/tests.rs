@@ -201,8 +201,9 @@ fn the_model_corrects_the_lexicon_in_its_domain() {
     );
 }
 
-/// The config's label boundaries are for the lexicon's own labels: a model was trained on
-/// the calibrated verdicts and must see them, and it labels by its probabilities.
+/// The config's label boundaries and link weight are for the lexicon's own labels: a model
+/// was trained on the calibrated verdicts and must see them, and it labels by its
+/// probabilities.
 #[test]
 fn label_thresholds_leave_a_model_alone() {
     let models = Models::new().with(german_model().clone());
@@ -213,9 +214,11 @@ fn label_thresholds_leave_a_model_alone() {
     };
     let strict = Analyzer::new()
         .with_models(models)
-        .with_thresholds(Lang::De, wide);
+        .with_thresholds(Lang::De, wide)
+        .with_link_weight(Lang::De, 0.0);
     let texts = GERMAN.iter().map(|(_, t)| *t);
-    for t in texts.chain(UNSEEN_DEAD_ZONES.iter().copied()) {
+    let linked = ["Skandal bei der Bahn https://example.org/x"];
+    for t in texts.chain(UNSEEN_DEAD_ZONES.iter().copied()).chain(linked) {
         assert_eq!(
             strict.analyze(t, Some(Lang::De)),
             with.analyze(t, Some(Lang::De)),
