@@ -25,9 +25,10 @@
 //! GermEval 2017 dev and the VADER tweets, never a test split; `--learned-cv` the same around
 //! the defaults: other negative weights, uniform class weights, the plain L2 of the previous
 //! defaults, and no lexicon features.
-//! `--calibrated` measures `sturmglas calibrate`: thresholds calibrated on a domain's
-//! development posts (GermEval 2017 dev; SB10k train+dev), then used on that domain's test
-//! splits and, for SB10k, on PotTS, against the built-in pair. It reads test splits.
+//! `--calibrated` measures `sturmglas calibrate`: a calibration (the label pair alone, and the
+//! pair with the weight of posts that share a link) chosen on a domain's development posts
+//! (GermEval 2017 dev; SB10k train+dev), then used on that domain's test splits and, for
+//! SB10k, on PotTS, against the built-in one. It reads test splits.
 //! `--tune-only` skips the table of every set (and so every test split, and the English
 //! sweep, which runs inside that table) and prints only what the other flags ask for.
 
@@ -37,7 +38,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use sturmglas::sentiment::learned::{self, ClassWeights, Confusion, Example, Models, TrainOptions};
-use sturmglas::sentiment::{sweep, Analyzer, Label, Lang, Thresholds};
+use sturmglas::sentiment::{sweep, Analyzer, Calibration, Label, Lang, Thresholds};
 
 #[derive(Clone)]
 struct Item {
@@ -308,8 +309,9 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Thresholds calibrated on one domain's development posts, as `sturmglas calibrate` does,
-/// then used on posts it has not seen.
+/// A domain's calibration (`sturmglas calibrate`) chosen on its development posts, then used
+/// on posts it has not seen: the label pair alone (as the command chose before it weighed
+/// links) and the pair with the link weight, against the built-in calibration.
 fn calibrated_table(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()> {
     let sb = sb10k_train_dev(sets)?;
     let runs: [(&str, &[Item], &[&str]); 2] = [
@@ -320,26 +322,52 @@ fn calibrated_table(a: &Analyzer, sets: &[(&str, Lang, Vec<Item>)]) -> Result<()
         ),
         ("sb10k/train+dev", &sb, &["sb10k/test", "potts/dev+test"]),
     ];
-    let labelled = |items: &[Item]| -> (Vec<Label>, Vec<f64>) {
-        items
-            .iter()
-            .map(|i| (i.gold, a.analyze(&i.text, Some(Lang::De)).score))
-            .unzip()
+    let observed = |items: &[Item]| {
+        let mut gold = Vec::new();
+        let mut scores = Vec::new();
+        let mut linked = Vec::new();
+        for i in items {
+            gold.push(i.gold);
+            scores.push(a.analyze(&i.text, Some(Lang::De)).score);
+            linked.push(sturmglas::sentiment::has_link(&i.text));
+        }
+        (gold, scores, linked)
     };
-    let built_in = a.thresholds(Lang::De);
+    let built_in = a.calibration(Lang::De);
     println!();
-    println!("thresholds calibrated on a domain's development posts (`sturmglas calibrate`):");
+    println!("calibrated on a domain's development posts (`sturmglas calibrate`):");
     for (from, dev, targets) in runs {
-        let (gold, scores) = labelled(dev);
-        let (t, _) = sturmglas::sentiment::calibrate(&gold, &scores, built_in);
-        println!("  on {from}: {:+.2} / {:+.2}", t.negative, t.positive);
+        let (gold, scores, linked) = observed(dev);
+        let (pair, _) = sturmglas::sentiment::calibrate(&gold, &scores, built_in.thresholds);
+        let pair_only = Calibration {
+            thresholds: pair,
+            ..built_in
+        };
+        let (cal, _) =
+            sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, built_in);
+        println!(
+            "  on {from}: pair {:+.2} / {:+.2}; with links {:+.2} / {:+.2}, linked posts x{}",
+            pair.negative,
+            pair.positive,
+            cal.thresholds.negative,
+            cal.thresholds.positive,
+            cal.link_weight
+        );
         for name in targets {
-            let (gold, scores) = labelled(set(sets, name)?);
-            for (which, pair) in [("built in", built_in), ("calibrated", t)] {
-                let m = metrics(&gold, &label_with(pair, &scores));
+            let (gold, scores, linked) = observed(set(sets, name)?);
+            let n_linked = linked.iter().filter(|l| **l).count();
+            println!("    {name} ({} posts, {n_linked} linked)", gold.len());
+            for (which, c) in [
+                ("built in", built_in),
+                ("pair", pair_only),
+                ("pair+links", cal),
+            ] {
+                let m = c.confusion(&gold, &scores, &linked);
+                let (p, r, f) = m.prf(Label::Negative);
                 println!(
-                    "    {name:<22} {which:<10} acc {:.3} macro-F1 {:.3} neg P/R/F1 {:.3} {:.3} {:.3}",
-                    m.accuracy, m.macro_f1, m.neg.0, m.neg.1, m.neg.2
+                    "      {which:<11} acc {:.3} macro-F1 {:.3} neg P/R/F1 {p:.3} {r:.3} {f:.3}",
+                    m.accuracy(),
+                    m.macro_f1(),
                 );
             }
         }
