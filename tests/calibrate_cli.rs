@@ -3,7 +3,7 @@
 
 mod harness;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use harness::stdout_ok;
@@ -44,6 +44,30 @@ fn calibrate(dir: &Path, posts: &str) -> Output {
         .unwrap()
 }
 
+/// The config lines that `calibrate` offers, after its line that starts with `verdict`.
+fn offered<'a>(stdout: &'a str, verdict: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(verdict))
+        .skip(1)
+        .collect()
+}
+
+/// Writes `lines` as the `[sentiment]` section of a config in `dir`; `sturmglas check` must
+/// accept it. Returns the config's path and the summary `check` printed.
+fn checked_config(dir: &Path, lines: &[&str]) -> (PathBuf, String) {
+    let config = dir.join("sturmglas.toml");
+    std::fs::write(&config, format!("[sentiment]\n{}\n", lines.join("\n"))).unwrap();
+    let out = sturmglas()
+        .arg("check")
+        .arg("-c")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let summary = stdout_ok(&out);
+    (config, summary)
+}
+
 #[test]
 fn calibrate_prints_thresholds_that_check_accepts() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,29 +92,16 @@ fn calibrate_prints_thresholds_that_check_accepts() {
         stdout.contains("chosen on other posts (5-fold cross-validation): n 17, accuracy 1.000"),
         "{stdout}"
     );
-    let lines: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibration gains +0.335"))
-        .skip(1)
-        .collect();
+    let lines = offered(&stdout, "Chosen on other posts, a calibration gains +0.335");
     assert_eq!(
         lines,
         ["negative_de = -0.41", "positive_de = 0.47"],
         "{stdout}"
     );
-
-    let config = dir.path().join("sturmglas.toml");
-    std::fs::write(&config, format!("[sentiment]\n{}\n", lines.join("\n"))).unwrap();
-    let out = sturmglas()
-        .arg("check")
-        .arg("-c")
-        .arg(&config)
-        .output()
-        .unwrap();
-    let stdout = stdout_ok(&out);
+    let (config, summary) = checked_config(dir.path(), &lines);
     assert!(
-        stdout.contains("de label thresholds -0.41 / +0.47"),
-        "{stdout}"
+        summary.contains("de label thresholds -0.41 / +0.47"),
+        "{summary}"
     );
 
     // `sentiment -c` labels as the daemon with that config would.
@@ -167,11 +178,7 @@ fn calibrate_weighs_shared_links_when_the_team_calls_headlines_neutral() {
         stdout.contains("best for these:  -0.22 / +0.15, linked posts x0.3: n 20, accuracy 1.000"),
         "{stdout}"
     );
-    let lines: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("Chosen on other posts, a calibration gains +0.103"))
-        .skip(1)
-        .collect();
+    let lines = offered(&stdout, "Chosen on other posts, a calibration gains +0.103");
     assert_eq!(
         lines,
         [
@@ -181,16 +188,8 @@ fn calibrate_weighs_shared_links_when_the_team_calls_headlines_neutral() {
         ],
         "{stdout}"
     );
-    let config = dir.path().join("sturmglas.toml");
-    std::fs::write(&config, format!("[sentiment]\n{}\n", lines.join("\n"))).unwrap();
-    let out = sturmglas()
-        .arg("check")
-        .arg("-c")
-        .arg(&config)
-        .output()
-        .unwrap();
-    let stdout = stdout_ok(&out);
-    assert!(stdout.contains("de link weight 0.3"), "{stdout}");
+    let (config, summary) = checked_config(dir.path(), &lines);
+    assert!(summary.contains("de link weight 0.3"), "{summary}");
     // A new headline is neutral when shared, and the same words said by a customer are not.
     let c = config.to_str().unwrap();
     let out = sturmglas()
