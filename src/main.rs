@@ -107,6 +107,10 @@ enum Command {
         /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
         #[arg(long)]
         input: PathBuf,
+        /// Start from this config's calibration and compare with it, instead of the built-in
+        /// one (for a team that calibrated before and has labelled more posts since).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
     },
     /// Replay a bundled recording (a German storm among calm days) through the real pipeline
     /// and write its alert emails as .eml files.
@@ -191,6 +195,14 @@ fn load_config(cli: Option<&std::path::Path>) -> Result<config::Config, ExitCode
     })
 }
 
+/// The `[sentiment]` section of the config a command's `-c` names, if it names one.
+fn configured_sentiment(
+    path: Option<&std::path::Path>,
+) -> Result<Option<config::sentiment::SentimentConfig>, ExitCode> {
+    path.map(|p| load_config(Some(p)).map(|c| c.sentiment))
+        .transpose()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -217,12 +229,9 @@ fn main() -> ExitCode {
             config,
             text,
         } => {
-            let configured = match config {
-                Some(p) => match load_config(Some(&p)) {
-                    Ok(c) => Some(c.sentiment),
-                    Err(code) => return code,
-                },
-                None => None,
+            let configured = match configured_sentiment(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
             };
             sentiment(lang, json, explain, &model, configured, text)
         }
@@ -251,7 +260,17 @@ fn main() -> ExitCode {
             };
             train(lang.into(), &input, &output, holdout, cv, &opts)
         }
-        Command::Calibrate { lang, input } => calibrate(lang.into(), &input),
+        Command::Calibrate {
+            lang,
+            input,
+            config,
+        } => {
+            let configured = match configured_sentiment(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            calibrate(lang.into(), &input, configured)
+        }
         Command::Demo { out } => demo(&out),
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
@@ -436,7 +455,11 @@ fn read_labelled(input: &std::path::Path) -> anyhow::Result<Vec<learned::Example
     Ok(examples)
 }
 
-fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn calibrate(
+    lang: Lang,
+    input: &std::path::Path,
+    configured: Option<config::sentiment::SentimentConfig>,
+) -> anyhow::Result<ExitCode> {
     let examples = read_labelled(input)?;
     let classes = [Label::Negative, Label::Neutral, Label::Positive]
         .iter()
@@ -447,6 +470,7 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
         "{}: calibration needs posts of at least two classes",
         input.display()
     );
+    // Raw lexicon scores: a calibration weighs and labels them, and a model ignores it.
     let analyzer = Analyzer::new();
     let mut gold = Vec::with_capacity(examples.len());
     let mut scores = Vec::with_capacity(examples.len());
@@ -460,14 +484,22 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
     if with_links > 0 {
         println!("{with_links} of them share a link");
     }
-    let built_in = analyzer.calibration(lang);
-    let before = built_in.confusion(&gold, &scores, &linked);
-    let (best, after) =
-        sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, built_in);
+    let (start, name, the_one) = match &configured {
+        Some(c) => (c.calibration(lang), "in use:  ", "the one in use"),
+        None => (analyzer.calibration(lang), "built in:", "the built-in one"),
+    };
+    if configured.as_ref().is_some_and(|c| c.has_model(lang)) {
+        println!(
+            "Note: the config's {} model labels these posts in the daemon; a calibration only labels the posts no model does.",
+            lang.as_str()
+        );
+    }
+    let before = start.confusion(&gold, &scores, &linked);
+    let (best, after) = sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, start);
     // Five folds, or one post each when there are fewer (at least two posts: two classes).
     let folds = examples.len().min(5);
     let unseen =
-        sturmglas::sentiment::cross_validated_calibration(&gold, &scores, &linked, built_in, folds);
+        sturmglas::sentiment::cross_validated_calibration(&gold, &scores, &linked, start, folds);
     let shown = |c: sturmglas::sentiment::Calibration| {
         let t = c.thresholds;
         let mut s = format!("{:+.2} / {:+.2}", t.negative, t.positive);
@@ -476,7 +508,7 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
         s
     };
-    println!("built in:        {}: {before}", shown(built_in));
+    println!("{name}        {}: {before}", shown(start));
     println!("best for these:  {}: {after}", shown(best));
     println!("chosen on other posts ({folds}-fold cross-validation): {unseen}");
     // The cross-validated figure decides: a calibration that only wins on the posts it was
@@ -485,18 +517,18 @@ fn calibrate(lang: Lang, input: &std::path::Path) -> anyhow::Result<ExitCode> {
     let gain = unseen.macro_f1() - before.macro_f1();
     if gain < WORTH_IT {
         println!(
-            "Chosen on other posts, a calibration gains {gain:+.3} macro-F1 over the built-in one: keep the built-in one."
+            "Chosen on other posts, a calibration gains {gain:+.3} macro-F1 over {the_one}: keep {the_one}."
         );
         return Ok(ExitCode::SUCCESS);
     }
     let l = lang.as_str();
     println!(
         "Chosen on other posts, a calibration gains {gain:+.3} macro-F1. \
-         To use this one, add to the [sentiment] section of the config:"
+         To use this one, set in the [sentiment] section of the config:"
     );
     println!("negative_{l} = {}", best.thresholds.negative);
     println!("positive_{l} = {}", best.thresholds.positive);
-    if best.link_weight != built_in.link_weight {
+    if best.link_weight != start.link_weight {
         println!("link_weight_{l} = {}", best.link_weight);
     }
     Ok(ExitCode::SUCCESS)

@@ -209,6 +209,69 @@ fn calibrate_weighs_shared_links_when_the_team_calls_headlines_neutral() {
 }
 
 #[test]
+fn calibrate_with_a_config_starts_from_its_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("posts.tsv");
+    std::fs::write(&input, HEADLINES).unwrap();
+    let run = |config: &str| {
+        let path = dir.path().join("in-use.toml");
+        std::fs::write(&path, config).unwrap();
+        sturmglas()
+            .args(["calibrate", "--lang", "de", "--input"])
+            .arg(&input)
+            .arg("-c")
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    // The calibration the team set last time is as good as any: it is kept.
+    let out = run("[sentiment]\nnegative_de = -0.22\npositive_de = 0.15\nlink_weight_de = 0.3\n");
+    let stdout = stdout_ok(&out);
+    assert!(
+        stdout.contains("in use:          -0.22 / +0.15, linked posts x0.3: n 20, accuracy 1.000"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("over the one in use: keep the one in use."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Note:"), "no model, no note: {stdout}");
+    // A config that weighs links already: the offered lines leave its weight alone.
+    let out = run("[sentiment]\nlink_weight_de = 0.3\n");
+    let stdout = stdout_ok(&out);
+    let lines = offered(&stdout, "Chosen on other posts, a calibration gains");
+    assert_eq!(
+        lines,
+        ["negative_de = -0.22", "positive_de = 0.15"],
+        "{stdout}"
+    );
+    // A config whose German model labels the posts: the calibration would not.
+    let model = dir.path().join("de.model");
+    let out = sturmglas()
+        .args(["train", "--lang", "de", "--buckets", "1024", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&model)
+        .output()
+        .unwrap();
+    stdout_ok(&out);
+    let out = run("[sentiment]\nmodel_de = \"de.model\"\n");
+    let stdout = stdout_ok(&out);
+    assert!(
+        stdout.contains("\nNote: the config's de model labels these posts in the daemon"),
+        "{stdout}"
+    );
+    // An invalid config is refused with its position, as by `check`.
+    let out = run("[sentiment]\nlink_weight_de = 2\n");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in-use.toml:2:18: link_weight_de must be"),
+        "{err}"
+    );
+}
+
+#[test]
 fn calibrate_keeps_the_built_in_pair_when_it_is_as_good() {
     let dir = tempfile::tempdir().unwrap();
     let agreeing = "negative\tFurchtbar, nie wieder\nneutral\tMorgen Wartung\npositive\tSuper Service, danke\n";

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::Ctx;
 use crate::sentiment::learned::{Model, Models};
-use crate::sentiment::{Analyzer, Lang, Thresholds};
+use crate::sentiment::{Analyzer, Calibration, Lang, Thresholds};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +71,26 @@ impl SentimentConfig {
             thresholds_en: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
             link_weight_de: link_weight(ctx, Lang::De, &raw.link_weight_de),
             link_weight_en: link_weight(ctx, Lang::En, &raw.link_weight_en),
+        }
+    }
+
+    /// How the lexicon's scores of `lang` are labelled with this section.
+    pub fn calibration(&self, lang: Lang) -> Calibration {
+        let (thresholds, link_weight) = match lang {
+            Lang::De => (self.thresholds_de, self.link_weight_de),
+            Lang::En => (self.thresholds_en, self.link_weight_en),
+        };
+        Calibration {
+            thresholds,
+            link_weight,
+        }
+    }
+
+    /// Whether a learned model labels `lang`'s posts (and the calibration does not).
+    pub fn has_model(&self, lang: Lang) -> bool {
+        match lang {
+            Lang::De => self.model_de.is_some(),
+            Lang::En => self.model_en.is_some(),
         }
     }
 
