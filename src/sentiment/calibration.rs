@@ -108,13 +108,18 @@ impl Calibration {
         }
     }
 
+    /// The label of a post with lexicon score `score`.
+    pub fn label(&self, score: f64, linked: bool) -> Label {
+        self.thresholds.label(self.weigh(score, linked))
+    }
+
     /// How this calibration labels `scores` (with `linked` saying which posts share a link),
     /// against `gold`.
     pub fn confusion(&self, gold: &[Label], scores: &[f64], linked: &[bool]) -> Confusion {
         gold.iter()
             .zip(scores)
             .zip(linked)
-            .map(|((g, s), l)| (*g, self.thresholds.label(self.weigh(*s, *l))))
+            .map(|((g, s), l)| (*g, self.label(*s, *l)))
             .collect()
     }
 }
@@ -197,21 +202,27 @@ pub fn calibrate_with_links(
     }
     let mut best: Option<(Calibration, Confusion)> = None;
     for link_weight in weights {
+        let trial = Calibration {
+            link_weight,
+            ..start
+        };
         let weighed: Vec<f64> = scores
             .iter()
             .zip(linked)
-            .map(|(s, l)| if *l { s * link_weight } else { *s })
+            .map(|(s, l)| trial.weigh(*s, *l))
             .collect();
         let (thresholds, c) = calibrate(gold, &weighed, start.thresholds);
         if best
             .as_ref()
             .is_none_or(|(_, b)| c.macro_f1() > b.macro_f1() + TIE)
         {
-            let cal = Calibration {
-                thresholds,
-                link_weight,
-            };
-            best = Some((cal, c));
+            best = Some((
+                Calibration {
+                    thresholds,
+                    ..trial
+                },
+                c,
+            ));
         }
     }
     // The start's own weight was tried first, so there is always a best.
@@ -248,12 +259,7 @@ pub fn cross_validated_calibration(
             fold.iter()
                 .enumerate()
                 .filter(|(_, f)| **f == j)
-                .map(|(i, _)| {
-                    (
-                        gold[i],
-                        cal.thresholds.label(cal.weigh(scores[i], linked[i])),
-                    )
-                }),
+                .map(|(i, _)| (gold[i], cal.label(scores[i], linked[i]))),
         );
     }
     pooled.into_iter().collect()
