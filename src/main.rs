@@ -98,8 +98,9 @@ enum Command {
         #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
         nb_smoothing: f64,
     },
-    /// Choose the label thresholds of one language's lexicon for your own labelled posts
-    /// (same formats as `train`); prints the `[sentiment]` lines that set them.
+    /// Choose the label thresholds of one language's lexicon, and the weight of posts that
+    /// share a link, for your own labelled posts (same formats as `train`); prints the
+    /// `[sentiment]` lines that set them.
     Calibrate {
         /// The language of the posts.
         #[arg(long, value_enum)]
