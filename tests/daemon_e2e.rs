@@ -202,3 +202,65 @@ async fn dashboard_and_health_are_served() {
     assert_eq!(h["status"], "ok");
     assert_eq!(h["brands"], 2);
 }
+
+/// The counters of `/metrics` for one brand: (mentions, negative mentions).
+async fn counted(d: &Daemon, brand: &str) -> (u64, u64) {
+    let metrics = reqwest::get(d.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| {
+        let key = format!("{name}{{brand=\"{brand}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .map_or(0, |v| v.trim().parse().unwrap())
+    };
+    (
+        value("sturmglas_mentions_total"),
+        value("sturmglas_negative_mentions_total"),
+    )
+}
+
+/// Waits until `/metrics` has counted `mentions` mentions of `brand`; their negatives then.
+async fn negatives_once_counted(d: &Daemon, brand: &str, mentions: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (m, n) = counted(d, brand).await;
+        if m >= mentions {
+            assert_eq!(m, mentions, "log:\n{}", d.log());
+            return n;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{m} of {mentions} counted; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_configured_link_weight_decides_what_counts_negative_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let weighed = |w: &str| format!("[sentiment]\nlink_weight_de = {w}\n{BRANDS}");
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &weighed("0"))).await;
+    const HEADLINE: &str = "Skandal um Nordwind: Panne beim Stromausfall https://news.example/a";
+    d.post_mentions(ndjson("h", 3, HEADLINE), Some(TOKEN)).await;
+    d.post_mentions(ndjson("a", 2, ANGRY), Some(TOKEN)).await;
+    // Shared headlines weigh nothing with weight 0; the customers' own posts count.
+    assert_eq!(negatives_once_counted(&d, "Nordwind Energie", 5).await, 2);
+
+    std::fs::write(&d.config_path, config(port, dir.path(), &weighed("1"))).unwrap();
+    d.signal("HUP");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !d.log().contains("Config reloaded") {
+        assert!(std::time::Instant::now() < deadline, "log:\n{}", d.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    d.post_mentions(ndjson("k", 3, HEADLINE), Some(TOKEN)).await;
+    assert_eq!(negatives_once_counted(&d, "Nordwind Energie", 8).await, 5);
+}
