@@ -26,6 +26,7 @@ pub mod learned;
 
 pub use calibration::{
     calibrate, calibrate_with_links, cross_validated_calibration, sweep, Calibration, Thresholds,
+    LINK_WEIGHTS,
 };
 pub use explain::{Explanation, Step};
 pub use text::has_link;
