@@ -1,8 +1,9 @@
 //! The `[sentiment]` section: which learned models (see [`crate::sentiment::learned`]) to
 //! load, and a domain's own calibration (`sturmglas calibrate`: label boundaries and the
-//! weight of posts that share a link) in place of the built-in one. Validating it loads the files, so `sturmglas check` and a reload refuse a
-//! missing, corrupted or wrong-language model before the daemon would score with it, and the
-//! daemon uses exactly the models that were checked.
+//! weight of posts that share a link) in place of the built-in one. Validating it loads the
+//! files, so `sturmglas check` and a reload refuse a missing, corrupted or wrong-language
+//! model before the daemon would score with it, and the daemon uses exactly the models that
+//! were checked.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub struct SentimentRaw {
     pub positive_en: Option<Spanned<f64>>,
     /// The factor (0 to 1) on the lexicon score of a German post that shares a link.
     pub link_weight_de: Option<Spanned<f64>>,
+    /// The same for English posts.
     pub link_weight_en: Option<Spanned<f64>>,
 }
 
