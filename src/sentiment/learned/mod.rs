@@ -56,6 +56,8 @@ pub use train::{
 };
 pub use validate::{cross_validate, evaluate, folds, holdout_split, Confusion, HOLDOUT_SEED};
 
+pub(crate) use features::label_index;
+
 /// At most one model per language. Keyed by the model's own language, so a German model can
 /// never end up scoring English posts.
 #[derive(Debug, Clone, Default)]
