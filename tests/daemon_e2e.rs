@@ -64,12 +64,7 @@ async fn ingest_rejects_bad_requests_whole_and_counts_duplicates_once() {
     let acme = d.brand("Acme").await;
     assert_eq!(acme["mentions"], 5, "{acme}");
 
-    let metrics = reqwest::get(d.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await;
     assert!(
         metrics.contains("sturmglas_mentions_total{brand=\"Acme\"} 5"),
         "{metrics}"
@@ -109,12 +104,7 @@ async fn a_negative_burst_is_a_storm_and_a_calm_brand_stays_quiet() {
     assert_eq!(a["sample"][0]["reach"], 1190, "loudest post first: {a}");
     let acme = d.brand("Acme").await;
     assert_eq!(acme["level"], "ok");
-    let metrics = reqwest::get(d.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await;
     assert!(
         metrics.contains("sturmglas_brand_level{brand=\"Nordwind Energie\"} 2\n"),
         "{metrics}"
@@ -205,12 +195,7 @@ async fn dashboard_and_health_are_served() {
 
 /// The counters of `/metrics` for one brand: (mentions, negative mentions).
 async fn counted(d: &Daemon, brand: &str) -> (u64, u64) {
-    let metrics = reqwest::get(d.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await;
     let value = |name: &str| {
         let key = format!("{name}{{brand=\"{brand}\"}} ");
         metrics

@@ -142,12 +142,7 @@ async fn an_alert_raised_while_the_mail_server_is_down_is_delivered_once_it_is_u
     d.wait_alerts(10, |a| a.len() == 1).await;
     hook.wait_for(1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let metrics = reqwest::get(d.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await;
     assert!(metrics.contains("sturmglas_outbox_pending 1"), "{metrics}");
 
     smtp.restart();

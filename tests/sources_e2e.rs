@@ -75,12 +75,7 @@ async fn an_angry_atom_feed_becomes_a_storm_alert() {
     assert_eq!(s["kind"], "rss");
     assert_eq!(s["state"], "ok");
     assert_eq!(s["items"], 120);
-    let metrics = reqwest::get(d.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await;
     assert!(
         metrics.contains("sturmglas_source_items_total{source=\"alerts\"} 120"),
         "{metrics}"

@@ -98,6 +98,16 @@ impl Daemon {
         panic!("daemon did not become healthy; log:\n{}", self.log());
     }
 
+    /// The daemon's `/metrics` page.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
