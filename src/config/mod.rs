@@ -603,16 +603,19 @@ mod tests {
         use crate::sentiment::{Label, Lang, Thresholds};
         let path = Path::new("/nonexistent/c.toml");
         let c = parse("", path).unwrap();
-        assert_eq!(c.sentiment.thresholds_de, Thresholds::for_lang(Lang::De));
+        assert_eq!(
+            c.sentiment.calibration_de.thresholds,
+            Thresholds::for_lang(Lang::De)
+        );
         assert!(!c.summary().contains("label thresholds"));
         let c = parse(
             "[sentiment]\nnegative_de = -0.3\npositive_de = 0.6\npositive_en = 0.5\n",
             path,
         )
         .unwrap();
-        let t = c.sentiment.thresholds_de;
+        let t = c.sentiment.calibration_de.thresholds;
         assert_eq!((t.negative, t.positive), (-0.3, 0.6));
-        let en = c.sentiment.thresholds_en;
+        let en = c.sentiment.calibration_en.thresholds;
         assert_eq!(en.negative, Thresholds::for_lang(Lang::En).negative);
         assert_eq!(en.positive, 0.5);
         assert!(
@@ -657,13 +660,16 @@ mod tests {
         let path = Path::new("/nonexistent/c.toml");
         let c = parse("", path).unwrap();
         assert_eq!(
-            (c.sentiment.link_weight_de, c.sentiment.link_weight_en),
+            (
+                c.sentiment.calibration_de.link_weight,
+                c.sentiment.calibration_en.link_weight
+            ),
             (1.0, 1.0)
         );
         assert!(!c.summary().contains("link weight"));
         let c = parse("[sentiment]\nlink_weight_de = 0.2\n", path).unwrap();
-        assert_eq!(c.sentiment.link_weight_de, 0.2);
-        assert_eq!(c.sentiment.link_weight_en, 1.0);
+        assert_eq!(c.sentiment.calibration_de.link_weight, 0.2);
+        assert_eq!(c.sentiment.calibration_en.link_weight, 1.0);
         assert!(
             c.summary().contains("de link weight 0.2"),
             "{}",

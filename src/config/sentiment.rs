@@ -45,10 +45,10 @@ pub struct LoadedModel {
 pub struct SentimentConfig {
     pub model_de: Option<LoadedModel>,
     pub model_en: Option<LoadedModel>,
-    pub thresholds_de: Thresholds,
-    pub thresholds_en: Thresholds,
-    pub link_weight_de: f64,
-    pub link_weight_en: f64,
+    /// How the lexicon's German scores are labelled: the built-in calibration with the keys
+    /// the config sets in its place.
+    pub calibration_de: Calibration,
+    pub calibration_en: Calibration,
 }
 
 impl Default for SentimentConfig {
@@ -56,10 +56,8 @@ impl Default for SentimentConfig {
         SentimentConfig {
             model_de: None,
             model_en: None,
-            thresholds_de: Thresholds::for_lang(Lang::De),
-            thresholds_en: Thresholds::for_lang(Lang::En),
-            link_weight_de: 1.0,
-            link_weight_en: 1.0,
+            calibration_de: Calibration::for_lang(Lang::De),
+            calibration_en: Calibration::for_lang(Lang::En),
         }
     }
 }
@@ -69,22 +67,22 @@ impl SentimentConfig {
         SentimentConfig {
             model_de: load(ctx, "model_de", raw.model_de.as_ref(), Lang::De),
             model_en: load(ctx, "model_en", raw.model_en.as_ref(), Lang::En),
-            thresholds_de: thresholds(ctx, Lang::De, &raw.negative_de, &raw.positive_de),
-            thresholds_en: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
-            link_weight_de: link_weight(ctx, Lang::De, &raw.link_weight_de),
-            link_weight_en: link_weight(ctx, Lang::En, &raw.link_weight_en),
+            calibration_de: Calibration {
+                thresholds: thresholds(ctx, Lang::De, &raw.negative_de, &raw.positive_de),
+                link_weight: link_weight(ctx, Lang::De, &raw.link_weight_de),
+            },
+            calibration_en: Calibration {
+                thresholds: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
+                link_weight: link_weight(ctx, Lang::En, &raw.link_weight_en),
+            },
         }
     }
 
     /// How the lexicon's scores of `lang` are labelled with this section.
     pub fn calibration(&self, lang: Lang) -> Calibration {
-        let (thresholds, link_weight) = match lang {
-            Lang::De => (self.thresholds_de, self.link_weight_de),
-            Lang::En => (self.thresholds_en, self.link_weight_en),
-        };
-        Calibration {
-            thresholds,
-            link_weight,
+        match lang {
+            Lang::De => self.calibration_de,
+            Lang::En => self.calibration_en,
         }
     }
 
@@ -108,12 +106,13 @@ impl SentimentConfig {
     /// The analyzer this section describes: the lexicons and these models. Loading the
     /// lexicons blocks for tens of milliseconds: call it off the async runtime.
     pub fn analyzer(&self) -> Analyzer {
+        let (de, en) = (self.calibration_de, self.calibration_en);
         Analyzer::new()
             .with_models(self.models())
-            .with_thresholds(Lang::De, self.thresholds_de)
-            .with_thresholds(Lang::En, self.thresholds_en)
-            .with_link_weight(Lang::De, self.link_weight_de)
-            .with_link_weight(Lang::En, self.link_weight_en)
+            .with_thresholds(Lang::De, de.thresholds)
+            .with_thresholds(Lang::En, en.thresholds)
+            .with_link_weight(Lang::De, de.link_weight)
+            .with_link_weight(Lang::En, en.link_weight)
     }
 
     pub fn summary(&self) -> String {
@@ -123,10 +122,9 @@ impl SentimentConfig {
                 parts.push(format!("{lang} learned model {}", m.path.display()));
             }
         }
-        for (lang, t) in [
-            (Lang::De, self.thresholds_de),
-            (Lang::En, self.thresholds_en),
-        ] {
+        let langs = [Lang::De, Lang::En];
+        for lang in langs {
+            let t = self.calibration(lang).thresholds;
             if t != Thresholds::for_lang(lang) {
                 parts.push(format!(
                     "{} label thresholds {} / +{}",
@@ -136,9 +134,10 @@ impl SentimentConfig {
                 ));
             }
         }
-        for (lang, w) in [("de", self.link_weight_de), ("en", self.link_weight_en)] {
-            if w != 1.0 {
-                parts.push(format!("{lang} link weight {w}"));
+        for lang in langs {
+            let w = self.calibration(lang).link_weight;
+            if w != Calibration::for_lang(lang).link_weight {
+                parts.push(format!("{} link weight {w}", lang.as_str()));
             }
         }
         if parts.is_empty() {
