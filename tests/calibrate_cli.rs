@@ -35,11 +35,17 @@ positive\tToll gemacht
 ";
 
 fn calibrate(dir: &Path, posts: &str) -> Output {
+    calibrate_with(dir, posts, &[])
+}
+
+/// `sturmglas calibrate` on `posts`, written to `dir/posts.tsv`, with `extra` arguments.
+fn calibrate_with(dir: &Path, posts: &str, extra: &[&std::ffi::OsStr]) -> Output {
     let input = dir.join("posts.tsv");
     std::fs::write(&input, posts).unwrap();
     sturmglas()
         .args(["calibrate", "--lang", "de", "--input"])
         .arg(&input)
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -211,18 +217,10 @@ fn calibrate_weighs_shared_links_when_the_team_calls_headlines_neutral() {
 #[test]
 fn calibrate_with_a_config_starts_from_its_calibration() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("posts.tsv");
-    std::fs::write(&input, HEADLINES).unwrap();
     let run = |config: &str| {
         let path = dir.path().join("in-use.toml");
         std::fs::write(&path, config).unwrap();
-        sturmglas()
-            .args(["calibrate", "--lang", "de", "--input"])
-            .arg(&input)
-            .arg("-c")
-            .arg(&path)
-            .output()
-            .unwrap()
+        calibrate_with(dir.path(), HEADLINES, &["-c".as_ref(), path.as_os_str()])
     };
     // The calibration the team set last time is as good as any: it is kept.
     let out = run("[sentiment]\nnegative_de = -0.22\npositive_de = 0.15\nlink_weight_de = 0.3\n");
@@ -249,7 +247,7 @@ fn calibrate_with_a_config_starts_from_its_calibration() {
     let model = dir.path().join("de.model");
     let out = sturmglas()
         .args(["train", "--lang", "de", "--buckets", "1024", "--input"])
-        .arg(&input)
+        .arg(dir.path().join("posts.tsv"))
         .arg("--output")
         .arg(&model)
         .output()
