@@ -431,10 +431,11 @@ fn train(
     }
     model.save(output)?;
     println!(
-        "wrote {} ({} model, {} buckets); use it with `sturmglas sentiment --model {}` or `model_{}` in [sentiment]",
+        "wrote {} ({} model, {} buckets, {} words in its word table); use it with `sturmglas sentiment --model {}` or `model_{}` in [sentiment]",
         output.display(),
         lang.as_str(),
         model.buckets(),
+        model.table_words(),
         output.display(),
         lang.as_str()
     );

@@ -73,6 +73,13 @@ fn train_model(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
         stdout.contains("30 posts: 10 negative, 10 neutral, 10 positive"),
         "{stdout}"
     );
+    let words: usize = stdout
+        .split("4096 buckets, ")
+        .nth(1)
+        .and_then(|r| r.split(" words in its word table").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no word table count: {stdout}"));
+    assert!((50..200).contains(&words), "{stdout}");
     model
 }
 

@@ -233,6 +233,8 @@ impl<'a> Iterator for Tokens<'a> {
 /// Which normalisation group a feature belongs to: word features and character n-grams are
 /// each scaled by 1/sqrt(count), so that the many n-grams of a post do not drown its words.
 pub(crate) const GROUPS: usize = 2;
+/// The group of character n-grams.
+pub(crate) const CHAR_GROUP: usize = 1;
 
 /// The factor on each feature of a group that has `count` features in a post: 1/sqrt(count).
 /// Training, prediction and explanation must agree on it.
@@ -257,7 +259,7 @@ impl Feature<'_> {
     pub fn group(&self) -> usize {
         match self {
             Feature::Unigram(_) | Feature::Bigram(..) => 0,
-            Feature::Chars(..) => 1,
+            Feature::Chars(..) => CHAR_GROUP,
         }
     }
 
@@ -277,26 +279,71 @@ impl Feature<'_> {
     }
 }
 
+/// Where [`walk`] sends a post's features.
+pub(crate) trait Sink<'a> {
+    /// Called with each word's token hash before the word's character n-grams; `true` skips
+    /// them, because the sink has accounted for them itself (the model's word table).
+    fn word(&mut self, hash: u64) -> bool;
+    fn feature(&mut self, hash: u64, f: Feature<'a>);
+}
+
 /// Calls `emit(hash, feature)` for every feature of `text`, in order; a feature that occurs
 /// twice is emitted twice.
-pub(crate) fn for_each<'a>(text: &'a str, mut emit: impl FnMut(u64, Feature<'a>)) {
+pub(crate) fn for_each<'a>(text: &'a str, emit: impl FnMut(u64, Feature<'a>)) {
+    struct Every<F>(F);
+    impl<'a, F: FnMut(u64, Feature<'a>)> Sink<'a> for Every<F> {
+        #[inline(always)]
+        fn word(&mut self, _: u64) -> bool {
+            false
+        }
+        #[inline(always)]
+        fn feature(&mut self, hash: u64, f: Feature<'a>) {
+            (self.0)(hash, f)
+        }
+    }
+    walk(text, &mut Every(emit));
+}
+
+/// Like [`for_each`], but a sink may take a word's character n-grams as a whole.
+#[inline(always)]
+pub(crate) fn walk<'a>(text: &'a str, sink: &mut impl Sink<'a>) {
     let mut prev = Token::Start;
     let mut prev_hash = Token::Start.hash();
     for tok in Tokens::new(text) {
         let h = tok.hash();
         let mut u = Fnv::new(b'u');
         u.bytes(&h.to_le_bytes());
-        emit(u.finish(), Feature::Unigram(tok));
+        sink.feature(u.finish(), Feature::Unigram(tok));
         let mut b = Fnv::new(b'b');
         b.bytes(&prev_hash.to_le_bytes());
         b.bytes(&h.to_le_bytes());
-        emit(b.finish(), Feature::Bigram(prev, tok));
+        sink.feature(b.finish(), Feature::Bigram(prev, tok));
         if let Token::Word(w) = tok {
-            char_grams(w, &mut emit);
+            if !sink.word(h) {
+                char_grams(w, &mut |hash, f| sink.feature(hash, f));
+            }
         }
         prev = tok;
         prev_hash = h;
     }
+}
+
+/// The words of `text` with their token hashes, the key of a model's word table.
+pub(crate) fn words(text: &str) -> impl Iterator<Item = (u64, &str)> {
+    Tokens::new(text).filter_map(|t| match t {
+        Token::Word(w) => Some((t.hash(), w)),
+        _ => None,
+    })
+}
+
+/// The token hash of a word, as [`words`] gives it.
+pub(crate) fn word_hash(word: &str) -> u64 {
+    Token::Word(word).hash()
+}
+
+/// Calls `emit` for each character n-gram of one word, as [`for_each`] would.
+pub(crate) fn word_grams<'a>(word: &'a str, mut emit: impl FnMut(u64, Feature<'a>)) {
+    char_grams(word, &mut emit);
 }
 
 /// The 3-, 4- and 5-grams of `<word>`, in the order of their last character and, for each

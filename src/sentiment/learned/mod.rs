@@ -12,22 +12,29 @@
 //! class-weighted cross-entropy with an L2 penalty to its optimum by L-BFGS (`lbfgs`); the
 //! penalty of each word and n-gram weight is scaled by how well that feature tells its class
 //! from the others in the training posts (Naive-Bayes log-count ratios, as in NBSVM).
+//! Training also stores, for the training posts' frequent words, the sum of each word's
+//! character n-gram weights (`words`), so scoring a known word takes one look-up.
 //!
-//! # Model file (format version 1)
+//! # Model file (format version 2)
 //!
 //! All integers little-endian.
 //!
 //! | offset | size | content |
 //! | --- | --- | --- |
 //! | 0 | 8 | magic `STGLSENT` |
-//! | 8 | 2 | format version (`u16`, 1) |
+//! | 8 | 2 | format version (`u16`, 2; version 1 files still load) |
 //! | 10 | 2 | language, ASCII (`de`, `en`) |
 //! | 12 | 1 | feature-set version (`u8`, `features::FEATURE_SET_VERSION`) |
 //! | 13 | 3 | reserved, zero |
 //! | 16 | 4 | bucket count B (`u32`, 2^10..=2^22) |
 //! | 20 | 4 | dense feature count D (`u32`, must match the feature set) |
 //! | 24 | 12·(B+D) | weights, `f32`: one row of three (negative, neutral, positive) per feature, hashed buckets first, then the dense features |
+//! | 24+12·(B+D) | 4 | word count W (`u32`, at most [`MAX_TABLE_WORDS`]); absent in version 1 |
+//! | … | 24·W | the word table (`words`): per word its token hash (`u64`, distinct, not 0), the sums of its character n-grams' weight rows (3 × `f32`) and its n-gram count (`u32`); absent in version 1 |
 //! | end−8 | 8 | checksum: our FNV-1a 64 (kind byte `f`) of every byte before it |
+//!
+//! A version 1 file is a version 2 file without the word count and table: it scores the
+//! same, only slower.
 //!
 //! Loading checks every field, the exact length, the checksum and that every weight is
 //! finite, and fails with a [`ModelError`] otherwise; it never panics.
@@ -38,6 +45,7 @@ mod lbfgs;
 mod model;
 mod train;
 mod validate;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -55,6 +63,7 @@ pub use train::{
     DEFAULT_MAX_ITERATIONS, DEFAULT_NB_SMOOTHING, DEFAULT_NEGATIVE_WEIGHT, NB_FLOOR,
 };
 pub use validate::{cross_validate, evaluate, folds, holdout_split, Confusion, HOLDOUT_SEED};
+pub use words::MAX_TABLE_WORDS;
 
 pub(crate) use features::label_index;
 

@@ -10,12 +10,19 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::super::{Label, Lang};
-use super::features::{self, Fnv, LexiconView, CLASSES, DENSE, FEATURE_SET_VERSION, GROUPS};
+use super::features::{
+    self, Feature, Fnv, LexiconView, Sink, CHAR_GROUP, CLASSES, DENSE, FEATURE_SET_VERSION, GROUPS,
+};
+use super::words::{WordSum, WordTable, MAX_GRAMS_PER_WORD, MAX_TABLE_WORDS};
 
 pub(crate) const MAGIC: &[u8; 8] = b"STGLSENT";
-pub(crate) const FORMAT_VERSION: u16 = 1;
+/// Version 2 added the word table; version 1 files (no table) still load and score the same.
+pub(crate) const FORMAT_VERSION: u16 = 2;
+const OLDEST_FORMAT_VERSION: u16 = 1;
 const HEADER: usize = 8 + 2 + 2 + 1 + 3 + 4 + 4;
 const CHECKSUM: usize = 8;
+/// One word of the table in the file: hash, three sums, n-gram count.
+const WORD_BYTES: usize = 8 + 12 + 4;
 /// Bounds on the bucket count: below the minimum collisions ruin a model; above the maximum
 /// a file would be hundreds of megabytes for no gain on posts.
 pub const MIN_BUCKETS: u32 = 1 << 10;
@@ -40,7 +47,7 @@ pub enum ModelError {
     },
     #[error("not a sturmglas sentiment model (bad magic bytes)")]
     BadMagic,
-    #[error("model file format version {found} is not supported (this sturmglas reads version {supported}); train the model again")]
+    #[error("model file format version {found} is not supported (this sturmglas reads versions 1 to {supported}); train the model again")]
     UnsupportedVersion { found: u16, supported: u16 },
     #[error("model was trained with feature set {found}, this sturmglas uses feature set {supported}; train the model again")]
     FeatureSet { found: u8, supported: u8 },
@@ -61,6 +68,8 @@ pub enum ModelError {
     Checksum,
     #[error("model weights are not finite numbers")]
     NotFinite,
+    #[error("model word table is invalid: {0}")]
+    WordTable(String),
 }
 
 /// One language's learned layer.
@@ -71,6 +80,8 @@ pub struct Model {
     /// Row-major: (buckets + DENSE) rows of one weight per class, so one feature's three
     /// weights share a cache line.
     weights: Vec<f32>,
+    /// The character n-gram sums of the training posts' frequent words (see `words`).
+    words: WordTable,
 }
 
 impl fmt::Debug for Model {
@@ -78,6 +89,7 @@ impl fmt::Debug for Model {
         f.debug_struct("Model")
             .field("lang", &self.lang)
             .field("buckets", &self.buckets)
+            .field("words", &self.words.len())
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +160,62 @@ impl Model {
             lang,
             buckets,
             weights,
+            words: WordTable::default(),
+        }
+    }
+
+    /// Fills the word table with `words` (the first [`MAX_TABLE_WORDS`] distinct ones, in
+    /// the order given), replacing any table the model had. `train` fills it with the
+    /// training posts' words; an empty list turns the table off, for measuring what it saves.
+    pub fn with_words<'a>(mut self, words: impl IntoIterator<Item = &'a str>) -> Model {
+        let mut seen = std::collections::HashSet::new();
+        let sums: Vec<WordSum> = words
+            .into_iter()
+            .map(|w| self.word_sum(w))
+            .filter(|w| w.hash != 0 && seen.insert(w.hash))
+            .take(MAX_TABLE_WORDS)
+            .collect();
+        // Cannot fail: hashes are non-zero, distinct and at most MAX_TABLE_WORDS.
+        self.words = WordTable::new(&sums).unwrap_or_default();
+        self
+    }
+
+    /// How many words the word table holds.
+    pub fn table_words(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Heap bytes held by the weights and the word table.
+    pub fn heap_bytes(&self) -> usize {
+        self.weights.capacity() * 4 + self.words.heap_bytes()
+    }
+
+    /// The share of `text`'s words that the word table holds.
+    pub fn table_hits(&self, text: &str) -> (usize, usize) {
+        let mut hits = 0;
+        let mut all = 0;
+        for (h, _) in features::words(text) {
+            all += 1;
+            hits += usize::from(self.words.get(h).is_some());
+        }
+        (hits, all)
+    }
+
+    /// A word's entry: the sum of its character n-grams' rows, added in emission order.
+    fn word_sum(&self, word: &str) -> WordSum {
+        let mut sum = [0f32; 3];
+        let mut grams = 0;
+        features::word_grams(word, |h, _| {
+            let w = self.row(Self::row_of(self.buckets, h));
+            for k in 0..3 {
+                sum[k] += w[k];
+            }
+            grams += 1;
+        });
+        WordSum {
+            hash: features::word_hash(word),
+            sum,
+            grams,
         }
     }
 
@@ -184,31 +252,24 @@ impl Model {
     ///
     /// The rows are gathered first and summed in batches: the sums then stay in registers,
     /// and the weight loads, which miss the cache on a big model, no longer wait on each
-    /// other. Each group is still summed in emission order, so the result is bit for bit what
-    /// summing feature by feature gives.
+    /// other. A word in the word table adds its n-grams' sum in one step, so the sums may
+    /// differ from feature-by-feature sums in the last bits.
     fn logits(&self, text: &str, lex: &LexiconView) -> [f32; 3] {
-        let mut acc = [[0f32; 3]; GROUPS];
-        let mut count = [0u32; GROUPS];
-        let mut rows = [[0u32; BATCH]; GROUPS];
-        let mut filled = [0usize; GROUPS];
-        features::for_each(text, |h, f| {
-            let g = f.group();
-            // Rows fit in u32: buckets are at most MAX_BUCKETS.
-            rows[g][filled[g]] = Self::row_of(self.buckets, h) as u32;
-            filled[g] += 1;
-            count[g] += 1;
-            if filled[g] == BATCH {
-                self.add_rows(&rows[g], &mut acc[g]);
-                filled[g] = 0;
-            }
-        });
+        let mut g = Gather {
+            model: self,
+            acc: [[0f32; 3]; GROUPS],
+            count: [0u32; GROUPS],
+            rows: [[0u32; BATCH]; GROUPS],
+            filled: [0usize; GROUPS],
+        };
+        features::walk(text, &mut g);
         let mut z = [0f32; 3];
-        for g in 0..GROUPS {
-            self.add_rows(&rows[g][..filled[g]], &mut acc[g]);
-            if count[g] > 0 {
-                let s = features::group_scale(count[g]);
-                for k in 0..3 {
-                    z[k] += acc[g][k] * s;
+        for k in 0..GROUPS {
+            self.add_rows(&g.rows[k][..g.filled[k]], &mut g.acc[k]);
+            if g.count[k] > 0 {
+                let s = features::group_scale(g.count[k]);
+                for (zc, a) in z.iter_mut().zip(g.acc[k]) {
+                    *zc += a * s;
                 }
             }
         }
@@ -282,7 +343,9 @@ impl Model {
 
     /// The file form; see the module documentation of `learned` for the layout.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER + self.weights.len() * 4 + CHECKSUM);
+        let mut out = Vec::with_capacity(
+            HEADER + self.weights.len() * 4 + 4 + self.words.len() * WORD_BYTES + CHECKSUM,
+        );
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(self.lang.as_str().as_bytes());
@@ -292,6 +355,14 @@ impl Model {
         out.extend_from_slice(&(DENSE as u32).to_le_bytes());
         for w in &self.weights {
             out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.words.len() as u32).to_le_bytes());
+        for w in self.words.words() {
+            out.extend_from_slice(&w.hash.to_le_bytes());
+            for x in w.sum {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            out.extend_from_slice(&w.grams.to_le_bytes());
         }
         let mut h = Fnv::new(b'f');
         h.bytes(&out);
@@ -313,7 +384,7 @@ impl Model {
         let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let version = u16_at(8);
-        if version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(ModelError::UnsupportedVersion {
                 found: version,
                 supported: FORMAT_VERSION,
@@ -347,7 +418,23 @@ impl Model {
             )));
         }
         let n = (buckets as usize + DENSE) * 3;
-        let expected = HEADER + n * 4 + CHECKSUM;
+        let weights_end = HEADER + n * 4;
+        // Version 1 ends with the weights; version 2 adds the word count and the words.
+        let mut words = 0usize;
+        if version >= 2 && b.len() >= weights_end + 4 {
+            words = u32_at(weights_end) as usize;
+            if words > MAX_TABLE_WORDS {
+                return Err(ModelError::WordTable(format!(
+                    "{words} words, more than {MAX_TABLE_WORDS}"
+                )));
+            }
+        }
+        let table = if version >= 2 {
+            4 + words * WORD_BYTES
+        } else {
+            0
+        };
+        let expected = weights_end + table + CHECKSUM;
         if b.len() < expected {
             return Err(ModelError::Truncated {
                 expected: expected as u64,
@@ -367,17 +454,41 @@ impl Model {
         if h.finish() != u64::from_le_bytes(sum) {
             return Err(ModelError::Checksum);
         }
-        let weights: Vec<f32> = body[HEADER..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let f32s = |bytes: &[u8]| -> Vec<f32> {
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
+        let weights = f32s(&body[HEADER..weights_end]);
         if weights.iter().any(|w| !w.is_finite()) {
             return Err(ModelError::NotFinite);
         }
+        let mut sums = Vec::with_capacity(words);
+        if version >= 2 {
+            for e in body[weights_end + 4..].chunks_exact(WORD_BYTES) {
+                let mut hash = [0u8; 8];
+                hash.copy_from_slice(&e[..8]);
+                let f = f32s(&e[8..20]);
+                let grams = u32::from_le_bytes([e[20], e[21], e[22], e[23]]);
+                if f.iter().any(|x| !x.is_finite()) || grams > MAX_GRAMS_PER_WORD {
+                    return Err(ModelError::WordTable(
+                        "a word's sum is not finite or its n-gram count is too large".into(),
+                    ));
+                }
+                sums.push(WordSum {
+                    hash: u64::from_le_bytes(hash),
+                    sum: [f[0], f[1], f[2]],
+                    grams,
+                });
+            }
+        }
+        let words = WordTable::new(&sums).map_err(|e| ModelError::WordTable(e.to_string()))?;
         Ok(Model {
             lang,
             buckets,
             weights,
+            words,
         })
     }
 
@@ -389,7 +500,11 @@ impl Model {
             err,
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
-        let max = (HEADER + (MAX_BUCKETS as usize + DENSE) * 12 + CHECKSUM) as u64;
+        let max = (HEADER
+            + (MAX_BUCKETS as usize + DENSE) * 12
+            + 4
+            + MAX_TABLE_WORDS * WORD_BYTES
+            + CHECKSUM) as u64;
         if len > max {
             return Err(ModelError::BadHeader(format!(
                 "file is {len} bytes, larger than any model ({max})"
@@ -426,6 +541,42 @@ impl Model {
             let _ = std::fs::remove_file(&tmp);
             err(e)
         })
+    }
+}
+
+/// What `logits` gathers while walking a post's features.
+struct Gather<'m> {
+    model: &'m Model,
+    acc: [[f32; 3]; GROUPS],
+    count: [u32; GROUPS],
+    rows: [[u32; BATCH]; GROUPS],
+    filled: [usize; GROUPS],
+}
+
+impl<'a> Sink<'a> for Gather<'_> {
+    #[inline(always)]
+    fn word(&mut self, hash: u64) -> bool {
+        let Some(w) = self.model.words.get(hash) else {
+            return false;
+        };
+        for k in 0..3 {
+            self.acc[CHAR_GROUP][k] += w.sum[k];
+        }
+        self.count[CHAR_GROUP] += w.grams;
+        true
+    }
+
+    #[inline(always)]
+    fn feature(&mut self, hash: u64, f: Feature<'a>) {
+        let g = f.group();
+        // Rows fit in u32: buckets are at most MAX_BUCKETS.
+        self.rows[g][self.filled[g]] = Model::row_of(self.model.buckets, hash) as u32;
+        self.filled[g] += 1;
+        self.count[g] += 1;
+        if self.filled[g] == BATCH {
+            self.model.add_rows(&self.rows[g], &mut self.acc[g]);
+            self.filled[g] = 0;
+        }
     }
 }
 
@@ -504,5 +655,45 @@ mod tests {
         let mut count = [0usize; GROUPS];
         features::for_each(&long, |_, f| count[f.group()] += 1);
         assert!(count.iter().all(|c| *c > 2 * BATCH), "{count:?}");
+    }
+
+    #[test]
+    fn a_word_in_the_table_is_scored_from_its_sum() {
+        let buckets = 1 << 12;
+        let weights = (0..(buckets + DENSE) * 3)
+            .map(|i| (i % 7) as f32 * 0.01)
+            .collect();
+        let m = Model::from_weights(Lang::De, buckets as u32, weights).with_words(["Kaputt"]);
+        let lex = LexiconView {
+            score: 0.0,
+            hits: 0,
+            label: Label::Neutral,
+        };
+        let entry = *m.words.words().next().unwrap();
+        assert_eq!(
+            entry.hash,
+            features::word_hash("kaputt"),
+            "case forms share a hash"
+        );
+        assert_eq!(
+            entry.grams,
+            6 + 5 + 4,
+            "<kaputt>: six 3-grams, five 4-grams, four 5-grams"
+        );
+        let plain = one_by_one(&m, "kaputt", &lex);
+        let fast = m.logits("KAPUTT", &lex);
+        for k in 0..3 {
+            assert!((plain[k] - fast[k]).abs() < 1e-5, "{plain:?} {fast:?}");
+        }
+        // A different sum in the table shows in the logits: the look-up is what scores it.
+        let mut tampered = m.clone();
+        tampered.words = WordTable::new(&[WordSum {
+            sum: [100.0, 0.0, 0.0],
+            ..entry
+        }])
+        .unwrap();
+        let z = tampered.logits("kaputt", &lex);
+        assert!(z[0] - fast[0] > 10.0, "{z:?} {fast:?}");
+        assert_eq!(tampered.logits("heil", &lex), m.logits("heil", &lex));
     }
 }

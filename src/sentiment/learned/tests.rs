@@ -277,6 +277,9 @@ fn save_and_load_give_identical_predictions() {
     let back = Model::load_for(&p, Lang::De).unwrap();
     assert_eq!(back.lang(), Lang::De);
     assert_eq!(back.buckets(), 1 << 14);
+    assert!(back.table_words() > 50, "{}", back.table_words());
+    assert_eq!(back.table_words(), german_model().table_words());
+    assert_eq!(back.to_bytes(), german_model().to_bytes());
     for (_, t) in GERMAN {
         let lex = analyzer().lexicon_view(t, Lang::De);
         assert_eq!(
@@ -310,11 +313,11 @@ fn bad_files_are_refused_with_the_right_error() {
     let mut flipped = good.clone();
     flipped[1000] ^= 0x40;
     assert!(matches!(err(&flipped), ModelError::Checksum));
-    let mut v2 = good.clone();
-    v2[8] = 2;
+    let mut v3 = good.clone();
+    v3[8] = 3;
     assert!(matches!(
-        err(&v2),
-        ModelError::UnsupportedVersion { found: 2, .. }
+        err(&v3),
+        ModelError::UnsupportedVersion { found: 3, .. }
     ));
     let mut fs = good.clone();
     fs[12] = 99;
@@ -493,4 +496,107 @@ fn a_feature_row_is_its_hash_modulo_the_bucket_count() {
             );
         }
     }
+}
+
+/// A model file's word table section: where it starts and how many words it holds.
+fn table_section(bytes: &[u8]) -> (usize, usize) {
+    let buckets = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let start = 24 + (buckets + features::DENSE) * 12;
+    let words = u32::from_le_bytes(bytes[start..start + 4].try_into().unwrap()) as usize;
+    (start, words)
+}
+
+/// Replaces a file's checksum by the right one for its (edited) body.
+fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+    let n = bytes.len() - 8;
+    let mut h = features::Fnv::new(b'f');
+    h.bytes(&bytes[..n]);
+    bytes[n..].copy_from_slice(&h.finish().to_le_bytes());
+    bytes
+}
+
+#[test]
+fn the_word_table_holds_the_training_words_and_changes_no_score() {
+    let m = german_model();
+    let (hits, words) = m.table_hits(GERMAN[0].1);
+    assert_eq!(hits, words, "every training word is in the table");
+    let (hits, words) = m.table_hits("Funkloch Quastenflosser Hauptstraße");
+    assert_eq!((hits, words), (2, 3));
+    let plain = Model::clone(m).with_words([]);
+    assert_eq!(plain.table_words(), 0);
+    let unseen = "Quastenflosser-Katastrophe im Funkloch, NIE WIEDER Nordwind!!!";
+    for t in GERMAN.iter().map(|(_, t)| *t).chain([unseen, "", "🙂"]) {
+        let lex = analyzer().lexicon_view(t, Lang::De);
+        let (a, b) = (m.predict(t, &lex), plain.predict(t, &lex));
+        assert_eq!(a.label(), b.label(), "{t}");
+        for (x, y) in [
+            (a.negative, b.negative),
+            (a.neutral, b.neutral),
+            (a.positive, b.positive),
+        ] {
+            assert!((x - y).abs() < 1e-5, "{t}: {a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn version_1_files_without_a_word_table_still_load() {
+    let v2 = german_model().to_bytes();
+    let (start, words) = table_section(&v2);
+    assert!(words > 0);
+    let mut v1 = v2[..start].to_vec();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    v1.extend_from_slice(&[0; 8]);
+    let old = Model::from_bytes(&reseal(v1)).unwrap();
+    assert_eq!(old.table_words(), 0);
+    let t = GERMAN[1].1;
+    let lex = analyzer().lexicon_view(t, Lang::De);
+    assert_eq!(
+        old.predict(t, &lex).label(),
+        german_model().predict(t, &lex).label()
+    );
+}
+
+#[test]
+fn bad_word_tables_are_refused() {
+    let good = german_model().to_bytes();
+    let (start, words) = table_section(&good);
+    let entry = |i: usize| start + 4 + i * 24;
+    let err = |b: Vec<u8>| Model::from_bytes(&reseal(b)).unwrap_err();
+
+    let mut dup = good.clone();
+    let first: Vec<u8> = dup[entry(0)..entry(0) + 8].to_vec();
+    dup[entry(1)..entry(1) + 8].copy_from_slice(&first);
+    assert!(
+        matches!(err(dup), ModelError::WordTable(ref m) if m.contains("twice")),
+        "duplicate word"
+    );
+    let mut grams = good.clone();
+    grams[entry(0) + 20..entry(0) + 24].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(err(grams), ModelError::WordTable(_)));
+    let mut nan = good.clone();
+    nan[entry(0) + 8..entry(0) + 12].copy_from_slice(&f32::NAN.to_le_bytes());
+    assert!(matches!(err(nan), ModelError::WordTable(_)));
+    let mut more = good.clone();
+    more[start..start + 4].copy_from_slice(&(words as u32 + 1).to_le_bytes());
+    assert!(matches!(err(more), ModelError::Truncated { .. }));
+    let mut huge = good.clone();
+    huge[start..start + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(err(huge), ModelError::WordTable(_)));
+    // Cut inside the word count itself.
+    let cut = good[..start + 2].to_vec();
+    assert!(matches!(
+        Model::from_bytes(&cut).unwrap_err(),
+        ModelError::Truncated { .. }
+    ));
+}
+
+#[test]
+fn the_vocabulary_puts_frequent_words_first_and_merges_case_forms() {
+    let ex = examples(&[
+        (Label::Negative, "Netz weg, NETZ weg"),
+        (Label::Neutral, "netz da 42 https://x.y"),
+        (Label::Positive, "da!"),
+    ]);
+    assert_eq!(train::vocabulary(&ex), ["Netz", "weg", "da"]);
 }

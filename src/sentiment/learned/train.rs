@@ -9,6 +9,8 @@ use super::super::{Analyzer, Label, Lang};
 use super::features::{self, label_index, DENSE, GROUPS};
 use super::lbfgs;
 use super::model::{Model, MAX_BUCKETS, MIN_BUCKETS};
+use super::words::MAX_TABLE_WORDS;
+use std::collections::HashMap;
 
 /// One labelled post.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,7 +241,32 @@ pub fn train(
     );
     drop(data);
     let weights = problem.fit(opts.max_iterations);
-    Ok(Model::from_weights(lang, opts.buckets, weights))
+    Ok(Model::from_weights(lang, opts.buckets, weights).with_words(vocabulary(examples)))
+}
+
+/// The words of the training posts for the model's word table, most frequent first (ties
+/// in the order of first use, so training stays deterministic), at most
+/// [`MAX_TABLE_WORDS`]. A word's case forms share one token hash and count together.
+pub(super) fn vocabulary(examples: &[Example]) -> Vec<&str> {
+    let mut seen: HashMap<u64, (usize, usize)> = HashMap::new();
+    let mut first: Vec<&str> = Vec::new();
+    for e in examples {
+        for (h, w) in features::words(&e.text) {
+            let next = first.len();
+            let entry = seen.entry(h).or_insert((0, next));
+            if entry.1 == next {
+                first.push(w);
+            }
+            entry.0 += 1;
+        }
+    }
+    let mut order: Vec<(usize, usize)> = seen.into_values().collect();
+    order.sort_by_key(|(count, at)| (std::cmp::Reverse(*count), *at));
+    order
+        .into_iter()
+        .take(MAX_TABLE_WORDS)
+        .map(|(_, at)| first[at])
+        .collect()
 }
 
 /// The training objective over the weight rows that some example uses (a few thousand posts
