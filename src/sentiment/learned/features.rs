@@ -284,6 +284,10 @@ pub(crate) trait Sink<'a> {
     /// Called with each word's token hash before the word's character n-grams; `true` skips
     /// them, because the sink has accounted for them itself (the model's word table).
     fn word(&mut self, hash: u64) -> bool;
+    /// Called with a word's token hash as soon as it is known, before its unigram and
+    /// bigram: time to start loading what [`Sink::word`] will look up.
+    #[inline(always)]
+    fn word_ahead(&mut self, _hash: u64) {}
     fn feature(&mut self, hash: u64, f: Feature<'a>);
 }
 
@@ -311,6 +315,9 @@ pub(crate) fn walk<'a>(text: &'a str, sink: &mut impl Sink<'a>) {
     let mut prev_hash = Token::Start.hash();
     for tok in Tokens::new(text) {
         let h = tok.hash();
+        if let Token::Word(_) = tok {
+            sink.word_ahead(h);
+        }
         let mut u = Fnv::new(b'u');
         u.bytes(&h.to_le_bytes());
         sink.feature(u.finish(), Feature::Unigram(tok));

@@ -112,6 +112,14 @@ impl WordTable {
         }
     }
 
+    /// Where a look-up of `hash` starts, for a prefetch.
+    #[inline]
+    pub fn slot_ptr(&self, hash: u64) -> Option<*const WordSum> {
+        self.slots
+            .get(slot_of(hash, self.slots.len().max(1)))
+            .map(|s| s as *const WordSum)
+    }
+
     /// Heap bytes held, for the bench's memory figure.
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<WordSum>()
