@@ -194,7 +194,8 @@ pub fn is_link(chunk: &str) -> bool {
     starts("http://") || starts("https://") || starts("www.")
 }
 
-/// Whether a post shares a link (see [`is_link`]).
+/// Whether a post shares a link: a whitespace-separated chunk that, after any opening
+/// brackets or quotes, starts with `http://`, `https://` or `www.`, in any case.
 pub fn has_link(text: &str) -> bool {
     text.split_whitespace().any(is_link)
 }
