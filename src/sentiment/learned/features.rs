@@ -51,6 +51,12 @@ impl Fnv {
     /// Feeds the Unicode lower-case form of `s`.
     #[inline]
     pub fn lower(&mut self, s: &str) {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.byte(b.to_ascii_lowercase());
+            }
+            return;
+        }
         for c in s.chars() {
             if c.is_ascii() {
                 self.byte(c.to_ascii_lowercase() as u8);
@@ -191,6 +197,22 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The length of the word that starts `s`: [`take_while`] with [`is_word_char`], reading
+/// ASCII bytes directly (most words are ASCII) and characters only from the first
+/// non-ASCII byte on.
+#[inline]
+fn word_end(s: &str) -> usize {
+    let ascii = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .unwrap_or(s.len());
+    if ascii < s.len() && !s.as_bytes()[ascii].is_ascii() {
+        ascii + take_while(&s[ascii..], is_word_char)
+    } else {
+        ascii
+    }
+}
+
 impl<'a> Iterator for Tokens<'a> {
     type Item = Token<'a>;
 
@@ -208,7 +230,7 @@ impl<'a> Iterator for Tokens<'a> {
                 continue;
             };
             if is_word_char(c) {
-                let end = take_while(s, is_word_char);
+                let end = word_end(s);
                 self.rest = &s[end..];
                 let w = &s[..end];
                 return Some(if w.bytes().all(|b| b.is_ascii_digit()) {
@@ -233,6 +255,8 @@ impl<'a> Iterator for Tokens<'a> {
 /// Which normalisation group a feature belongs to: word features and character n-grams are
 /// each scaled by 1/sqrt(count), so that the many n-grams of a post do not drown its words.
 pub(crate) const GROUPS: usize = 2;
+/// The group of word unigrams and bigrams.
+pub(crate) const WORD_GROUP: usize = 0;
 /// The group of character n-grams.
 pub(crate) const CHAR_GROUP: usize = 1;
 
@@ -258,7 +282,7 @@ pub(crate) enum Feature<'a> {
 impl Feature<'_> {
     pub fn group(&self) -> usize {
         match self {
-            Feature::Unigram(_) | Feature::Bigram(..) => 0,
+            Feature::Unigram(_) | Feature::Bigram(..) => WORD_GROUP,
             Feature::Chars(..) => CHAR_GROUP,
         }
     }
@@ -281,8 +305,9 @@ impl Feature<'_> {
 
 /// Where [`walk`] sends a post's features.
 pub(crate) trait Sink<'a> {
-    /// Called with each word's token hash before the word's character n-grams; `true` skips
-    /// them, because the sink has accounted for them itself (the model's word table).
+    /// Called with each word's token hash before the word's unigram; `true` skips the unigram
+    /// and the word's character n-grams, because the sink has accounted for them itself (the
+    /// model's word table).
     fn word(&mut self, hash: u64) -> bool;
     /// Called with a word's token hash as soon as it is known, before its unigram and
     /// bigram: time to start loading what [`Sink::word`] will look up.
@@ -315,24 +340,36 @@ pub(crate) fn walk<'a>(text: &'a str, sink: &mut impl Sink<'a>) {
     let mut prev_hash = Token::Start.hash();
     for tok in Tokens::new(text) {
         let h = tok.hash();
-        if let Token::Word(_) = tok {
+        let is_word = matches!(tok, Token::Word(_));
+        if is_word {
             sink.word_ahead(h);
         }
-        let mut u = Fnv::new(b'u');
-        u.bytes(&h.to_le_bytes());
-        sink.feature(u.finish(), Feature::Unigram(tok));
+        // Hashed before the look-up, so the prefetched slot has time to arrive; emitted after
+        // the unigram, the order `for_each` promises.
         let mut b = Fnv::new(b'b');
         b.bytes(&prev_hash.to_le_bytes());
         b.bytes(&h.to_le_bytes());
+        let known = is_word && sink.word(h);
+        if !known {
+            sink.feature(unigram_hash(h), Feature::Unigram(tok));
+        }
         sink.feature(b.finish(), Feature::Bigram(prev, tok));
         if let Token::Word(w) = tok {
-            if !sink.word(h) {
+            if !known {
                 char_grams(w, &mut |hash, f| sink.feature(hash, f));
             }
         }
         prev = tok;
         prev_hash = h;
     }
+}
+
+/// The hash of the unigram feature of the token whose hash is `token`.
+#[inline]
+pub(crate) fn unigram_hash(token: u64) -> u64 {
+    let mut u = Fnv::new(b'u');
+    u.bytes(&token.to_le_bytes());
+    u.finish()
 }
 
 /// The words of `text` with their token hashes, the key of a model's word table.
@@ -558,6 +595,24 @@ mod tests {
                 Token::Marks("?"),
             ]
         );
+    }
+
+    #[test]
+    fn the_ascii_word_scan_agrees_with_the_char_scan() {
+        for s in [
+            "abc",
+            "abc def",
+            "Straße!",
+            "Kunden_Service-Katastrophe",
+            "ab😡",
+            "x2y\u{a0}z",
+            "Ärger",
+            "über",
+            "naïve",
+            "a",
+        ] {
+            assert_eq!(word_end(s), take_while(s, is_word_char), "{s}");
+        }
     }
 
     #[test]

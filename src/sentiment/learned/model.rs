@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use super::super::{Label, Lang};
 use super::features::{
     self, Feature, Fnv, LexiconView, Sink, CHAR_GROUP, CLASSES, DENSE, FEATURE_SET_VERSION, GROUPS,
+    WORD_GROUP,
 };
 use super::words::{WordSum, WordTable, MAX_GRAMS_PER_WORD, MAX_TABLE_WORDS};
 
@@ -212,11 +213,19 @@ impl Model {
             }
             grams += 1;
         });
+        let hash = features::word_hash(word);
         WordSum {
-            hash: features::word_hash(word),
+            hash,
             sum,
             grams,
+            unigram: self.unigram_row(hash),
         }
+    }
+
+    /// The weight row of the unigram of the token whose hash is `token`.
+    fn unigram_row(&self, token: u64) -> [f32; 3] {
+        let w = self.row(Self::row_of(self.buckets, features::unigram_hash(token)));
+        [w[0], w[1], w[2]]
     }
 
     pub fn lang(&self) -> Lang {
@@ -480,16 +489,21 @@ impl Model {
                     hash: u64::from_le_bytes(hash),
                     sum: [f[0], f[1], f[2]],
                     grams,
+                    unigram: [0.0; 3],
                 });
             }
         }
-        let words = WordTable::new(&sums).map_err(|e| ModelError::WordTable(e.to_string()))?;
-        Ok(Model {
+        let mut model = Model {
             lang,
             buckets,
             weights,
-            words,
-        })
+            words: WordTable::default(),
+        };
+        for w in &mut sums {
+            w.unigram = model.unigram_row(w.hash);
+        }
+        model.words = WordTable::new(&sums).map_err(|e| ModelError::WordTable(e.to_string()))?;
+        Ok(model)
     }
 
     /// Loads a model file. The size is checked before reading, so pointing the config at a
@@ -560,8 +574,10 @@ impl<'a> Sink<'a> for Gather<'_> {
             return false;
         };
         for k in 0..3 {
+            self.acc[WORD_GROUP][k] += w.unigram[k];
             self.acc[CHAR_GROUP][k] += w.sum[k];
         }
+        self.count[WORD_GROUP] += 1;
         self.count[CHAR_GROUP] += w.grams;
         true
     }
