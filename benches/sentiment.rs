@@ -82,20 +82,49 @@ fn rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs `f` over `texts` repeatedly for about `budget`, returning texts per second.
-fn rate(texts: &[&str], budget: Duration, mut f: impl FnMut(&str)) -> f64 {
+/// Texts per second over a whole run, and in its fastest quarter second.
+struct Rate {
+    mean: f64,
+    best: f64,
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>9.0} posts/s (fastest 0.25 s: {:.0})",
+            self.mean, self.best
+        )
+    }
+}
+
+/// Runs `f` over `texts` repeatedly for about `budget`. The development hosts are shared, so
+/// besides the mean it reports the fastest quarter second, the figure least disturbed by
+/// other work (comparisons between code versions use paired runs of either figure).
+fn rate(texts: &[&str], budget: Duration, mut f: impl FnMut(&str)) -> Rate {
     for t in texts {
         f(t);
     }
     let start = Instant::now();
     let mut n = 0usize;
+    let mut best = 0f64;
+    let mut window = (Instant::now(), 0usize);
     while start.elapsed() < budget {
         for t in texts {
             f(t);
         }
         n += texts.len();
+        window.1 += texts.len();
+        let w = window.0.elapsed();
+        if w >= Duration::from_millis(250) {
+            best = best.max(window.1 as f64 / w.as_secs_f64());
+            window = (Instant::now(), 0);
+        }
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    Rate {
+        mean: n as f64 / start.elapsed().as_secs_f64(),
+        best,
+    }
 }
 
 fn main() {
@@ -142,24 +171,24 @@ fn main() {
     let r = rate(&english, budget, |t| {
         black_box(a.analyze(black_box(t), Some(Lang::En)));
     });
-    println!("sturmglas, English, lang declared:   {:>10.0} posts/s", r);
+    println!("sturmglas, English, lang declared:   {}", r);
     let r = rate(&english, budget, |t| {
         black_box(a.analyze(black_box(t), None));
     });
-    println!("sturmglas, English, lang detected:   {:>10.0} posts/s", r);
+    println!("sturmglas, English, lang detected:   {}", r);
     let r = rate(GERMAN, budget, |t| {
         black_box(a.analyze(black_box(t), Some(Lang::De)));
     });
-    println!("sturmglas, German, lang declared:    {:>10.0} posts/s", r);
+    println!("sturmglas, German, lang declared:    {}", r);
     let lid = LangId::new();
     let r = rate(&mixed, budget, |t| {
         black_box(lid.detect(black_box(t)));
     });
-    println!("language identification alone, mix: {:>10.0} posts/s", r);
+    println!("language identification alone, mix: {}", r);
     let r = rate(&mixed, budget, |t| {
         black_box(a.analyze(black_box(t), None));
     });
-    println!("sturmglas, de+en mix, lang detected: {:>10.0} posts/s", r);
+    println!("sturmglas, de+en mix, lang detected: {}", r);
 
     let labelled: Vec<Example> = GERMAN
         .iter()
@@ -188,7 +217,7 @@ fn main() {
         black_box(with.analyze(black_box(t), Some(Lang::De)));
     });
     println!(
-        "sturmglas, German, declared, learned: {:>9.0} posts/s (every word in the word table)",
+        "sturmglas, German, declared, learned: {} (every word in the word table)",
         r
     );
     let without = Analyzer::new().with_models(Models::new().with(Arc::new(plain)));
@@ -196,7 +225,7 @@ fn main() {
         black_box(without.analyze(black_box(t), Some(Lang::De)));
     });
     println!(
-        "sturmglas, German, declared, learned: {:>9.0} posts/s (no word table)",
+        "sturmglas, German, declared, learned: {} (no word table)",
         r
     );
 
@@ -250,16 +279,13 @@ fn main() {
     let r = rate(&held_out, budget, |t| {
         black_box(with.analyze(black_box(t), Some(Lang::En)));
     });
-    println!(
-        "sturmglas, English, declared, learned: {:>8.0} posts/s (new tweets)",
-        r
-    );
+    println!("sturmglas, English, declared, learned: {} (new tweets)", r);
     let without = Analyzer::new().with_models(Models::new().with(Arc::new(plain)));
     let r = rate(&held_out, budget, |t| {
         black_box(without.analyze(black_box(t), Some(Lang::En)));
     });
     println!(
-        "sturmglas, English, declared, learned: {:>8.0} posts/s (new tweets, no word table)",
+        "sturmglas, English, declared, learned: {} (new tweets, no word table)",
         r
     );
 
@@ -267,5 +293,5 @@ fn main() {
     let r = rate(&english, budget, |t| {
         black_box(vs.polarity_scores(black_box(t)));
     });
-    println!("vader_sentiment 0.1.1 crate, English: {:>9.0} posts/s", r);
+    println!("vader_sentiment 0.1.1 crate, English: {}", r);
 }
