@@ -204,10 +204,12 @@ fn main() {
     let t0 = Instant::now();
     let loaded = learned::Model::from_bytes(&bytes).expect("a model just written");
     println!(
-        "learned model ({} buckets): {:.1} MB, parsed in {:.1} ms",
+        "learned model ({} buckets, {} words in its word table): {:.1} MB, parsed in {:.1} ms, {:.1} MB in memory",
         loaded.buckets(),
+        loaded.table_words(),
         bytes.len() as f64 / 1e6,
-        t0.elapsed().as_secs_f64() * 1e3
+        t0.elapsed().as_secs_f64() * 1e3,
+        loaded.heap_bytes() as f64 / 1e6
     );
     // Every word of these posts is in the model's word table (it was trained on them); the
     // second figure turns the table off, as for a post whose words are all new.
@@ -268,9 +270,10 @@ fn main() {
         words += n;
     }
     println!(
-        "English model trained on {} tweets in {:.1} s; its word table holds {:.1}% of the words of the {} other tweets",
+        "English model trained on {} tweets in {:.1} s ({:.1} MB in memory); its word table holds {:.1}% of the words of the {} other tweets",
         train.len(),
         t0.elapsed().as_secs_f64(),
+        model.heap_bytes() as f64 / 1e6,
         100.0 * hits as f64 / words.max(1) as f64,
         held_out.len()
     );

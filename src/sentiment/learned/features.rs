@@ -333,7 +333,7 @@ pub(crate) fn for_each<'a>(text: &'a str, emit: impl FnMut(u64, Feature<'a>)) {
     walk(text, &mut Every(emit));
 }
 
-/// Like [`for_each`], but a sink may take a word's character n-grams as a whole.
+/// Like [`for_each`], but a sink may take a word's unigram and character n-grams as a whole.
 #[inline(always)]
 pub(crate) fn walk<'a>(text: &'a str, sink: &mut impl Sink<'a>) {
     let mut prev = Token::Start;

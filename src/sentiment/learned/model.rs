@@ -191,7 +191,7 @@ impl Model {
         self.weights.capacity() * 4 + self.words.heap_bytes()
     }
 
-    /// The share of `text`'s words that the word table holds.
+    /// How many of `text`'s words the word table holds, and how many words `text` has.
     pub fn table_hits(&self, text: &str) -> (usize, usize) {
         let mut hits = 0;
         let mut all = 0;
