@@ -183,11 +183,24 @@ pub fn strip_punct_if_word(token: &str) -> &str {
     }
 }
 
+/// `chunk` without the opening brackets and quotes before it, `(<"'[`. Bytes, not
+/// characters: they are ASCII, so where they end is a character boundary.
+pub fn strip_openers(chunk: &str) -> &str {
+    let start = chunk
+        .bytes()
+        .position(|b| !matches!(b, b'(' | b'<' | b'"' | b'\'' | b'['))
+        .unwrap_or(chunk.len());
+    &chunk[start..]
+}
+
 /// Whether a whitespace-separated chunk is a link: after any opening brackets or quotes it
 /// starts with `http://`, `https://` or `www.`, in any case. The learned layer's tokenizer
 /// and the link weight of a domain's calibration must agree on what a link is.
 pub fn is_link(chunk: &str) -> bool {
-    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
+    let bare = strip_openers(chunk);
+    if !matches!(bare.as_bytes().first(), Some(b'h' | b'H' | b'w' | b'W')) {
+        return false;
+    }
     let starts = |p: &str| {
         bare.len() >= p.len() && bare.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
     };

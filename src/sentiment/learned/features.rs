@@ -60,6 +60,8 @@ impl Fnv {
         for c in s.chars() {
             if c.is_ascii() {
                 self.byte(c.to_ascii_lowercase() as u8);
+            } else if let Some(l) = latin1_lower(c) {
+                self.char(l);
             } else {
                 for l in c.to_lowercase() {
                     self.char(l);
@@ -171,8 +173,7 @@ fn whole(chunk: &str) -> Option<Token<'_>> {
     if text::is_link(chunk) {
         return Some(Token::Url);
     }
-    let bare = chunk.trim_start_matches(['(', '<', '"', '\'', '[']);
-    if let Some(handle) = bare.strip_prefix('@') {
+    if let Some(handle) = text::strip_openers(chunk).strip_prefix('@') {
         if handle
             .chars()
             .next()
@@ -194,7 +195,26 @@ fn take_while(s: &str, pred: impl Fn(char) -> bool) -> usize {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c <= '\u{ff}' {
+        // Latin-1 holds German's umlauts and ß, for which `is_alphanumeric` would search
+        // Unicode's tables: its letters and the digits, fractions and superscripts.
+        return c.is_ascii_alphanumeric()
+            || c == '_'
+            || matches!(c, 'ª' | 'µ' | 'º' | '²' | '³' | '¹' | '¼'..='¾')
+            || (c >= 'À' && c != '×' && c != '÷');
+    }
+    c.is_alphanumeric()
+}
+
+/// The lower-case form of a non-ASCII Latin-1 character (`None` above U+00FF), which is a
+/// single character there: German's umlauts need no search in Unicode's case table.
+#[inline]
+fn latin1_lower(c: char) -> Option<char> {
+    match c {
+        'À'..='Ö' | 'Ø'..='Þ' => char::from_u32(c as u32 + 0x20),
+        '\u{80}'..='\u{ff}' => Some(c),
+        _ => None,
+    }
 }
 
 /// The length of the word that starts `s`: [`take_while`] with [`is_word_char`], reading
@@ -409,6 +429,8 @@ fn char_grams<'a>(word: &str, emit: &mut impl FnMut(u64, Feature<'a>)) {
         // fast path; sharing one helper through a closure measured 10% slower here.
         if c.is_ascii() {
             grams.push(c.to_ascii_lowercase(), emit);
+        } else if let Some(l) = latin1_lower(c) {
+            grams.push(l, emit);
         } else {
             for l in c.to_lowercase() {
                 grams.push(l, emit);
@@ -443,8 +465,12 @@ impl Grams {
     #[inline(always)]
     fn push<'a>(&mut self, c: char, emit: &mut impl FnMut(u64, Feature<'a>)) {
         let len = if self.len == self.win.len() {
-            self.win.rotate_left(1);
-            self.running.rotate_left(1);
+            // Shifted by hand: `rotate_left` is written for any slice and cost more than the
+            // four moves of each array.
+            for i in 1..self.win.len() {
+                self.win[i - 1] = self.win[i];
+                self.running[i - 1] = self.running[i];
+            }
             self.len
         } else {
             self.len += 1;
@@ -613,6 +639,22 @@ mod tests {
         ] {
             assert_eq!(word_end(s), take_while(s, is_word_char), "{s}");
         }
+    }
+
+    #[test]
+    fn latin1_shortcuts_agree_with_unicode() {
+        for c in (0u32..0x100).filter_map(char::from_u32) {
+            assert_eq!(
+                is_word_char(c),
+                c.is_alphanumeric() || c == '_',
+                "{c:?}"
+            );
+            if !c.is_ascii() {
+                let unicode: Vec<char> = c.to_lowercase().collect();
+                assert_eq!(latin1_lower(c).map(|l| vec![l]), Some(unicode), "{c:?}");
+            }
+        }
+        assert_eq!(latin1_lower('Ā'), None);
     }
 
     #[test]
