@@ -644,11 +644,7 @@ mod tests {
     #[test]
     fn latin1_shortcuts_agree_with_unicode() {
         for c in (0u32..0x100).filter_map(char::from_u32) {
-            assert_eq!(
-                is_word_char(c),
-                c.is_alphanumeric() || c == '_',
-                "{c:?}"
-            );
+            assert_eq!(is_word_char(c), c.is_alphanumeric() || c == '_', "{c:?}");
             if !c.is_ascii() {
                 let unicode: Vec<char> = c.to_lowercase().collect();
                 assert_eq!(latin1_lower(c).map(|l| vec![l]), Some(unicode), "{c:?}");
