@@ -67,14 +67,16 @@ impl SentimentConfig {
         SentimentConfig {
             model_de: load(ctx, "model_de", raw.model_de.as_ref(), Lang::De),
             model_en: load(ctx, "model_en", raw.model_en.as_ref(), Lang::En),
-            calibration_de: Calibration {
-                thresholds: thresholds(ctx, Lang::De, &raw.negative_de, &raw.positive_de),
-                link_weight: link_weight(ctx, Lang::De, &raw.link_weight_de),
-            },
-            calibration_en: Calibration {
-                thresholds: thresholds(ctx, Lang::En, &raw.negative_en, &raw.positive_en),
-                link_weight: link_weight(ctx, Lang::En, &raw.link_weight_en),
-            },
+            calibration_de: calibration(
+                ctx,
+                Lang::De,
+                [&raw.negative_de, &raw.positive_de, &raw.link_weight_de],
+            ),
+            calibration_en: calibration(
+                ctx,
+                Lang::En,
+                [&raw.negative_en, &raw.positive_en, &raw.link_weight_en],
+            ),
         }
     }
 
@@ -106,13 +108,10 @@ impl SentimentConfig {
     /// The analyzer this section describes: the lexicons and these models. Loading the
     /// lexicons blocks for tens of milliseconds: call it off the async runtime.
     pub fn analyzer(&self) -> Analyzer {
-        let (de, en) = (self.calibration_de, self.calibration_en);
         Analyzer::new()
             .with_models(self.models())
-            .with_thresholds(Lang::De, de.thresholds)
-            .with_thresholds(Lang::En, en.thresholds)
-            .with_link_weight(Lang::De, de.link_weight)
-            .with_link_weight(Lang::En, en.link_weight)
+            .with_calibration(Lang::De, self.calibration_de)
+            .with_calibration(Lang::En, self.calibration_en)
     }
 
     pub fn summary(&self) -> String {
@@ -148,20 +147,20 @@ impl SentimentConfig {
     }
 }
 
-/// The calibrated boundaries for `lang` with the keys the config sets in their place. Both
-/// stay on their side of zero, so a post without evidence (score 0) is always neutral.
-fn thresholds(
+/// The built-in calibration for `lang` with the keys the config sets in its place: the
+/// negative and positive boundaries and the link weight. The boundaries stay on their side
+/// of zero, so a post without evidence (score 0) is always neutral.
+fn calibration(
     ctx: &mut Ctx<'_>,
     lang: Lang,
-    negative: &Option<Spanned<f64>>,
-    positive: &Option<Spanned<f64>>,
-) -> Thresholds {
-    let mut t = Thresholds::for_lang(lang);
+    [negative, positive, link_weight]: [&Option<Spanned<f64>>; 3],
+) -> Calibration {
+    let mut c = Calibration::for_lang(lang);
     let l = lang.as_str();
     if let Some(v) = negative {
         let n = *v.get_ref();
         if n.is_finite() && (-1.0..0.0).contains(&n) {
-            t.negative = n;
+            c.thresholds.negative = n;
         } else {
             ctx.error(
                 v.span(),
@@ -172,7 +171,7 @@ fn thresholds(
     if let Some(v) = positive {
         let p = *v.get_ref();
         if p.is_finite() && p > 0.0 && p <= 1.0 {
-            t.positive = p;
+            c.thresholds.positive = p;
         } else {
             ctx.error(
                 v.span(),
@@ -180,27 +179,20 @@ fn thresholds(
             );
         }
     }
-    t
-}
-
-/// The link weight for `lang`: 1 (a link changes nothing) unless the config sets one.
-fn link_weight(ctx: &mut Ctx<'_>, lang: Lang, value: &Option<Spanned<f64>>) -> f64 {
-    let Some(v) = value else {
-        return 1.0;
-    };
-    let w = *v.get_ref();
-    if w.is_finite() && (0.0..=1.0).contains(&w) {
-        w
-    } else {
-        ctx.error(
-            v.span(),
-            format!(
-                "link_weight_{} must be from 0 (linked posts are neutral) to 1 (links change nothing), not {w}",
-                lang.as_str()
-            ),
-        );
-        1.0
+    if let Some(v) = link_weight {
+        let w = *v.get_ref();
+        if w.is_finite() && (0.0..=1.0).contains(&w) {
+            c.link_weight = w;
+        } else {
+            ctx.error(
+                v.span(),
+                format!(
+                    "link_weight_{l} must be from 0 (linked posts are neutral) to 1 (links change nothing), not {w}"
+                ),
+            );
+        }
     }
+    c
 }
 
 fn load(

@@ -140,27 +140,16 @@ impl Analyzer {
         }
     }
 
-    /// The same analyzer with other label boundaries for `lang`'s lexicon verdicts (a
-    /// domain's own calibration, see `sturmglas calibrate`). A learned model is unaffected:
-    /// it was trained on the calibrated verdicts and labels by its own probabilities.
-    pub fn with_thresholds(mut self, lang: Lang, t: Thresholds) -> Self {
-        self.calibration_mut(lang).thresholds = t;
-        self
-    }
-
-    /// The same analyzer with the lexicon scores of `lang`'s posts that share a link
-    /// multiplied by `weight` (0 to 1) before they are labelled: a domain's own calibration,
-    /// see [`Calibration`]. A learned model is unaffected: it sees links as a feature.
-    pub fn with_link_weight(mut self, lang: Lang, weight: f64) -> Self {
-        self.calibration_mut(lang).link_weight = weight;
-        self
-    }
-
-    fn calibration_mut(&mut self, lang: Lang) -> &mut Calibration {
+    /// The same analyzer with a domain's own calibration for `lang`'s lexicon verdicts (see
+    /// [`Calibration`] and `sturmglas calibrate`): other label boundaries, and the weight of
+    /// posts that share a link. A learned model is unaffected: it was trained on the built-in
+    /// verdicts, sees links as a feature and labels by its own probabilities.
+    pub fn with_calibration(mut self, lang: Lang, calibration: Calibration) -> Self {
         match lang {
-            Lang::De => &mut self.de,
-            Lang::En => &mut self.en,
+            Lang::De => self.de = calibration,
+            Lang::En => self.en = calibration,
         }
+        self
     }
 
     /// The same analyzer with a learned layer for the languages in `models`: posts declared
@@ -368,7 +357,13 @@ mod tests {
 
     #[test]
     fn a_link_weight_scales_linked_posts_and_says_so() {
-        let w = Analyzer::new().with_link_weight(Lang::De, 0.5);
+        let w = Analyzer::new().with_calibration(
+            Lang::De,
+            Calibration {
+                link_weight: 0.5,
+                ..Calibration::for_lang(Lang::De)
+            },
+        );
         let text = "Skandal: Panne beim Stromausfall https://example.org/a";
         let raw = a().analyze(text, Some(Lang::De));
         let s = w.analyze(text, Some(Lang::De));

@@ -212,10 +212,13 @@ fn label_thresholds_leave_a_model_alone() {
         negative: -0.9,
         positive: 0.9,
     };
-    let strict = Analyzer::new()
-        .with_models(models)
-        .with_thresholds(Lang::De, wide)
-        .with_link_weight(Lang::De, 0.0);
+    let strict = Analyzer::new().with_models(models).with_calibration(
+        Lang::De,
+        crate::sentiment::Calibration {
+            thresholds: wide,
+            link_weight: 0.0,
+        },
+    );
     let texts = GERMAN.iter().map(|(_, t)| *t);
     let linked = ["Skandal bei der Bahn https://example.org/x"];
     for t in texts.chain(UNSEEN_DEAD_ZONES.iter().copied()).chain(linked) {
@@ -226,7 +229,13 @@ fn label_thresholds_leave_a_model_alone() {
         );
     }
     // Without a model the same boundaries do change labels.
-    let lexicon = Analyzer::new().with_thresholds(Lang::De, wide);
+    let lexicon = Analyzer::new().with_calibration(
+        Lang::De,
+        crate::sentiment::Calibration {
+            thresholds: wide,
+            ..crate::sentiment::Calibration::for_lang(Lang::De)
+        },
+    );
     assert!(GERMAN.iter().any(|(_, t)| {
         lexicon.analyze(t, Some(Lang::De)).label != analyzer().analyze(t, Some(Lang::De)).label
     }));
