@@ -25,14 +25,6 @@ impl Confusion {
         self.counts[label_index(gold)][label_index(predicted)] += 1;
     }
 
-    pub fn merge(&mut self, other: &Confusion) {
-        for g in 0..3 {
-            for p in 0..3 {
-                self.counts[g][p] += other.counts[g][p];
-            }
-        }
-    }
-
     pub fn n(&self) -> usize {
         self.counts.iter().flatten().sum()
     }
