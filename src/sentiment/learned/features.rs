@@ -174,11 +174,7 @@ fn whole(chunk: &str) -> Option<Token<'_>> {
         return Some(Token::Url);
     }
     if let Some(handle) = text::strip_openers(chunk).strip_prefix('@') {
-        if handle
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        {
+        if handle.chars().next().is_some_and(is_word_char) {
             return Some(Token::User);
         }
     }
