@@ -157,42 +157,53 @@ fn calibration(
 ) -> Calibration {
     let mut c = Calibration::for_lang(lang);
     let l = lang.as_str();
-    if let Some(v) = negative {
-        let n = *v.get_ref();
-        if n.is_finite() && (-1.0..0.0).contains(&n) {
-            c.thresholds.negative = n;
-        } else {
-            ctx.error(
-                v.span(),
-                format!("negative_{l} must be at least -1.0 and below 0 (a score of 0 is neutral), not {n}"),
-            );
-        }
+    if let Some(n) = checked(
+        ctx,
+        negative,
+        &format!("negative_{l}"),
+        "at least -1.0 and below 0 (a score of 0 is neutral)",
+        |n| (-1.0..0.0).contains(&n),
+    ) {
+        c.thresholds.negative = n;
     }
-    if let Some(v) = positive {
-        let p = *v.get_ref();
-        if p.is_finite() && p > 0.0 && p <= 1.0 {
-            c.thresholds.positive = p;
-        } else {
-            ctx.error(
-                v.span(),
-                format!("positive_{l} must be above 0 and at most 1.0 (a score of 0 is neutral), not {p}"),
-            );
-        }
+    if let Some(p) = checked(
+        ctx,
+        positive,
+        &format!("positive_{l}"),
+        "above 0 and at most 1.0 (a score of 0 is neutral)",
+        |p| p > 0.0 && p <= 1.0,
+    ) {
+        c.thresholds.positive = p;
     }
-    if let Some(v) = link_weight {
-        let w = *v.get_ref();
-        if w.is_finite() && (0.0..=1.0).contains(&w) {
-            c.link_weight = w;
-        } else {
-            ctx.error(
-                v.span(),
-                format!(
-                    "link_weight_{l} must be from 0 (linked posts are neutral) to 1 (links change nothing), not {w}"
-                ),
-            );
-        }
+    if let Some(w) = checked(
+        ctx,
+        link_weight,
+        &format!("link_weight_{l}"),
+        "from 0 (linked posts are neutral) to 1 (links change nothing)",
+        |w| (0.0..=1.0).contains(&w),
+    ) {
+        c.link_weight = w;
     }
     c
+}
+
+/// The value of a number key if it is finite and `valid`; otherwise an error at the value,
+/// "`key` must be `rule`, not …", and `None`.
+fn checked(
+    ctx: &mut Ctx<'_>,
+    value: &Option<Spanned<f64>>,
+    key: &str,
+    rule: &str,
+    valid: impl Fn(f64) -> bool,
+) -> Option<f64> {
+    let v = value.as_ref()?;
+    let x = *v.get_ref();
+    if x.is_finite() && valid(x) {
+        Some(x)
+    } else {
+        ctx.error(v.span(), format!("{key} must be {rule}, not {x}"));
+        None
+    }
 }
 
 fn load(
