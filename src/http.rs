@@ -19,7 +19,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
-use crate::daemon::core::CoreHandle;
+use crate::worker::CoreHandle;
 use crate::mention;
 use crate::metrics::Metrics;
 use crate::store::Store;

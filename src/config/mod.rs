@@ -5,7 +5,7 @@
 //! the offending item; semantic errors (an empty keyword list, an unreadable secret file) are
 //! collected by [`Ctx`] from `toml::Spanned` fields, all of them at once.
 
-pub mod duration;
+pub use crate::duration;
 pub mod notify;
 pub mod secret;
 pub mod sentiment;

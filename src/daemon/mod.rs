@@ -6,7 +6,6 @@
 //! order — sources first, the core last, after saving its state — and SIGHUP reloads the
 //! config, keeping the old one if the new one is invalid.
 
-pub mod core;
 mod service;
 pub mod source_watch;
 
@@ -29,7 +28,7 @@ use crate::shutdown::{self, Shutdown, ShutdownTrigger};
 use crate::sources::{self, Batch, SourceContext, SourceHealth};
 use crate::store::Store;
 
-use self::core::CoreHandle;
+use crate::worker::{self, CoreHandle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -120,7 +119,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         let analyzer = Arc::new(checked.sentiment.analyzer());
         let mut engine = Engine::new(&brands, analyzer, Utc::now())
             .map_err(|e| DaemonError::Startup(e.to_string()))?;
-        self::core::restore(&mut engine, &store)
+        worker::restore(&mut engine, &store)
             .map_err(|e| DaemonError::Startup(format!("cannot restore brand state: {e}")))?;
         Ok::<_, DaemonError>((Arc::new(store), engine))
     })
@@ -129,7 +128,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let metrics = Arc::new(Metrics::new());
     let outbox_wake = Arc::new(Notify::new());
-    let (core, core_thread) = self::core::spawn(
+    let (core, core_thread) = worker::spawn(
         engine,
         config.clone(),
         store.clone(),
@@ -358,7 +357,7 @@ async fn ticker(core: CoreHandle, every: Duration, mut shutdown: Shutdown) {
             _ = interval.tick() => {
                 match core.tick(Utc::now()).await {
                     Ok(_) => service::watchdog(),
-                    Err(self::core::CoreError::Gone) => return,
+                    Err(worker::CoreError::Gone) => return,
                     Err(error) => tracing::error!(%error, "Tick failed."),
                 }
             }
@@ -382,7 +381,7 @@ async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut sh
             Ok(s) => {
                 tracing::debug!(%source, accepted = s.accepted, matched = s.matched, "Batch recorded.")
             }
-            Err(self::core::CoreError::Gone) => return,
+            Err(worker::CoreError::Gone) => return,
             Err(error) => tracing::error!(%source, %error, "Recording a batch failed."),
         }
     }
