@@ -6,24 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How bad it is. Ordered, so that `min_level` filters compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Ok,
-    Warning,
-    Critical,
-}
-
-impl Level {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Level::Ok => "ok",
-            Level::Warning => "warning",
-            Level::Critical => "critical",
-        }
-    }
-}
+/// How bad it is; defined in the leaf [`crate::level`] so config can name it.
+pub use crate::level::Level;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -110,7 +94,7 @@ impl AlertEvent {
     /// The one-line headline used as email subject and chat title.
     pub fn headline(&self) -> String {
         let window =
-            crate::config::duration::format(std::time::Duration::from_secs(self.window_seconds));
+            crate::duration::format(std::time::Duration::from_secs(self.window_seconds));
         let test = if self.test { "TEST " } else { "" };
         match self.status {
             Status::Firing if self.kind == Kind::Source => format!(

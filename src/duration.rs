@@ -1,7 +1,10 @@
-//! Human durations (`"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1h30m"`) as config values.
+//! Human durations (`"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1h30m"`): parsing for config values,
+//! formatting for headlines, reasons, emails and logs.
 //!
-//! Parsing happens inside serde so that a bad duration is reported by the TOML parser with the
-//! line and column of the value itself.
+//! A leaf: it imports nothing from the crate, so `config`, `detect`, `alert` and `notify` can
+//! all use it without importing each other (`config::duration` re-exports it). Parsing happens
+//! inside serde so that a bad duration is reported by the TOML parser with the line and column
+//! of the value itself. Invariant: `format(parse(s))` gives back `s` for the canonical forms.
 
 use std::fmt;
 use std::time::Duration;

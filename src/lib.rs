@@ -29,6 +29,7 @@ pub mod detect;
 pub mod duration;
 pub mod engine;
 pub mod http;
+pub mod level;
 pub mod matching;
 pub mod mention;
 pub mod metrics;

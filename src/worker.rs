@@ -3,7 +3,14 @@
 //! Matching, scoring and detection are CPU work and SQLite calls block, so neither may run on
 //! the async runtime. They run here, on one OS thread fed by a bounded channel: the channel is
 //! the backpressure for every source and for ingest, and one owner means no locks around the
-//! engine. The async side talks to it through [`CoreHandle`].
+//! engine. The async side (the HTTP routes, the daemon's forwarder and ticker) talks to it
+//! through [`CoreHandle`]; this module knows nothing of HTTP or of the daemon's tasks.
+//!
+//! Writes, as this module makes them: an ingest call marks the batch's dedup keys in one
+//! transaction ([`Store::mark_seen`]) and then stores the source's cursor in a second one
+//! ([`Store::set_cursor`]); the counts themselves live in the engine's windows and reach the
+//! store with the brand states (every minute, on every alert, at stop). A tick's alerts,
+//! their outbox rows and the brand states share one transaction ([`Store::record_tick`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;

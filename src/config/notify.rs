@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Brand, Ctx, Secret};
-use crate::alert::Level;
+use crate::level::Level;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -286,7 +286,7 @@ fn retry_policy(raw: &RetryRaw, ctx: &mut Ctx<'_>) -> RetryPolicy {
                 format!(
                     "max_backoff ({}) is shorter than initial_backoff ({})",
                     d.get_ref(),
-                    super::duration::format(p.initial_backoff)
+                    crate::duration::format(p.initial_backoff)
                 ),
             );
         }

@@ -90,8 +90,8 @@ fn duration(
                 v.span(),
                 format!(
                     "{key} must be between {} and {}",
-                    super::duration::format(min),
-                    super::duration::format(max)
+                    crate::duration::format(min),
+                    crate::duration::format(max)
                 ),
             );
         } else {

@@ -384,7 +384,7 @@ impl BrandMonitor {
 }
 
 fn format_window(secs: u64) -> String {
-    crate::config::duration::format(std::time::Duration::from_secs(secs))
+    crate::duration::format(std::time::Duration::from_secs(secs))
 }
 
 fn reasons(r: &Reading, j: &Judgement) -> Vec<String> {

@@ -311,7 +311,7 @@ impl Worker {
                 };
                 match next {
                     Next::RetryAt(at) => {
-                        let retry_in = crate::config::duration::format(
+                        let retry_in = crate::duration::format(
                             (at - now).to_std().unwrap_or_default(),
                         );
                         tracing::warn!(channel, alert, attempt, error = %message, %retry_in, "Delivery failed, retrying.");

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::alert::{AlertEvent, Kind, Level, SampleMention, Status};
-use crate::config::duration;
+use crate::duration;
 
 /// The line shown on top of test alerts, in every format.
 pub const TEST_NOTICE: &str =
