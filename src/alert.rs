@@ -93,8 +93,7 @@ pub struct AlertEvent {
 impl AlertEvent {
     /// The one-line headline used as email subject and chat title.
     pub fn headline(&self) -> String {
-        let window =
-            crate::duration::format(std::time::Duration::from_secs(self.window_seconds));
+        let window = crate::duration::format(std::time::Duration::from_secs(self.window_seconds));
         let test = if self.test { "TEST " } else { "" };
         match self.status {
             Status::Firing if self.kind == Kind::Source => format!(

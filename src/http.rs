@@ -19,10 +19,10 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
-use crate::worker::CoreHandle;
 use crate::mention;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::worker::CoreHandle;
 
 /// What ingest needs to know, swapped as a whole on reload.
 #[derive(Debug, Clone)]

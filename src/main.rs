@@ -296,7 +296,11 @@ fn main() -> ExitCode {
 
 fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    rt.block_on(sturmglas::daemon::run(cfg))?;
+    rt.block_on(async {
+        let listener = sturmglas::daemon::bind(&cfg).await?;
+        let (shutdown, reload) = sturmglas::daemon::unix_signals()?;
+        sturmglas::daemon::run_with_reload(cfg, listener, shutdown, reload).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

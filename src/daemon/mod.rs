@@ -2,13 +2,20 @@
 //!
 //! Tasks: the HTTP server, the detector's ticker (which also feeds the systemd watchdog), the
 //! outbox worker, the sources and their forwarder into the core, and hourly maintenance. The
-//! CPU and SQLite work runs on the core thread ([`core`]). SIGTERM/SIGINT stop everything in
-//! order — sources first, the core last, after saving its state — and SIGHUP reloads the
-//! config, keeping the old one if the new one is invalid.
+//! CPU and SQLite work runs on the core thread ([`crate::worker`]).
+//!
+//! [`run`] is a function of its inputs, as mini-redis' `server::run`: the caller binds the
+//! listener and supplies the shutdown future (and, with [`run_with_reload`], the reload
+//! requests), so a test runs the daemon in-process on `127.0.0.1:0`; `main` binds the
+//! configured address and turns SIGTERM/SIGINT/SIGHUP into those inputs with
+//! [`unix_signals`]. Shutdown stops everything in order — sources first, the core last, after
+//! saving its state — under one deadline ([`STOP_DEADLINE`]) shared by all tasks. A reload
+//! keeps the old config if the new one is invalid.
 
 mod service;
 pub mod source_watch;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -42,12 +49,17 @@ pub enum DaemonError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot install signal handler: {0}")]
+    Signals(std::io::Error),
     #[error("{0}")]
     Startup(String),
 }
 
-/// How long shutdown waits for tasks before it gives up on them.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How long shutdown waits, in all, for the tasks (sources and the rest) before it abandons
+/// the ones still running. One deadline for all of them, not one per task in turn: the unit's
+/// `TimeoutStopSec` is 30 s, and the core's last save comes after the tasks, so 20 s leaves it
+/// room. A reload's old sources get the same allowance of their own.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(20);
 
 /// The running sources of one config generation, stopped together on reload.
 struct SourceSet {
@@ -93,17 +105,67 @@ fn start_sources(
     }
 }
 
-async fn stop_sources(set: SourceSet) {
+async fn stop_sources(set: SourceSet, deadline: tokio::time::Instant) {
     set.trigger.trigger();
     for t in set.tasks {
-        if tokio::time::timeout(STOP_GRACE, t).await.is_err() {
+        if tokio::time::timeout_at(deadline, t).await.is_err() {
             tracing::warn!("A source did not stop in time; abandoning it.");
         }
     }
 }
 
-/// Runs the daemon until SIGTERM or SIGINT. Returns after a clean stop.
-pub async fn run(config: Config) -> Result<(), DaemonError> {
+/// Binds the configured listen address; what `main` does before [`run`].
+pub async fn bind(config: &Config) -> Result<TcpListener, DaemonError> {
+    TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: config.server.listen,
+            source,
+        })
+}
+
+/// SIGTERM or SIGINT as the shutdown future, SIGHUP as reload requests: the inputs `main`
+/// gives [`run_with_reload`]. Must be called inside the runtime.
+pub fn unix_signals() -> Result<(impl Future<Output = ()> + Send, mpsc::Receiver<()>), DaemonError>
+{
+    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
+    let (reload_tx, reload_rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            // A reload already pending covers this one too.
+            if let Err(mpsc::error::TrySendError::Closed(())) = reload_tx.try_send(()) {
+                return;
+            }
+        }
+    });
+    let shutdown = async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    };
+    Ok((shutdown, reload_rx))
+}
+
+/// Runs the daemon on `listener` until `shutdown` completes; returns after a clean stop.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let (_no_reloads, reloads) = mpsc::channel(1);
+    run_with_reload(config, listener, shutdown, reloads).await
+}
+
+/// [`run`], reloading the config file each time `reload` yields.
+pub async fn run_with_reload(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    mut reload: mpsc::Receiver<()>,
+) -> Result<(), DaemonError> {
     let started = Instant::now();
     let config = Arc::new(config);
     let state_dir = config.storage.state_dir.clone();
@@ -137,13 +199,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     )
     .map_err(|e| DaemonError::Startup(format!("cannot start the core thread: {e}")))?;
 
-    let listener = TcpListener::bind(config.server.listen)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            addr: config.server.listen,
-            source,
-        })?;
-    let (trigger, shutdown) = shutdown::channel();
+    let listen = listener.local_addr().unwrap_or(config.server.listen);
+    let (trigger, stop) = shutdown::channel();
     let http_client = reqwest::Client::builder()
         .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
@@ -170,7 +227,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
         }),
     });
-    let mut http_shutdown = shutdown.clone();
+    let mut http_shutdown = stop.clone();
     tasks.push(tokio::spawn(async move {
         let serve = axum::serve(listener, app)
             .with_graceful_shutdown(async move { http_shutdown.recv().await });
@@ -181,7 +238,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     tasks.push(tokio::spawn(ticker(
         core.clone(),
         config.server.tick,
-        shutdown.clone(),
+        stop.clone(),
     )));
     tasks.push(tokio::spawn(source_watch::run(
         source_health.clone(),
@@ -189,7 +246,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         notify_rx.clone(),
         outbox_wake.clone(),
         config.server.tick,
-        shutdown.clone(),
+        stop.clone(),
     )));
     tasks.push(tokio::spawn(crate::notify::outbox::run(
         store.clone(),
@@ -197,17 +254,17 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         outbox_wake,
         metrics.clone(),
         http_client.clone(),
-        shutdown.clone(),
+        stop.clone(),
     )));
     tasks.push(tokio::spawn(forward_batches(
         core.clone(),
         batch_rx,
-        shutdown.clone(),
+        stop.clone(),
     )));
     tasks.push(tokio::spawn(maintenance(
         store.clone(),
         config_rx,
-        shutdown.clone(),
+        stop.clone(),
     )));
     let sources = start_sources(
         &config,
@@ -233,21 +290,28 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     };
 
     tracing::info!(
-        listen = %daemon.config.server.listen,
+        %listen,
         brands = daemon.config.brands.len(),
         sentiment = %daemon.config.sentiment.summary(),
         state = %daemon.store.path().display(),
         "sturmglas is watching."
     );
     service::ready();
-    daemon.wait_for_signals().await?;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(()) = reload.recv() => daemon.reload().await,
+        }
+    }
 
     service::stopping();
     tracing::info!("Stopping.");
-    stop_sources(daemon.sources).await;
+    let deadline = tokio::time::Instant::now() + STOP_DEADLINE;
+    stop_sources(daemon.sources, deadline).await;
     trigger.trigger();
     for t in tasks {
-        if tokio::time::timeout(STOP_GRACE, t).await.is_err() {
+        if tokio::time::timeout_at(deadline, t).await.is_err() {
             tracing::warn!("A task did not stop in time; abandoning it.");
         }
     }
@@ -258,23 +322,6 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 }
 
 impl Daemon {
-    async fn wait_for_signals(&mut self) -> Result<(), DaemonError> {
-        let sig = |kind| {
-            signal(kind)
-                .map_err(|e| DaemonError::Startup(format!("cannot install signal handler: {e}")))
-        };
-        let mut term = sig(SignalKind::terminate())?;
-        let mut int = sig(SignalKind::interrupt())?;
-        let mut hup = sig(SignalKind::hangup())?;
-        loop {
-            tokio::select! {
-                _ = term.recv() => return Ok(()),
-                _ = int.recv() => return Ok(()),
-                _ = hup.recv() => self.reload().await,
-            }
-        }
-    }
-
     /// Loads the config file again; an invalid file leaves the running config in force.
     /// The sentiment models are read again too (a retrained model at the same path is picked
     /// up), and a fresh analyzer with them replaces the engine's.
@@ -336,7 +383,7 @@ impl Daemon {
             &self.source_health,
         );
         let old = std::mem::replace(&mut self.sources, fresh);
-        stop_sources(old).await;
+        stop_sources(old, tokio::time::Instant::now() + STOP_DEADLINE).await;
         self.config = new;
         tracing::info!(
             brands = self.config.brands.len(),

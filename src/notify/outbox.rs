@@ -311,9 +311,8 @@ impl Worker {
                 };
                 match next {
                     Next::RetryAt(at) => {
-                        let retry_in = crate::duration::format(
-                            (at - now).to_std().unwrap_or_default(),
-                        );
+                        let retry_in =
+                            crate::duration::format((at - now).to_std().unwrap_or_default());
                         tracing::warn!(channel, alert, attempt, error = %message, %retry_in, "Delivery failed, retrying.");
                         let r = db(&self.store, move |s| {
                             s.outbox_failed(seq, &message, Some(at), now)
