@@ -146,6 +146,15 @@ impl Engine {
 
     /// Matches, scores and counts one mention that arrived at `arrival`.
     pub fn process(&mut self, m: &Mention, arrival: DateTime<Utc>) -> Processed {
+        let p = self.classify(m);
+        self.count(m, &p, arrival);
+        p
+    }
+
+    /// Matches and scores one mention without counting it. The daemon classifies a batch,
+    /// commits its dedup keys and counts to the store, and only then calls [`Engine::count`]:
+    /// nothing is counted that the store did not keep.
+    pub fn classify(&self, m: &Mention) -> Processed {
         let brands = self.matcher.matches(&m.text);
         if brands.is_empty() {
             return Processed {
@@ -159,9 +168,27 @@ impl Engine {
             .flat_map(|&b| self.brands[b].names.iter().map(|n| &**n))
             .collect();
         let sentiment = self.analyzer.analyze_about(&m.text, lang, &names);
+        Processed {
+            brands,
+            sentiment: Some(sentiment),
+        }
+    }
+
+    /// The brand name at an index of [`Processed::brands`].
+    pub fn brand_name(&self, index: usize) -> Option<&str> {
+        self.brands.get(index).map(|s| s.brand.name.as_str())
+    }
+
+    /// Counts a mention classified by [`Engine::classify`] (with this engine's brand list).
+    pub fn count(&mut self, m: &Mention, p: &Processed, arrival: DateTime<Utc>) {
+        let Some(sentiment) = p.sentiment.as_ref() else {
+            return;
+        };
         let at = m.time_or(arrival);
-        for &b in &brands {
-            let slot = &mut self.brands[b];
+        for &b in &p.brands {
+            let Some(slot) = self.brands.get_mut(b) else {
+                continue;
+            };
             slot.monitor.record(at, Some(sentiment.is_negative()));
             if slot.recent.len() >= RECENT_CAP {
                 slot.recent.pop_front();
@@ -181,9 +208,14 @@ impl Engine {
                 lang: sentiment.lang,
             });
         }
-        Processed {
-            brands,
-            sentiment: Some(sentiment),
+    }
+
+    /// Replays counts that the store journaled after the brand states it restored: `mentions`
+    /// at `at`, `negative` of them negative. An unknown brand (removed from the config) is
+    /// skipped.
+    pub fn replay_counts(&mut self, brand: &str, at: DateTime<Utc>, mentions: u64, negative: u64) {
+        if let Some(slot) = self.brands.iter_mut().find(|s| s.brand.name == brand) {
+            slot.monitor.record_n(at, mentions, Some(negative));
         }
     }
 

@@ -66,12 +66,24 @@ async fn healthz(State(s): State<AppState>) -> Response {
     // The core answering proves the pipeline is not stuck; a slow answer is unhealthy.
     let views =
         tokio::time::timeout(std::time::Duration::from_secs(2), s.core.views(Utc::now())).await;
+    if let Some(reason) = s.store.health().last_error() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "unhealthy",
+                "error": format!("the state database cannot be written: {reason}"),
+                "store": {"ok": false, "error": reason, "errors": s.store.health().errors()},
+            })),
+        )
+            .into_response();
+    }
     match views {
         Ok(Ok(v)) => Json(json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "uptime_seconds": s.started.elapsed().as_secs(),
             "brands": v.len(),
+            "store": {"ok": true, "errors": s.store.health().errors()},
         }))
         .into_response(),
         _ => (
@@ -88,6 +100,11 @@ async fn metrics(State(s): State<AppState>) -> Response {
         s.metrics
             .set("sturmglas_outbox_pending", &[], stats.pending as f64);
     }
+    s.metrics.set(
+        "sturmglas_store_errors_total",
+        &[],
+        s.store.health().errors() as f64,
+    );
     (
         [(
             header::CONTENT_TYPE,

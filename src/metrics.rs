@@ -31,6 +31,7 @@ fn describe(name: &str) -> (&'static str, &'static str) {
             ("gauge", "Unix time of each source's last successful fetch.")
         }
         "sturmglas_errors_total" => ("counter", "Internal errors by component."),
+        "sturmglas_store_errors_total" => ("counter", "Writes to the state database that failed."),
         "sturmglas_brand_level" => (
             "gauge",
             "Alert level per brand: 0 ok, 1 warning, 2 critical.",

@@ -21,12 +21,12 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::alert::AlertEvent;
 use crate::config::Config;
-use crate::engine::{BrandView, Engine};
+use crate::engine::{BrandView, Engine, Processed};
 use crate::mention::Mention;
 use crate::metrics::Metrics;
 use crate::notify;
 use crate::sentiment::Analyzer;
-use crate::store::Store;
+use crate::store::{CountIncrement, Store};
 
 /// What one ingest call did, as the API reports it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -139,6 +139,8 @@ struct Core {
     metrics: Arc<Metrics>,
     outbox_wake: Arc<Notify>,
     last_persist: DateTime<Utc>,
+    /// Notices raised by the detector that the store has not yet taken (disk full, read-only).
+    unrecorded: Vec<(AlertEvent, Vec<String>)>,
 }
 
 /// How often brand states are written when nothing happened; on every alert they are written
@@ -161,6 +163,7 @@ pub fn spawn(
         metrics,
         outbox_wake,
         last_persist: Utc::now(),
+        unrecorded: Vec::new(),
     };
     let join = std::thread::Builder::new()
         .name("sturmglas-core".into())
@@ -168,13 +171,58 @@ pub fn spawn(
     Ok((CoreHandle { tx }, join))
 }
 
-/// Restores saved brand monitors into a fresh engine, logging (not failing on) unreadable ones.
+/// Restores saved brand monitors into a fresh engine, logging (not failing on) unreadable
+/// ones, then replays the counts journaled after they were saved.
 pub fn restore(engine: &mut Engine, store: &Store) -> Result<(), CoreError> {
     let saved: HashMap<String, String> = store.load_brand_states()?;
     for brand in engine.import_states(&saved) {
         tracing::warn!(%brand, "Saved state of brand is unreadable; starting it fresh.");
     }
+    let journal = store.count_journal()?;
+    let replayed: u64 = journal.iter().map(|c| c.mentions).sum();
+    for c in journal {
+        let at = DateTime::from_timestamp(c.at, 0).unwrap_or_default();
+        engine.replay_counts(&c.brand, at, c.mentions, c.negative);
+    }
+    if replayed > 0 {
+        tracing::info!(
+            mentions = replayed,
+            "Replayed counts journaled since the last save."
+        );
+    }
     Ok(())
+}
+
+/// A batch's count increments, summed per brand and second so that a batch of a thousand
+/// mentions about one brand journals a row or two, not a thousand.
+#[derive(Default)]
+struct CountBatch {
+    sums: HashMap<(usize, i64), (u64, u64)>,
+}
+
+impl CountBatch {
+    fn add(&mut self, brand: usize, at: i64, negative: bool) {
+        let e = self.sums.entry((brand, at)).or_default();
+        e.0 += 1;
+        e.1 += u64::from(negative);
+    }
+
+    fn increments(&self, engine: &Engine) -> Vec<CountIncrement> {
+        let mut out: Vec<CountIncrement> = self
+            .sums
+            .iter()
+            .filter_map(|(&(b, at), &(mentions, negative))| {
+                Some(CountIncrement {
+                    brand: engine.brand_name(b)?.to_string(),
+                    at,
+                    mentions,
+                    negative,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.at, &a.brand).cmp(&(b.at, &b.brand)));
+        out
+    }
 }
 
 impl Core {
@@ -213,7 +261,11 @@ impl Core {
                 Msg::Tick { now, reply } => {
                     let r = self.tick(now);
                     if let Err(error) = &r {
-                        tracing::error!(%error, "Recording alerts failed; will retry next tick.");
+                        tracing::error!(
+                            %error,
+                            pending = self.unrecorded.len(),
+                            "Recording alerts failed; retrying on the next tick."
+                        );
                         self.metrics
                             .inc("sturmglas_errors_total", &[("component", "core")]);
                     }
@@ -248,6 +300,9 @@ impl Core {
         self.persist(Utc::now());
     }
 
+    /// Classifies a batch, commits its dedup keys, counts and cursor in one transaction, and
+    /// only then counts it in the engine: a mention that got its 202 (or whose cursor moved)
+    /// is counted after any crash, and a batch the store refused is not counted at all.
     fn ingest(
         &mut self,
         mentions: Vec<Mention>,
@@ -255,29 +310,46 @@ impl Core {
         cursor: Option<&str>,
     ) -> Result<IngestSummary, CoreError> {
         let now = Utc::now();
-        let keys: Vec<String> = mentions.iter().map(Mention::dedup_key).collect();
-        let fresh = self.store.mark_seen(&keys, now)?;
-        let mut summary = IngestSummary::default();
-        for (m, is_new) in mentions.iter().zip(fresh) {
-            if !is_new {
-                summary.duplicates += 1;
+        let mut tx = self.store.begin_ingest(now)?;
+        let mut processed: Vec<Option<Processed>> = Vec::with_capacity(mentions.len());
+        let mut counts = CountBatch::default();
+        for m in &mentions {
+            if !tx.mark_seen(&m.dedup_key())? {
+                processed.push(None);
                 continue;
             }
+            let p = self.engine.classify(m);
+            if let Some(s) = &p.sentiment {
+                let at = m.time_or(now).timestamp();
+                for &b in &p.brands {
+                    counts.add(b, at, s.is_negative());
+                }
+            }
+            processed.push(Some(p));
+        }
+        tx.add_counts(&counts.increments(&self.engine))?;
+        if let Some(c) = cursor {
+            tx.set_cursor(source, c)?;
+        }
+        tx.commit()?;
+
+        let mut summary = IngestSummary::default();
+        for (m, p) in mentions.iter().zip(&processed) {
+            let Some(p) = p else {
+                summary.duplicates += 1;
+                continue;
+            };
             summary.accepted += 1;
-            let p = self.engine.process(m, now);
+            self.engine.count(m, p, now);
             if p.brands.is_empty() {
                 continue;
             }
             summary.matched += 1;
-            let negative = p.sentiment.is_some_and(|s| s.is_negative());
-            let names: Vec<String> = self
-                .engine
-                .brands()
-                .enumerate()
-                .filter(|(i, _)| p.brands.contains(i))
-                .map(|(_, b)| b.name.clone())
-                .collect();
-            for brand in &names {
+            let negative = p.sentiment.as_ref().is_some_and(|s| s.is_negative());
+            for &b in &p.brands {
+                let Some(brand) = self.engine.brand_name(b) else {
+                    continue;
+                };
                 self.metrics
                     .inc("sturmglas_mentions_total", &[("brand", brand)]);
                 if negative {
@@ -297,9 +369,6 @@ impl Core {
             &[("source", src), ("result", "duplicate")],
             summary.duplicates as f64,
         );
-        if let Some(c) = cursor {
-            self.store.set_cursor(source, c, now)?;
-        }
         Ok(summary)
     }
 
@@ -319,20 +388,32 @@ impl Core {
                 level as f64,
             );
         }
-        if events.is_empty() {
+        // Notices a failed tick could not record come first: the detector has moved past them,
+        // so they exist nowhere but here until the store takes them.
+        let mut queued = std::mem::take(&mut self.unrecorded);
+        queued.extend(
+            events
+                .iter()
+                .map(|e| (e.clone(), notify::targets(&self.config.notify, e))),
+        );
+        if queued.is_empty() {
             if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
                 self.persist(now);
             }
             return Ok(events);
         }
-        let queued: Vec<(AlertEvent, Vec<String>)> = events
-            .iter()
-            .map(|e| (e.clone(), notify::targets(&self.config.notify, e)))
-            .collect();
         // Alerts, their deliveries and the monitors that raised them in one transaction: a
         // crash can neither lose a notice nor, after restart, raise it a second time.
-        self.store
-            .record_tick(&queued, &self.engine.export_states(), now)?;
+        if let Err(e) = self
+            .store
+            .record_tick(&queued, &self.engine.export_states(), now)
+        {
+            // Kept, and retried on every tick until recorded. The monitors are not saved
+            // meanwhile (see `persist`), so a restart re-derives these notices from the
+            // journaled counts instead of finding a brand critical with no alert.
+            self.unrecorded = queued;
+            return Err(e.into());
+        }
         self.last_persist = now;
         for (e, channels) in &queued {
             self.metrics.inc(
@@ -355,7 +436,23 @@ impl Core {
         Ok(events)
     }
 
+    /// Saves the monitors (absorbing the count journal). Skipped while notices are waiting to
+    /// be recorded: saved monitors that have moved past an unrecorded notice would lose it on
+    /// a restart.
     fn persist(&mut self, now: DateTime<Utc>) {
+        if !self.unrecorded.is_empty() {
+            if let Err(error) =
+                self.store
+                    .record_tick(&self.unrecorded, &self.engine.export_states(), now)
+            {
+                tracing::error!(%error, "Recording alerts failed; they stay queued.");
+                return;
+            }
+            self.unrecorded.clear();
+            self.outbox_wake.notify_one();
+            self.last_persist = now;
+            return;
+        }
         match self
             .store
             .save_brand_states(&self.engine.export_states(), now)

@@ -174,9 +174,13 @@ pub async fn run_with_reload(
     let checked = config.clone();
     // Opening the database, loading lexicons and restoring state all block: off the runtime.
     let (store, engine) = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&state_dir).map_err(|source| DaemonError::Store {
-            dir: state_dir.clone(),
-            source,
+        let store = Store::open(&state_dir).map_err(|source| match source {
+            // Already says what and where; printed once, without a chain repeating it.
+            e @ crate::store::StoreError::ReadOnly { .. } => DaemonError::Startup(e.to_string()),
+            source => DaemonError::Store {
+                dir: state_dir.clone(),
+                source,
+            },
         })?;
         let analyzer = Arc::new(checked.sentiment.analyzer());
         let mut engine = Engine::new(&brands, analyzer, Utc::now())

@@ -46,9 +46,18 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Records a tick's notices with their deliveries, and the brand states after the tick,
-    /// in one transaction.
+    /// Records a tick's notices with their deliveries, and the brand states after the tick
+    /// (which absorb the count journal), in one transaction.
     pub fn record_tick(
+        &self,
+        events: &[(AlertEvent, Vec<String>)],
+        states: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.track(self.record_tick_inner(events, states, now))
+    }
+
+    fn record_tick_inner(
         &self,
         events: &[(AlertEvent, Vec<String>)],
         states: &[(String, String)],
@@ -60,6 +69,7 @@ impl Store {
             insert_alert(&tx, event, channels, now)?;
         }
         super::state::upsert_states(&tx, states, now)?;
+        super::journal::clear_journal(&tx)?;
         tx.commit()?;
         Ok(())
     }

@@ -5,6 +5,20 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{Result, Store};
 
+pub(super) fn upsert_cursor(
+    conn: &rusqlite::Connection,
+    source: &str,
+    cursor: &str,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO cursors(source, cursor, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+    )?
+    .execute(params![source, cursor, now])?;
+    Ok(())
+}
+
 impl Store {
     pub fn cursor(&self, source: &str) -> Result<Option<String>> {
         let conn = self.conn();
@@ -18,12 +32,8 @@ impl Store {
     }
 
     pub fn set_cursor(&self, source: &str, cursor: &str, now: DateTime<Utc>) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO cursors(source, cursor, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            params![source, cursor, now.timestamp()],
-        )?;
-        Ok(())
+        let r = upsert_cursor(&self.conn(), source, cursor, now.timestamp());
+        self.track(r)
     }
 }
 

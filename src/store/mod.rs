@@ -2,12 +2,16 @@
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
 //! alert events, the delivery outbox, source cursors — and each write that belongs together
-//! (an alert and its outbox rows; a batch's dedup keys and its cursor) is one transaction.
-//! All calls block: async callers go through `spawn_blocking` or the core thread.
+//! (an alert and its outbox rows; a batch's dedup keys, its counts and its cursor) is one
+//! transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
+//! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
+//! the last write failed → unhealthy, until a write succeeds again.
 
 mod alerts;
 mod cursors;
 mod dedup;
+mod health;
+mod journal;
 mod outbox;
 mod state;
 
@@ -16,6 +20,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use health::StoreHealth;
+pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +35,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("the state directory {path} is not writable: {reason}")]
+    ReadOnly { path: PathBuf, reason: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -39,6 +47,7 @@ pub const DB_FILE: &str = "sturmglas.db";
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    health: StoreHealth,
 }
 
 const SCHEMA: &str = r#"
@@ -77,6 +86,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(delivered_at, failed_at, next_attempt);
 
+CREATE TABLE IF NOT EXISTS count_journal (
+    seq      INTEGER PRIMARY KEY,
+    brand    TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    negative INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
     cursor     TEXT NOT NULL,
@@ -92,8 +109,23 @@ impl Store {
             source,
         })?;
         let path = state_dir.join(DB_FILE);
+        let read_only = |reason: String| StoreError::ReadOnly {
+            path: state_dir.to_path_buf(),
+            reason,
+        };
+        // SQLite opens a read-only file or directory without complaint and fails on the first
+        // write with a message that names neither; say it once, plainly, at start.
+        probe_writable(state_dir).map_err(|e| read_only(e.to_string()))?;
         let conn = Connection::open(&path)?;
-        Self::init(conn, path)
+        Self::init(conn, path).map_err(|e| match e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::ReadOnly
+                    || f.code == rusqlite::ErrorCode::CannotOpen =>
+            {
+                read_only(e.to_string())
+            }
+            e => e,
+        })
     }
 
     /// A private in-memory database, for tests and `backtest`.
@@ -110,7 +142,22 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             path,
+            health: StoreHealth::default(),
         })
+    }
+
+    /// Whether the last write went through, and how many failed.
+    pub fn health(&self) -> &StoreHealth {
+        &self.health
+    }
+
+    /// Notes a write's outcome in [`Store::health`] and passes it on.
+    pub(crate) fn track<T>(&self, r: Result<T>) -> Result<T> {
+        match &r {
+            Ok(_) => self.health.write_ok(),
+            Err(e) => self.health.write_failed(e),
+        }
+        r
     }
 
     pub fn path(&self) -> &Path {
@@ -142,6 +189,13 @@ impl Store {
         )?;
         Ok(n)
     }
+}
+
+/// Creates and removes a file in `dir`, to learn whether writes can succeed at all.
+fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(".sturmglas-write-probe");
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
 }
 
 #[cfg(test)]

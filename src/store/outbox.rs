@@ -179,11 +179,11 @@ impl Store {
     }
 
     pub fn outbox_delivered(&self, seq: i64, now: DateTime<Utc>) -> Result<()> {
-        self.conn().execute(
+        let r = self.conn().execute(
             "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1, last_error = NULL WHERE seq = ?1",
             params![seq, now.timestamp()],
-        )?;
-        Ok(())
+        );
+        self.track(r.map(|_| ()).map_err(Into::into))
     }
 
     /// Records a failed attempt; `retry_at = None` gives up on the entry for good.
@@ -195,17 +195,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let conn = self.conn();
-        match retry_at {
+        let r = match retry_at {
             Some(t) => conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3 WHERE seq = ?1",
                 params![seq, error, secs(t)],
-            )?,
+            ),
             None => conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, failed_at = ?3 WHERE seq = ?1",
                 params![seq, error, now.timestamp()],
-            )?,
+            ),
         };
-        Ok(())
+        drop(conn);
+        self.track(r.map(|_| ()).map_err(Into::into))
     }
 
     pub fn outbox_stats(&self) -> Result<OutboxStats> {

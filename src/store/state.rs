@@ -23,10 +23,17 @@ pub(super) fn upsert_states(
 }
 
 impl Store {
+    /// Saves every brand's monitor and clears the count journal, which they now include.
     pub fn save_brand_states(&self, states: &[(String, String)], now: DateTime<Utc>) -> Result<()> {
+        self.track(self.save_states_inner(states, now))
+    }
+
+    fn save_states_inner(&self, states: &[(String, String)], now: DateTime<Utc>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         upsert_states(&tx, states, now)?;
+        // The saved monitors hold every journaled count from here on.
+        super::journal::clear_journal(&tx)?;
         tx.commit()?;
         Ok(())
     }
