@@ -83,7 +83,7 @@ fn load_config(args: &BacktestArgs, required: bool) -> anyhow::Result<Option<con
 
 /// The `[defaults.thresholds]` of a valid config (the typed config keeps only the per-brand
 /// result of overlaying them).
-fn default_thresholds(path: &Path) -> Thresholds {
+pub(crate) fn default_thresholds(path: &Path) -> Thresholds {
     let Ok(src) = std::fs::read_to_string(path) else {
         return Thresholds::default();
     };
@@ -292,29 +292,47 @@ pub fn replay_counts_file(
     name: &str,
     thresholds: Thresholds,
 ) -> anyhow::Result<Vec<AlertEvent>> {
+    let analyzer = Arc::new(Analyzer::new());
+    replay_count_rows(&read_count_rows(path)?, name, thresholds, &analyzer)
+}
+
+/// Reads a `timestamp,value` file; malformed lines are reported on stderr and skipped, a
+/// first line that is not a row is taken as a header.
+pub fn read_count_rows(path: &Path) -> anyhow::Result<Vec<(DateTime<Utc>, u64)>> {
+    let mut rows = Vec::new();
+    for (i, line) in reader(path)?.lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_row(&line) {
+            Ok(r) => rows.push(r),
+            Err(_) if i == 0 => continue, // a header
+            Err(e) => eprintln!("{}:{}: skipped: {e}", path.display(), i + 1),
+        }
+    }
+    Ok(rows)
+}
+
+/// Replays `timestamp,value` rows as the series `name` with `thresholds`, as a daemon fed by
+/// this series would see them (`backtest` and `tune` both). The analyzer scores nothing here
+/// (the counts have no texts); it is passed in so that a grid of replays loads it once.
+pub fn replay_count_rows(
+    rows: &[(DateTime<Utc>, u64)],
+    name: &str,
+    thresholds: Thresholds,
+    analyzer: &Arc<Analyzer>,
+) -> anyhow::Result<Vec<AlertEvent>> {
     let brand = Brand {
         name: name.to_string(),
         keywords: vec![name.to_string()],
         exclude: vec![],
         thresholds,
     };
-    let analyzer = Arc::new(Analyzer::new());
     let mut engine: Option<Engine> = None;
     let mut events = Vec::new();
     let mut last: Option<DateTime<Utc>> = None;
-    for (i, line) in reader(path)?.lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (at, value) = match parse_row(&line) {
-            Ok(r) => r,
-            Err(_) if i == 0 => continue, // a header
-            Err(e) => {
-                eprintln!("{}:{}: skipped: {e}", path.display(), i + 1);
-                continue;
-            }
-        };
+    for &(at, value) in rows {
         let e = match engine.as_mut() {
             Some(e) => e,
             None => engine.insert(Engine::new(

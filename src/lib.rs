@@ -19,6 +19,8 @@
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
+//! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
+//! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 
 pub mod alert;
 pub mod backtest;
@@ -33,11 +35,13 @@ pub mod level;
 pub mod matching;
 pub mod mention;
 pub mod metrics;
+pub mod nab;
 pub mod notify;
 pub mod scenario;
 pub mod sentiment;
 pub mod shutdown;
 pub mod sources;
 pub mod store;
+pub mod tune;
 pub mod window;
 pub mod worker;

@@ -131,6 +131,8 @@ enum Command {
     },
     /// Replay history through the detector with a simulated clock; print the alerts.
     Backtest(sturmglas::backtest::BacktestArgs),
+    /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.
+    Tune(sturmglas::tune::TuneArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -276,6 +278,9 @@ fn main() -> ExitCode {
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
+        Command::Tune(args) => sturmglas::tune::run(&args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| anyhow::anyhow!("tune: {e:#}")),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {
