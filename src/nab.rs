@@ -145,9 +145,7 @@ impl Series {
         for i in rows {
             // The window this row is in, else the last window before it.
             let after = self.windows.partition_point(|&(l, _)| l <= i);
-            let inside = after
-                .checked_sub(1)
-                .filter(|&w| i <= self.windows[w].1);
+            let inside = after.checked_sub(1).filter(|&w| i <= self.windows[w].1);
             match inside {
                 Some(w) => {
                     let (l, r) = self.windows[w];
@@ -253,10 +251,16 @@ mod tests {
         let times: Vec<_> = (0..10)
             .map(|i| t("2015-03-01 00:00:53") + chrono::Duration::minutes(5 * i))
             .collect();
-        let s = Series::new(times, &[(t("2015-03-01 00:05:53"), t("2015-03-01 00:20:00"))]);
+        let s = Series::new(
+            times,
+            &[(t("2015-03-01 00:05:53"), t("2015-03-01 00:20:00"))],
+        );
         assert_eq!(s.windows, vec![(1, 3)]);
         let at: DateTime<Utc> = "2015-03-01T00:14:00Z".parse().unwrap();
         assert_eq!(s.row_of(at), Some(2));
-        assert_eq!(parse_time("2015-03-03 04:37:53.000000"), Some(t("2015-03-03 04:37:53")));
+        assert_eq!(
+            parse_time("2015-03-03 04:37:53.000000"),
+            Some(t("2015-03-03 04:37:53"))
+        );
     }
 }

@@ -524,7 +524,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("i.csv:2: start and end must be RFC 3339"), "{e}");
+        assert!(
+            e.starts_with("i.csv:2: start and end must be RFC 3339"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -565,6 +568,9 @@ mod tests {
         // Both catch it as soon: the one with fewer false alerts.
         assert_eq!(best(&outcomes, 10.0).unwrap().setting, g[1]);
         let text = report(&outcomes, &[], 2.0, Duration::days(30));
-        assert!(text.contains("[defaults.thresholds]\nvelocity_factor = 3.0\n"), "{text}");
+        assert!(
+            text.contains("[defaults.thresholds]\nvelocity_factor = 3.0\n"),
+            "{text}"
+        );
     }
 }

@@ -59,7 +59,11 @@ fn load() -> Vec<Data> {
         .collect()
 }
 
-fn detections(d: &Data, t: &Thresholds, analyzer: &Arc<Analyzer>) -> Vec<chrono::DateTime<chrono::Utc>> {
+fn detections(
+    d: &Data,
+    t: &Thresholds,
+    analyzer: &Arc<Analyzer>,
+) -> Vec<chrono::DateTime<chrono::Utc>> {
     replay_count_rows(&d.rows, &d.name, t.clone(), analyzer)
         .unwrap()
         .into_iter()
