@@ -67,6 +67,8 @@ fn storm() -> AlertEvent {
                 author: Some("hanna".into()),
                 reach: Some(12_400),
                 score: -0.82,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             },
             SampleMention {
@@ -75,10 +77,13 @@ fn storm() -> AlertEvent {
                 author: Some("jo".into()),
                 reach: Some(800),
                 score: -0.6,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             },
         ],
         test: false,
+        brief: Default::default(),
     }
 }
 

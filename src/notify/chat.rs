@@ -244,6 +244,8 @@ mod tests {
             author: Some("eve".into()),
             reach: None,
             score: -0.4,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         });
         e

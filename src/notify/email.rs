@@ -174,9 +174,12 @@ mod tests {
                 author: Some("a".into()),
                 reach: Some(1200),
                 score: -0.9,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             }],
             test: false,
+            brief: Default::default(),
         }
     }
 

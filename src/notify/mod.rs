@@ -159,9 +159,12 @@ pub fn test_event(brand: &str) -> AlertEvent {
             author: Some("sturmglas".into()),
             reach: Some(1200),
             score: -0.8,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         }],
         test: true,
+        brief: Default::default(),
     }
 }
 

@@ -384,6 +384,8 @@ mod tests {
                     author: Some("user42".into()),
                     reach: Some(12_000),
                     score: -0.8,
+                    copies: 1,
+                    at: None,
                     words: vec![
                         crate::alert::SampleWord {
                             word: "Stromausfall".into(),
@@ -401,10 +403,13 @@ mod tests {
                     author: None,
                     reach: None,
                     score: -0.5,
+                    copies: 1,
+                    at: None,
                     words: Vec::new(),
                 },
             ],
             test: false,
+            brief: Default::default(),
         }
     }
 
@@ -491,6 +496,8 @@ mod tests {
             author: None,
             reach: None,
             score: 0.0,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         };
         assert_eq!(sample_text(&long).chars().count(), MAX_SAMPLE_CHARS + 1);
