@@ -6,8 +6,10 @@
 //! Every channel reports a failure as [`DeliveryError`], and the split between transient and
 //! permanent is what decides whether the outbox tries again.
 
+pub mod chart;
 pub mod chat;
 pub mod email;
+pub mod i18n;
 pub mod outbox;
 pub mod render;
 pub mod retry;
