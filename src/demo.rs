@@ -147,8 +147,8 @@ fn write_emails(config: &Config, report: &mut DemoReport, out_dir: &Path) -> Res
         ),
     };
     for (i, e) in report.alerts.iter().enumerate() {
-        let bytes = crate::notify::email::render_eml(e, &from, &to, &locale)
-            .map_err(DemoError::Render)?;
+        let bytes =
+            crate::notify::email::render_eml(e, &from, &to, &locale).map_err(DemoError::Render)?;
         let slug: String = e
             .brand
             .chars()
@@ -212,7 +212,9 @@ pub fn account(config: &Config, report: &DemoReport, out_dir: &Path) -> String {
         let _ = writeln!(
             s,
             "{}  {}",
-            e.observed_at.with_timezone(&locale.timezone).format("%a %H:%M"),
+            e.observed_at
+                .with_timezone(&locale.timezone)
+                .format("%a %H:%M"),
             crate::notify::i18n::subject(e, &locale).trim_start_matches("[sturmglas] ")
         );
         if e.status == Status::Firing {

@@ -300,8 +300,8 @@ fn event_from(
 mod tests {
     use super::*;
     use crate::alert::Kind;
-    use chrono::Duration;
     use crate::config::Thresholds;
+    use chrono::Duration;
 
     fn brand(name: &str, kw: &str) -> Brand {
         Brand {

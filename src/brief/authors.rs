@@ -79,7 +79,9 @@ mod tests {
         }
         assert!(!m.knows("anna"), "two generations later anna is forgotten");
         assert!(m.knows(&format!("user{}", 2 * GENERATION)));
-        let wrong = (0..10_000).filter(|i| m.knows(&format!("stranger{i}"))).count();
+        let wrong = (0..10_000)
+            .filter(|i| m.knows(&format!("stranger{i}")))
+            .count();
         assert!(wrong < 100, "{wrong} false positives");
         assert_eq!(m.heap_bytes(), 8192);
     }

@@ -72,7 +72,8 @@ impl Fingerprint {
         let all = (self.pairs.len() + other.pairs.len()) as f64 - shared;
         // A headline quoted with a short comment of one's own is still the headline.
         let smaller = self.pairs.len().min(other.pairs.len());
-        shared / all >= SAME_STORY || (smaller >= CONTAINED_MIN && shared / smaller as f64 >= CONTAINED)
+        shared / all >= SAME_STORY
+            || (smaller >= CONTAINED_MIN && shared / smaller as f64 >= CONTAINED)
     }
 }
 
@@ -96,7 +97,11 @@ mod tests {
     use super::*;
 
     fn own() -> OwnWords {
-        OwnWords::new(&["Nordwind Energie".into(), "#nordwind".into(), "@nordwind_energie".into()])
+        OwnWords::new(&[
+            "Nordwind Energie".into(),
+            "#nordwind".into(),
+            "@nordwind_energie".into(),
+        ])
     }
 
     fn fp(t: &str) -> Fingerprint {
@@ -106,18 +111,29 @@ mod tests {
     #[test]
     fn reposts_and_copies_are_one_story() {
         let a = fp("#nordwind bucht mir 300 Euro ab statt 80. Was für eine Frechheit!");
-        assert!(a.same_story(&fp("RT @anna: #nordwind bucht mir 300 Euro ab statt 80. Was für eine Frechheit!")));
-        assert!(a.same_story(&fp("Nordwind Energie bucht mir 300 Euro ab statt 80. Was für eine Frechheit!!")));
-        assert!(a.same_story(&fp("@nordwind_energie bucht mir 300 Euro ab statt 80 was für eine frechheit")));
+        assert!(a.same_story(&fp(
+            "RT @anna: #nordwind bucht mir 300 Euro ab statt 80. Was für eine Frechheit!"
+        )));
+        assert!(a.same_story(&fp(
+            "Nordwind Energie bucht mir 300 Euro ab statt 80. Was für eine Frechheit!!"
+        )));
+        assert!(a.same_story(&fp(
+            "@nordwind_energie bucht mir 300 Euro ab statt 80 was für eine frechheit"
+        )));
     }
 
     #[test]
     fn one_headline_with_different_handles_and_links_is_one_story() {
         let a = fp("Nordwind Energie bucht tausende Kunden doppelt ab https://news.example/a @tom");
-        let b = fp("@lisa Nordwind Energie bucht tausende Kunden doppelt ab https://other.example/b?utm=x");
+        let b = fp(
+            "@lisa Nordwind Energie bucht tausende Kunden doppelt ab https://other.example/b?utm=x",
+        );
         assert!(a.same_story(&b));
         let c = fp("Nordwind Energie bucht tausende Kunden doppelt ab, sagt die Verbraucherzentrale https://x.example");
-        assert!(a.same_story(&c), "a headline with a short comment is still the story");
+        assert!(
+            a.same_story(&c),
+            "a headline with a short comment is still the story"
+        );
     }
 
     #[test]

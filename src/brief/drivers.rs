@@ -159,7 +159,13 @@ pub fn g2(k: f64, n: f64, p: f64) -> f64 {
     if n <= 0.0 || k <= n * p {
         return 0.0;
     }
-    let term = |obs: f64, exp: f64| if obs > 0.0 { obs * (obs / exp).ln() } else { 0.0 };
+    let term = |obs: f64, exp: f64| {
+        if obs > 0.0 {
+            obs * (obs / exp).ln()
+        } else {
+            0.0
+        }
+    };
     2.0 * (term(k, n * p) + term(n - k, n * (1.0 - p)))
 }
 
@@ -246,7 +252,15 @@ mod tests {
     /// A brand whose everyday posts all talk about "lieferung", with a changing second word.
     fn calm_baseline() -> TermBaseline {
         let mut b = TermBaseline::default();
-        let extra = ["paket", "kundennummer", "tarif", "filiale", "rechnung", "termin", "app"];
+        let extra = [
+            "paket",
+            "kundennummer",
+            "tarif",
+            "filiale",
+            "rechnung",
+            "termin",
+            "app",
+        ];
         for i in 0..3000 {
             b.learn(&post(&format!(
                 "Acme Lieferung {} heute angekommen, Nummer {i}",
@@ -262,7 +276,9 @@ mod tests {
         let mut window = Vec::new();
         for i in 0..60 {
             if i % 2 == 0 {
-                window.push(post("Acme Lieferung verspätet, Rückrufaktion wegen Brandgefahr!"));
+                window.push(post(
+                    "Acme Lieferung verspätet, Rückrufaktion wegen Brandgefahr!",
+                ));
             } else {
                 window.push(post("Acme Lieferung paket heute angekommen"));
             }
@@ -270,7 +286,9 @@ mod tests {
         let d = drivers(&window, &b);
         assert!(!d.is_empty());
         assert!(
-            d[0].term == "rückrufaktion" || d[0].term.contains("brandgefahr") || d[0].term.contains("rückrufaktion"),
+            d[0].term == "rückrufaktion"
+                || d[0].term.contains("brandgefahr")
+                || d[0].term.contains("rückrufaktion"),
             "{d:?}"
         );
         assert!(d.iter().all(|d| d.term != "lieferung"), "{d:?}");
@@ -301,7 +319,11 @@ mod tests {
         assert_eq!(d[0].term, "doppelt abgebucht", "{d:?}");
         assert!(d.iter().all(|d| d.count >= MIN_COUNT));
         // "doppelt" and "abgebucht" alone add nothing to the phrase.
-        assert!(d.iter().all(|d| d.term != "doppelt" && d.term != "abgebucht"), "{d:?}");
+        assert!(
+            d.iter()
+                .all(|d| d.term != "doppelt" && d.term != "abgebucht"),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -27,4 +27,3 @@ pub use drivers::Driver;
 pub use state::{BrandBrief, Post};
 pub use terms::TermType;
 pub use types::*;
-

@@ -213,8 +213,7 @@ impl BrandBrief {
         }
         let since = now - Duration::seconds(n.window_seconds as i64);
         let window: Vec<&Post> = self.recent.iter().filter(|p| p.at >= since).collect();
-        let post_terms: Vec<Vec<Term>> =
-            window.iter().map(|p| terms(&p.text, &self.own)).collect();
+        let post_terms: Vec<Vec<Term>> = window.iter().map(|p| terms(&p.text, &self.own)).collect();
         let found = drivers(&post_terms, &self.terms);
         let sample = self.sample(&window, n.kind, analyzer, names);
         let sources = scaled_sources(&window, n.mentions);
@@ -251,7 +250,10 @@ impl BrandBrief {
                 first_posts,
             });
         }
-        let e = self.episode.as_mut().unwrap_or_else(|| unreachable!("set above"));
+        let e = self
+            .episode
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("set above"));
         if n.mentions > e.peak.mentions {
             e.peak = Peak {
                 mentions: n.mentions,

@@ -160,7 +160,23 @@ pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
                     toks.push(Tok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
                     word.clear();
                 }
-                if matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '„' | '“' | '”' | '–' | '—' | '…') {
+                if matches!(
+                    c,
+                    '.' | ','
+                        | ';'
+                        | ':'
+                        | '!'
+                        | '?'
+                        | '('
+                        | ')'
+                        | '"'
+                        | '„'
+                        | '“'
+                        | '”'
+                        | '–'
+                        | '—'
+                        | '…'
+                ) {
                     toks.push(Tok::Break);
                 }
             }
@@ -211,36 +227,35 @@ fn is_stop(w: &str) -> bool {
 /// prepositions, conjunctions, particles.
 const STOP_DE: &[&str] = &[
     "aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander",
-    "andere", "anderen", "anderer", "anderes", "auch", "auf", "aus", "bei", "beim", "bin",
-    "bis", "bist", "bitte", "bzw", "da", "dabei", "dadurch", "dafür", "dagegen", "daher",
-    "damit", "dann", "daran", "darauf", "darum", "das", "dass", "dazu", "dein", "deine", "dem",
-    "den", "denn", "der", "des", "deshalb", "dich", "die", "dies", "diese", "diesem", "diesen",
-    "dieser", "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen",
-    "einer", "eines", "einfach", "einmal", "er", "erst", "es", "etwa", "etwas", "euch", "euer",
-    "eure", "für", "gab", "gar", "gegen", "gibt", "ging", "habe", "haben", "hat", "hatte",
-    "hatten", "heute", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre",
-    "ihrem", "ihren", "ihrer", "im", "immer", "in", "ins", "ist", "ja", "jede", "jedem",
-    "jeden", "jeder", "jedes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner",
-    "können", "mal", "man", "mehr", "mein", "meine", "meinem", "meinen", "meiner", "mich",
-    "mir", "mit", "muss", "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder",
-    "ohne", "schon", "sehr", "sein", "seine", "seinem", "seinen", "seiner", "seit", "sich",
-    "sie", "sind", "so", "soll", "sollte", "sondern", "statt", "um", "und", "uns", "unser",
-    "unsere", "unter", "viel", "vom", "von", "vor", "wann", "war", "waren", "warum", "was",
-    "weil", "welche", "wenn", "wer", "werden", "wie", "wieder", "will", "wir", "wird", "wo",
-    "wurde", "wurden", "zu", "zum", "zur", "über",
+    "andere", "anderen", "anderer", "anderes", "auch", "auf", "aus", "bei", "beim", "bin", "bis",
+    "bist", "bitte", "bzw", "da", "dabei", "dadurch", "dafür", "dagegen", "daher", "damit", "dann",
+    "daran", "darauf", "darum", "das", "dass", "dazu", "dein", "deine", "dem", "den", "denn",
+    "der", "des", "deshalb", "dich", "die", "dies", "diese", "diesem", "diesen", "dieser",
+    "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer",
+    "eines", "einfach", "einmal", "er", "erst", "es", "etwa", "etwas", "euch", "euer", "eure",
+    "für", "gab", "gar", "gegen", "gibt", "ging", "habe", "haben", "hat", "hatte", "hatten",
+    "heute", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "ihrem",
+    "ihren", "ihrer", "im", "immer", "in", "ins", "ist", "ja", "jede", "jedem", "jeden", "jeder",
+    "jedes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner", "können", "mal",
+    "man", "mehr", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mir", "mit", "muss",
+    "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder", "ohne", "schon", "sehr", "sein",
+    "seine", "seinem", "seinen", "seiner", "seit", "sich", "sie", "sind", "so", "soll", "sollte",
+    "sondern", "statt", "um", "und", "uns", "unser", "unsere", "unter", "viel", "vom", "von",
+    "vor", "wann", "war", "waren", "warum", "was", "weil", "welche", "wenn", "wer", "werden",
+    "wie", "wieder", "will", "wir", "wird", "wo", "wurde", "wurden", "zu", "zum", "zur", "über",
 ];
 
 /// English stop words (sorted).
 const STOP_EN: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
-    "from", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i",
-    "i'm", "if", "in", "into", "is", "it", "it's", "its", "just", "me", "more", "most", "my",
-    "no", "not", "now", "of", "on", "once", "only", "or", "other", "our", "out", "over", "own",
-    "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them",
-    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under",
-    "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
-    "who", "why", "will", "with", "would", "you", "your",
+    "from", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'm",
+    "if", "in", "into", "is", "it", "it's", "its", "just", "me", "more", "most", "my", "no", "not",
+    "now", "of", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she",
+    "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very",
+    "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with",
+    "would", "you", "your",
 ];
 
 #[cfg(test)]
@@ -262,7 +277,11 @@ mod tests {
     #[test]
     fn stop_lists_are_sorted() {
         for l in [STOP_DE, STOP_EN] {
-            assert!(l.windows(2).all(|w| w[0] < w[1]), "{:?}", l.windows(2).find(|w| w[0] >= w[1]));
+            assert!(
+                l.windows(2).all(|w| w[0] < w[1]),
+                "{:?}",
+                l.windows(2).find(|w| w[0] >= w[1])
+            );
         }
     }
 
@@ -281,7 +300,14 @@ mod tests {
         ] {
             assert!(t.contains(&want.to_string()), "{want} missing in {t:?}");
         }
-        for never in ["nordwind", "energie", "die hotline", "und", "skandal bei", "abgebucht und"] {
+        for never in [
+            "nordwind",
+            "energie",
+            "die hotline",
+            "und",
+            "skandal bei",
+            "abgebucht und",
+        ] {
             assert!(!t.contains(&never.to_string()), "{never} in {t:?}");
         }
     }

@@ -187,7 +187,11 @@ mod tests {
 
     #[test]
     fn sources_keep_their_order_in_json() {
-        let s = SourceCounts::sorted(vec![("bluesky".into(), 17), ("reddit".into(), 21), ("x".into(), 0)]);
+        let s = SourceCounts::sorted(vec![
+            ("bluesky".into(), 17),
+            ("reddit".into(), 21),
+            ("x".into(), 0),
+        ]);
         let j = serde_json::to_string(&s).unwrap();
         assert_eq!(j, r#"{"reddit":21,"bluesky":17}"#);
         let back: SourceCounts = serde_json::from_str(&j).unwrap();

@@ -493,7 +493,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((err.0[0].line, err.0[0].col), (7, 12), "{err}");
-        assert!(parse("[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nlanguage = \"fr\"\n").is_err());
+        assert!(parse(
+            "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nlanguage = \"fr\"\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -39,8 +39,10 @@ static FONT_BYTES: &[u8] = include_bytes!("../../data/fonts/DejaVuSans-sturmglas
 
 fn font() -> Option<&'static fontdue::Font> {
     static FONT: OnceLock<Option<fontdue::Font>> = OnceLock::new();
-    FONT.get_or_init(|| fontdue::Font::from_bytes(FONT_BYTES, fontdue::FontSettings::default()).ok())
-        .as_ref()
+    FONT.get_or_init(|| {
+        fontdue::Font::from_bytes(FONT_BYTES, fontdue::FontSettings::default()).ok()
+    })
+    .as_ref()
 }
 
 struct Canvas {
@@ -60,9 +62,9 @@ impl Canvas {
         }
         let i = ((y as u32 * WIDTH + x as u32) * 3) as usize;
         let a = alpha.min(1.0);
-        for k in 0..3 {
-            let old = self.px[i + k] as f32;
-            self.px[i + k] = (old + (c[k] as f32 - old) * a).round() as u8;
+        for (dst, src) in self.px[i..i + 3].iter_mut().zip(c) {
+            let old = *dst as f32;
+            *dst = (old + (src as f32 - old) * a).round() as u8;
         }
     }
 
@@ -95,7 +97,12 @@ impl Canvas {
 
     fn text_width(s: &str, px: f32) -> i32 {
         font()
-            .map(|f| s.chars().map(|c| f.metrics(c, px).advance_width).sum::<f32>().round() as i32)
+            .map(|f| {
+                s.chars()
+                    .map(|c| f.metrics(c, px).advance_width)
+                    .sum::<f32>()
+                    .round() as i32
+            })
             .unwrap_or(0)
     }
 
@@ -162,7 +169,11 @@ fn draw(s: &Series, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, String>
     let title = format!(
         "{} — {}",
         event.brand,
-        pick(loc, "mentions per 15 min, last 24 h", "Erwähnungen je 15 Min., letzte 24 Std.")
+        pick(
+            loc,
+            "mentions per 15 min, last 24 h",
+            "Erwähnungen je 15 Min., letzte 24 Std."
+        )
     );
     c.text(&title, LEFT - 54, 28, TITLE_PX, INK);
     let mut lx = LEFT - 54;
@@ -188,12 +199,19 @@ fn draw(s: &Series, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, String>
     }
 
     // The usual band, the bars with their negative part, the expectation.
+    #[allow(clippy::needless_range_loop)] // four parallel columns, read by one index
     for i in 0..s.mentions.len() {
         let (x0, x1) = (x_of(i), x_of(i + 1));
         let (lo, hi) = bands[i];
         c.rect(x0, y_of(hi), x1, y_of(lo), BAND);
         let gap = if x1 - x0 > 4 { 1 } else { 0 };
-        c.rect(x0 + gap, y_of(s.mentions[i] as f64), x1 - gap, y_of(0.0), BAR);
+        c.rect(
+            x0 + gap,
+            y_of(s.mentions[i] as f64),
+            x1 - gap,
+            y_of(0.0),
+            BAR,
+        );
         let neg = s.negative.get(i).copied().unwrap_or(0).min(s.mentions[i]);
         c.rect(x0 + gap, y_of(neg as f64), x1 - gap, y_of(0.0), NEGATIVE);
         let ye = y_of(s.expected[i] as f64);
@@ -206,7 +224,9 @@ fn draw(s: &Series, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, String>
     for i in 0..=n {
         let t = s.start + Duration::seconds(step_secs * i as i64);
         let local = t.with_timezone(&loc.timezone);
-        if local.format("%M").to_string() == "00" && local.format("%H").to_string().parse::<u32>().unwrap_or(1) % 4 == 0 {
+        if local.format("%M").to_string() == "00"
+            && local.format("%H").to_string().parse::<u32>().unwrap_or(1) % 4 == 0
+        {
             let x = x_of(i);
             c.rect(x, y_of(0.0), x + 1, y_of(0.0) + 6, INK);
             let label = local.format("%H:%M").to_string();
@@ -222,9 +242,17 @@ fn draw(s: &Series, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, String>
             c.rect(x - 1, y, x + 2, (y + 8).min(TOP + plot_h), ONSET);
             y += 14;
         }
-        let label = format!("{} {}", pick(loc, "onset", "Beginn"), i18n::clock(event.started_at, loc));
+        let label = format!(
+            "{} {}",
+            pick(loc, "onset", "Beginn"),
+            i18n::clock(event.started_at, loc)
+        );
         let w = Canvas::text_width(&label, TEXT_PX);
-        let tx = if x + 6 + w < WIDTH as i32 - RIGHT { x + 6 } else { x - 6 - w };
+        let tx = if x + 6 + w < WIDTH as i32 - RIGHT {
+            x + 6
+        } else {
+            x - 6 - w
+        };
         c.rect(tx - 2, TOP + 2, tx + w + 2, TOP + 26, WHITE);
         c.text(&label, tx, TOP + 21, TEXT_PX, ONSET);
     }
@@ -270,7 +298,10 @@ mod tests {
     #[test]
     fn the_png_decodes_has_its_size_and_is_not_blank() {
         let e = event_with_series();
-        for loc in [Locale::default(), Locale::new(Language::De, chrono_tz::Europe::Berlin)] {
+        for loc in [
+            Locale::default(),
+            Locale::new(Language::De, chrono_tz::Europe::Berlin),
+        ] {
             let bytes = render(&e, &loc).unwrap().unwrap();
             let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
             let mut reader = decoder.read_info().unwrap();
@@ -285,7 +316,10 @@ mod tests {
             assert!(count(BAND) > 500);
             assert!(count(ONSET) > 100);
             // Text was drawn: dark pixels outside the plot.
-            let ink = px.chunks(3).filter(|p| p[0] < 80 && p[1] < 80 && p[2] < 80).count();
+            let ink = px
+                .chunks(3)
+                .filter(|p| p[0] < 80 && p[1] < 80 && p[2] < 80)
+                .count();
             assert!(ink > 1000, "{ink}");
         }
         assert!(render(&crate::alert::test_event("x"), &Locale::default()).is_none());

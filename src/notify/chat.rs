@@ -76,9 +76,18 @@ fn samples(event: &AlertEvent) -> impl Iterator<Item = &crate::alert::SampleMent
 /// The chart's URL for this channel: the event's link, drawn in the channel's language and
 /// zone.
 pub fn chart_url(event: &AlertEvent, loc: &Locale) -> Option<String> {
-    let base = event.brief.links.as_ref()?.chart.as_deref().and_then(render::safe_url)?;
+    let base = event
+        .brief
+        .links
+        .as_ref()?
+        .chart
+        .as_deref()
+        .and_then(render::safe_url)?;
     let tz: String = url::form_urlencoded::byte_serialize(loc.timezone.name().as_bytes()).collect();
-    Some(format!("{base}?lang={}&tz={tz}", i18n::pick(loc, "en", "de")))
+    Some(format!(
+        "{base}?lang={}&tz={tz}",
+        i18n::pick(loc, "en", "de")
+    ))
 }
 
 /// Lines of the brief a chat card lists under the summary: the reasons, then one line each
@@ -126,7 +135,10 @@ pub fn slack(event: &AlertEvent, loc: &Locale) -> Value {
         );
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains(['|', '>', '<']) {
-                t.push_str(&format!(" · <{url}|{}>", i18n::pick(loc, "open post", "Beitrag öffnen")));
+                t.push_str(&format!(
+                    " · <{url}|{}>",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": clip(&t, 3000)}}));
@@ -154,7 +166,10 @@ pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {
     }
     if let Some(url) = chart_url(event, loc) {
         if !url.contains([')', ' ']) {
-            t.push_str(&format!("\n![{}]({url})\n", i18n::pick(loc, "chart", "Verlauf")));
+            t.push_str(&format!(
+                "\n![{}]({url})\n",
+                i18n::pick(loc, "chart", "Verlauf")
+            ));
         }
     }
     for s in samples(event) {
@@ -165,7 +180,10 @@ pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {
         ));
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains([')', ' ']) {
-                t.push_str(&format!(" · [{}]({url})", i18n::pick(loc, "open post", "Beitrag öffnen")));
+                t.push_str(&format!(
+                    " · [{}]({url})",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         t.push('\n');
@@ -196,7 +214,10 @@ pub fn discord(event: &AlertEvent, loc: &Locale) -> Value {
         );
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains([')', ' ']) {
-                v.push_str(&format!(" · [{}]({url})", i18n::pick(loc, "open post", "Beitrag öffnen")));
+                v.push_str(&format!(
+                    " · [{}]({url})",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         fields.push(
@@ -256,7 +277,13 @@ pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
             actions.push(json!({"type": "Action.OpenUrl", "title": format!("{} {}", i18n::pick(loc, "Open post", "Beitrag öffnen"), i + 1), "url": url}));
         }
     }
-    if let Some(d) = event.brief.links.as_ref().and_then(|l| l.dashboard.as_deref()).and_then(render::safe_url) {
+    if let Some(d) = event
+        .brief
+        .links
+        .as_ref()
+        .and_then(|l| l.dashboard.as_deref())
+        .and_then(render::safe_url)
+    {
         actions.push(json!({"type": "Action.OpenUrl", "title": i18n::pick(loc, "Dashboard", "Übersicht"), "url": d}));
     }
     json!({
@@ -281,6 +308,11 @@ mod tests {
     use super::*;
     use crate::alert::SampleMention;
 
+    const L: Locale = Locale {
+        language: crate::config::notify::Language::En,
+        timezone: chrono_tz::UTC,
+    };
+
     fn event() -> AlertEvent {
         let mut e = super::super::test_event("Acme & <Co>");
         e.test = false;
@@ -299,7 +331,7 @@ mod tests {
 
     #[test]
     fn slack_has_fallback_text_and_escaped_blocks() {
-        let v = slack(&event());
+        let v = slack(&event(), &L);
         assert_eq!(v["text"], event().headline());
         let blocks = v["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["type"], "header");
@@ -317,7 +349,7 @@ mod tests {
 
     #[test]
     fn discord_never_pings_and_respects_limits() {
-        let v = discord(&event());
+        let v = discord(&event(), &L);
         assert_eq!(v["allowed_mentions"]["parse"], json!([]));
         let embed = &v["embeds"][0];
         assert_eq!(embed["color"], 0xb3261e);
@@ -331,7 +363,7 @@ mod tests {
 
     #[test]
     fn mattermost_defuses_mentions() {
-        let v = mattermost(&event());
+        let v = mattermost(&event(), &L);
         let t = v["text"].as_str().unwrap();
         assert!(!t.contains("@channel"), "{t}");
         assert!(t.contains("@\u{200B}channel"));
@@ -340,7 +372,7 @@ mod tests {
 
     #[test]
     fn teams_is_an_adaptive_card_message() {
-        let v = teams(&event());
+        let v = teams(&event(), &L);
         assert_eq!(v["type"], "message");
         let a = &v["attachments"][0];
         assert_eq!(a["contentType"], "application/vnd.microsoft.card.adaptive");
@@ -352,7 +384,12 @@ mod tests {
     #[test]
     fn test_alerts_say_so_in_every_format() {
         let e = super::super::test_event("Acme");
-        for v in [slack(&e), mattermost(&e), discord(&e), teams(&e)] {
+        for v in [
+            slack(&e, &L),
+            mattermost(&e, &L),
+            discord(&e, &L),
+            teams(&e, &L),
+        ] {
             assert!(v.to_string().contains("TEST"), "{v}");
         }
     }

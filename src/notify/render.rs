@@ -75,10 +75,18 @@ pub fn sample_byline(s: &SampleMention, loc: &Locale) -> String {
         parts.push(i18n::time(at, loc));
     }
     if let Some(r) = s.reach {
-        parts.push(format!("{} {}", pick(loc, "reach", "Reichweite"), int(r, loc)));
+        parts.push(format!(
+            "{} {}",
+            pick(loc, "reach", "Reichweite"),
+            int(r, loc)
+        ));
     }
     let score = format!("{:+.2}", s.score);
-    let score = if is_de(loc) { score.replace('.', ",") } else { score };
+    let score = if is_de(loc) {
+        score.replace('.', ",")
+    } else {
+        score
+    };
     let mut sentiment = format!("{} {score}", pick(loc, "sentiment", "Stimmung"));
     if !s.words.is_empty() {
         let words: Vec<String> = s
@@ -195,8 +203,10 @@ pub fn summary(event: &AlertEvent, loc: &Locale) -> String {
                 "{} {}",
                 pick(loc, "Source", "Die Quelle"),
                 match loc.language {
-                    crate::config::notify::Language::En => format!("{} is delivering again.", event.brand),
-                    crate::config::notify::Language::De => format!("{} liefert wieder.", event.brand),
+                    crate::config::notify::Language::En =>
+                        format!("{} is delivering again.", event.brand),
+                    crate::config::notify::Language::De =>
+                        format!("{} liefert wieder.", event.brand),
                 }
             ),
         };
@@ -281,7 +291,11 @@ pub fn summary(event: &AlertEvent, loc: &Locale) -> String {
 /// the usual one, how often this would come by chance, and who is posting.
 pub fn reasons(event: &AlertEvent, loc: &Locale) -> Vec<String> {
     if event.kind == Kind::Source {
-        return if is_de(loc) { Vec::new() } else { event.reasons.clone() };
+        return if is_de(loc) {
+            Vec::new()
+        } else {
+            event.reasons.clone()
+        };
     }
     let b = &event.brief;
     let mut out = Vec::new();
@@ -314,8 +328,14 @@ pub fn reasons(event: &AlertEvent, loc: &Locale) -> Vec<String> {
     if event.kind != Kind::Volume {
         let p = percent(event.negative_share, loc);
         out.push(match (b.usual_negative_share, is_de(loc)) {
-            (Some(u), false) => format!("{p} of the posts are negative; usually {}.", percent(u, loc)),
-            (Some(u), true) => format!("{p} der Beiträge sind negativ, üblich sind {}.", percent(u, loc)),
+            (Some(u), false) => format!(
+                "{p} of the posts are negative; usually {}.",
+                percent(u, loc)
+            ),
+            (Some(u), true) => format!(
+                "{p} der Beiträge sind negativ, üblich sind {}.",
+                percent(u, loc)
+            ),
             (None, false) => format!("{p} of the posts are negative."),
             (None, true) => format!("{p} der Beiträge sind negativ."),
         });
@@ -325,9 +345,15 @@ pub fn reasons(event: &AlertEvent, loc: &Locale) -> Vec<String> {
     }
     if let Some(n) = b.new_author_share {
         out.push(if is_de(loc) {
-            format!("{} der Accounts haben bisher nicht über die Marke geschrieben.", percent(n, loc))
+            format!(
+                "{} der Accounts haben bisher nicht über die Marke geschrieben.",
+                percent(n, loc)
+            )
         } else {
-            format!("{} of the accounts have not posted about the brand before.", percent(n, loc))
+            format!(
+                "{} of the accounts have not posted about the brand before.",
+                percent(n, loc)
+            )
         });
     }
     if let Some(s) = sources_line(event, loc) {
@@ -358,31 +384,58 @@ pub fn facts(event: &AlertEvent, loc: &Locale) -> Vec<(String, String)> {
     let w = i18n::window(event, loc);
     let mut rows = vec![(l("Brand", "Marke"), event.brand.clone())];
     match event.status {
-        Status::Firing => rows.push((l("Level", "Stufe"), i18n::level_word(event.level, loc).into())),
-        Status::Resolved => rows.push((l("Status", "Status"), l("RESOLVED (all clear)", "ENTWARNUNG"))),
+        Status::Firing => rows.push((
+            l("Level", "Stufe"),
+            i18n::level_word(event.level, loc).into(),
+        )),
+        Status::Resolved => rows.push((
+            l("Status", "Status"),
+            l("RESOLVED (all clear)", "ENTWARNUNG"),
+        )),
     }
     rows.push((
         l("Kind", "Art"),
-        format!("{} ({})", i18n::kind_word(event.kind, loc), i18n::kind_meaning(event.kind, loc)),
+        format!(
+            "{} ({})",
+            i18n::kind_word(event.kind, loc),
+            i18n::kind_meaning(event.kind, loc)
+        ),
     ));
     rows.push((
         l("Mentions", "Erwähnungen"),
-        format!("{} {} {w}", int(event.mentions, loc), l("in the last", "in den letzten")),
+        format!(
+            "{} {} {w}",
+            int(event.mentions, loc),
+            l("in the last", "in den letzten")
+        ),
     ));
     if event.kind != Kind::Volume {
         rows.push((
             l("Negative", "Negativ"),
-            format!("{} ({})", int(event.negative, loc), percent(event.negative_share, loc)),
+            format!(
+                "{} ({})",
+                int(event.negative, loc),
+                percent(event.negative_share, loc)
+            ),
         ));
     }
     rows.push((
         l("Usual", "Üblich"),
-        format!("{} {} {w}", dec1(event.expected, loc), l("mentions in", "Erwähnungen in")),
+        format!(
+            "{} {} {w}",
+            dec1(event.expected, loc),
+            l("mentions in", "Erwähnungen in")
+        ),
     ));
     if event.status == Status::Firing {
         rows.push((
             l("Velocity", "Tempo"),
-            format!("{} {}", dec1(event.velocity_ratio, loc), l("times the usual count", "-mal so viele wie üblich")).replace(" -mal", "-mal"),
+            format!(
+                "{} {}",
+                dec1(event.velocity_ratio, loc),
+                l("times the usual count", "-mal so viele wie üblich")
+            )
+            .replace(" -mal", "-mal"),
         ));
         if let Some(s) = event.brief.surprise {
             rows.push((l("Chance", "Zufall"), i18n::chance_number(s, loc)));
@@ -400,7 +453,12 @@ pub fn facts(event: &AlertEvent, loc: &Locale) -> Vec<(String, String)> {
         if let Some(p) = event.brief.peak {
             rows.push((
                 l("Peak", "Höhepunkt"),
-                format!("{} {} {w}, {}", int(p.mentions, loc), l("in", "in"), i18n::time(p.at, loc)),
+                format!(
+                    "{} {} {w}, {}",
+                    int(p.mentions, loc),
+                    l("in", "in"),
+                    i18n::time(p.at, loc)
+                ),
             ));
         }
         if let Some(t) = event.brief.totals {
@@ -456,14 +514,27 @@ pub fn text(event: &AlertEvent, loc: &Locale) -> String {
     }
     let drivers = driver_lines(event, loc);
     if !drivers.is_empty() {
-        let _ = writeln!(out, "{}", pick(loc, "What it is about (posts in the window):", "Worum es geht (Beiträge im Zeitfenster):"));
+        let _ = writeln!(
+            out,
+            "{}",
+            pick(
+                loc,
+                "What it is about (posts in the window):",
+                "Worum es geht (Beiträge im Zeitfenster):"
+            )
+        );
         for d in &drivers {
             let _ = writeln!(out, "  - {d}");
         }
         out.push('\n');
     }
     let rows = facts(event, loc);
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 1;
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     for (label, value) in rows {
         let label = format!("{label}:");
         let _ = writeln!(out, "{label:<width$} {value}");
@@ -474,9 +545,16 @@ pub fn text(event: &AlertEvent, loc: &Locale) -> String {
         }
     }
     for (head, posts) in [
-        (pick(loc, "How it started:", "Wie es anfing:"), &event.brief.first_posts),
         (
-            pick(loc, "Posts with the widest reach:", "Beiträge mit der größten Reichweite:"),
+            pick(loc, "How it started:", "Wie es anfing:"),
+            &event.brief.first_posts,
+        ),
+        (
+            pick(
+                loc,
+                "Posts with the widest reach:",
+                "Beiträge mit der größten Reichweite:",
+            ),
             &event.sample,
         ),
     ] {
@@ -522,7 +600,12 @@ fn html_posts(out: &mut String, head: &str, posts: &[SampleMention], loc: &Local
             e(&sample_byline(s, loc))
         );
         if let Some(url) = s.url.as_deref().and_then(safe_url) {
-            let _ = write!(out, " · <a href=\"{}\">{}</a>", e(url), pick(loc, "open post", "Beitrag öffnen"));
+            let _ = write!(
+                out,
+                " · <a href=\"{}\">{}</a>",
+                e(url),
+                pick(loc, "open post", "Beitrag öffnen")
+            );
         } else if let Some(url) = &s.url {
             let _ = write!(out, " · {}", e(url));
         }
@@ -536,9 +619,16 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
     let e = escape_html;
     let mut out = String::new();
     let lang = pick(loc, "en", "de");
-    let _ = write!(out, "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">");
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
-    let _ = writeln!(out, "<title>{}</title></head>", e(&i18n::subject(event, loc)));
+    let _ = writeln!(
+        out,
+        "<title>{}</title></head>",
+        e(&i18n::subject(event, loc))
+    );
     out.push_str(
         "<body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;\
          color:#1f1f1f;max-width:680px;margin:0 auto;padding:16px\">\n",
@@ -568,7 +658,11 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
             "<p style=\"margin:0 0 16px\"><img src=\"cid:{}\" alt=\"{}\" width=\"640\" \
              style=\"width:100%;max-width:640px;height:auto;border:0\"></p>",
             e(cid),
-            e(pick(loc, "Mentions in the last 24 hours", "Erwähnungen der letzten 24 Stunden"))
+            e(pick(
+                loc,
+                "Mentions in the last 24 hours",
+                "Erwähnungen der letzten 24 Stunden"
+            ))
         );
     }
     let reasons = reasons(event, loc);
@@ -606,7 +700,13 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
         );
     }
     out.push_str("</table>\n");
-    if let Some(d) = event.brief.links.as_ref().and_then(|l| l.dashboard.as_deref()).and_then(safe_url) {
+    if let Some(d) = event
+        .brief
+        .links
+        .as_ref()
+        .and_then(|l| l.dashboard.as_deref())
+        .and_then(safe_url)
+    {
         let _ = writeln!(
             out,
             "<p><a href=\"{}\">{}</a></p>",
@@ -614,10 +714,19 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
             pick(loc, "Open the dashboard", "Zur Übersicht")
         );
     }
-    html_posts(&mut out, pick(loc, "How it started", "Wie es anfing"), &event.brief.first_posts, loc);
     html_posts(
         &mut out,
-        pick(loc, "Posts with the widest reach", "Beiträge mit der größten Reichweite"),
+        pick(loc, "How it started", "Wie es anfing"),
+        &event.brief.first_posts,
+        loc,
+    );
+    html_posts(
+        &mut out,
+        pick(
+            loc,
+            "Posts with the widest reach",
+            "Beiträge mit der größten Reichweite",
+        ),
         &event.sample,
         loc,
     );
@@ -633,6 +742,11 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const L: Locale = Locale {
+        language: crate::config::notify::Language::En,
+        timezone: chrono_tz::UTC,
+    };
 
     pub(crate) fn event() -> AlertEvent {
         AlertEvent {
@@ -689,14 +803,14 @@ mod tests {
 
     #[test]
     fn text_states_the_numbers_and_the_samples() {
-        let t = text(&event());
+        let t = text(&event(), &L);
         for want in [
             "CRITICAL storm: Nordwind <Energie> & Co",
-            "61 mentions in 15m, 14.9x the expected 4.1; 50 negative (82%).",
-            "  - 82% negative (usual: 12%)",
-            "Expected:  4.1 mentions in 15m",
-            "Velocity:  14.9x the expected count",
-            "Started:   2026-03-07 13:52 UTC",
+            "61 mentions in 15 min, 14.9 times the usual 4.1. 50 of them negative (82%).",
+            "  - 82% of the posts are negative.",
+            "Usual:    4.1 mentions in 15 min",
+            "Velocity: 14.9 times the usual count",
+            "Started:  2026-03-07 13:52 UTC",
             "user42, reach 12,000, sentiment -0.80 (Stromausfall -1.6, <script> -0.0)",
             "\"Stromausfall <script>alert(1)</script> schon wieder!\"",
             "https://social.example/@user42/1",
@@ -708,7 +822,7 @@ mod tests {
 
     #[test]
     fn html_escapes_everything_from_outside() {
-        let h = html(&event());
+        let h = html(&event(), &L, None);
         assert!(!h.contains("<script>"), "{h}");
         assert!(
             h.contains("sentiment -0.80 (Stromausfall -1.6, &lt;script&gt; -0.0)"),
@@ -729,28 +843,28 @@ mod tests {
         let mut ev = event();
         ev.status = Status::Resolved;
         ev.observed_at = "2026-03-07T15:02:00Z".parse().unwrap();
-        let t = text(&ev);
+        let t = text(&ev, &L);
         assert!(t.starts_with("All clear: Nordwind"), "{t}");
         assert!(t.contains("is back to normal"), "{t}");
-        assert!(t.contains("Lasted:    70m"), "{t}");
-        assert!(html(&ev).contains("All clear"));
+        assert!(t.contains("Lasted:   1 h 10 min"), "{t}");
+        assert!(html(&ev, &L, None).contains("All clear"));
     }
 
     #[test]
     fn test_alerts_are_marked_on_top() {
         let mut ev = event();
         ev.test = true;
-        assert!(text(&ev).starts_with("*** TEST ALERT"));
-        assert!(html(&ev).contains(TEST_NOTICE));
+        assert!(text(&ev, &L).starts_with("*** TEST ALERT"));
+        assert!(html(&ev, &L, None).contains(TEST_NOTICE));
     }
 
     #[test]
     fn volume_alerts_do_not_talk_about_sentiment() {
         let mut ev = event();
         ev.kind = Kind::Volume;
-        let t = text(&ev);
+        let t = text(&ev, &L);
         assert!(!t.contains("Negative:"), "{t}");
-        assert!(!summary(&ev).contains("negative"));
+        assert!(!summary(&ev, &L).contains("negative"));
     }
 
     #[test]
