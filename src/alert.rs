@@ -39,31 +39,8 @@ impl Kind {
     }
 }
 
-/// A post shown with an alert, chosen for its reach.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SampleMention {
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reach: Option<u64>,
-    pub score: f64,
-    /// The words that moved the post's score most, strongest first: what
-    /// `sturmglas sentiment --explain` shows, so a reader sees at a glance why the post
-    /// counted as negative.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub words: Vec<SampleWord>,
-}
-
-/// One word of a sample post and what it added to the post's sentiment sum (VADER's scale,
-/// negative words below zero), after negation, intensifiers and contrast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SampleWord {
-    pub word: String,
-    pub valence: f64,
-}
+// The sample post lives with the rest of the storm brief, which the event embeds.
+pub use crate::brief::{SampleMention, SampleWord};
 
 /// One notice in a storm's thread: it started (`firing`), it got worse (`firing`, higher level),
 /// or it is over (`resolved`).
@@ -88,6 +65,10 @@ pub struct AlertEvent {
     /// Set only on `test-alert` notices, so receivers can tell them from real ones.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+    /// What the storm is about, where and who, its course and recap (`drivers`, `sources`,
+    /// `new_author_share`, `first_posts`, `peak`, `links`, …).
+    #[serde(flatten)]
+    pub brief: crate::brief::StormBrief,
 }
 
 impl AlertEvent {
@@ -144,6 +125,7 @@ pub(crate) fn test_event(id: &str) -> AlertEvent {
         reasons: vec![],
         sample: vec![],
         test: false,
+        brief: Default::default(),
     }
 }
 
@@ -170,6 +152,7 @@ mod tests {
             reasons: vec!["61 mentions in 15m, 14.9x the expected 4.1".into()],
             sample: vec![],
             test: false,
+            brief: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::alert::{AlertEvent, Status};
+use crate::config::notify::{Language, Locale};
 use crate::config::{self, Config};
 use crate::engine::Engine;
 use crate::mention::{self, Mention};
@@ -59,6 +60,13 @@ pub struct DemoReport {
 pub fn demo_config() -> Result<Config, DemoError> {
     config::parse(CONFIG, Path::new("sturmglas-demo.toml"))
         .map_err(|e| DemoError::Config(e.to_string()))
+}
+
+/// Writes the demo's emails in `language` instead of the bundled channel's German.
+pub fn set_language(config: &mut Config, language: Language) {
+    for e in &mut config.notify.email {
+        e.locale.language = language;
+    }
 }
 
 /// Reads a recording: every line must be a valid mention with a `created_at`.
@@ -130,15 +138,17 @@ pub fn run(
 }
 
 fn write_emails(config: &Config, report: &mut DemoReport, out_dir: &Path) -> Result<(), DemoError> {
-    let (from, to) = match config.notify.email.first() {
-        Some(e) => (e.from.clone(), e.to.clone()),
+    let (from, to, locale) = match config.notify.email.first() {
+        Some(e) => (e.from.clone(), e.to.clone(), e.locale),
         None => (
             "sturmglas@example.org".to_string(),
             vec!["pr@example.org".to_string()],
+            Locale::default(),
         ),
     };
     for (i, e) in report.alerts.iter().enumerate() {
-        let bytes = crate::notify::email::render_eml(e, &from, &to).map_err(DemoError::Render)?;
+        let bytes =
+            crate::notify::email::render_eml(e, &from, &to, &locale).map_err(DemoError::Render)?;
         let slug: String = e
             .brand
             .chars()
@@ -192,12 +202,20 @@ pub fn account(config: &Config, report: &DemoReport, out_dir: &Path) -> String {
     if report.alerts.is_empty() {
         let _ = writeln!(s, "No alerts fired.");
     }
+    let locale = config
+        .notify
+        .email
+        .first()
+        .map(|e| e.locale)
+        .unwrap_or_default();
     for (e, file) in report.alerts.iter().zip(&report.files) {
         let _ = writeln!(
             s,
             "{}  {}",
-            e.observed_at.format("%a %H:%M"),
-            e.headline().trim_start_matches("[sturmglas] ")
+            e.observed_at
+                .with_timezone(&locale.timezone)
+                .format("%a %H:%M"),
+            crate::notify::i18n::subject(e, &locale).trim_start_matches("[sturmglas] ")
         );
         if e.status == Status::Firing {
             let lag = (e.observed_at - e.started_at).num_minutes();
@@ -206,6 +224,15 @@ pub fn account(config: &Config, report: &DemoReport, out_dir: &Path) -> String {
             }
             for r in &e.reasons {
                 let _ = writeln!(s, "           why: {r}");
+            }
+            if !e.brief.drivers.is_empty() {
+                let terms: Vec<String> = e
+                    .brief
+                    .drivers
+                    .iter()
+                    .map(|d| format!("{} ({})", d.term, d.count))
+                    .collect();
+                let _ = writeln!(s, "           drivers: {}", terms.join(", "));
             }
             if let Some(p) = e.sample.first() {
                 let _ = writeln!(

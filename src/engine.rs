@@ -5,42 +5,29 @@
 //! tests drive time directly. Persistence is the caller's: [`Engine::export_states`] and
 //! [`Engine::import_states`] move the per-brand monitors in and out as JSON.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{AlertEvent, Kind, SampleMention, SampleWord, Status};
+use crate::alert::{AlertEvent, SampleMention};
+use crate::brief::{BrandBrief, Post, StormBrief};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
 use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
 
-/// How many recent mentions per brand are kept as candidates for an alert's sample.
-const RECENT_CAP: usize = 200;
-/// How many posts an alert shows.
-const SAMPLE_SIZE: usize = 5;
 /// Longest text kept for a sample; longer texts are cut at a character boundary.
 const SAMPLE_TEXT_CHARS: usize = 500;
-
-#[derive(Debug, Clone)]
-struct Recent {
-    at: DateTime<Utc>,
-    text: String,
-    url: Option<String>,
-    author: Option<String>,
-    reach: Option<u64>,
-    score: f64,
-    lang: Lang,
-}
 
 struct BrandSlot {
     brand: Brand,
     monitor: BrandMonitor,
-    recent: VecDeque<Recent>,
+    /// Recent posts, term and author memories, the episode's recap: the storm brief's state.
+    brief: BrandBrief,
     /// The words of the brand's keywords, which carry no sentiment in posts about it.
     names: Vec<Box<str>>,
 }
@@ -93,7 +80,7 @@ impl Engine {
                 .map(|b| BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
-                    recent: VecDeque::new(),
+                    brief: BrandBrief::new(&b.keywords, now),
                     names: name_words(&b.keywords),
                 })
                 .collect(),
@@ -116,12 +103,13 @@ impl Engine {
                     slot.monitor.set_thresholds(&b.thresholds);
                     slot.brand = b.clone();
                     slot.names = name_words(&b.keywords);
+                    slot.brief.set_keywords(&b.keywords);
                     slot
                 }
                 None => BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
-                    recent: VecDeque::new(),
+                    brief: BrandBrief::new(&b.keywords, now),
                     names: name_words(&b.keywords),
                 },
             })
@@ -190,23 +178,20 @@ impl Engine {
                 continue;
             };
             slot.monitor.record(at, Some(sentiment.is_negative()));
-            if slot.recent.len() >= RECENT_CAP {
-                slot.recent.pop_front();
-            }
-            // Old posts leave here rather than in `tick`, which then never touches this buffer.
-            let horizon = at - Duration::hours(24);
-            while slot.recent.front().is_some_and(|r| r.at < horizon) {
-                slot.recent.pop_front();
-            }
-            slot.recent.push_back(Recent {
-                at,
-                text: truncate(&m.text, SAMPLE_TEXT_CHARS),
-                url: m.url.clone(),
-                author: m.author.clone(),
-                reach: m.reach,
-                score: sentiment.score,
-                lang: sentiment.lang,
-            });
+            slot.brief.push(
+                Post {
+                    at,
+                    text: truncate(&m.text, SAMPLE_TEXT_CHARS),
+                    url: m.url.clone(),
+                    author: m.author.clone(),
+                    reach: m.reach,
+                    score: sentiment.score,
+                    lang: sentiment.lang,
+                    source: m.source.clone(),
+                },
+                sentiment.is_negative(),
+                slot.brand.thresholds.window.as_secs(),
+            );
         }
     }
 
@@ -231,12 +216,15 @@ impl Engine {
         let mut out = Vec::new();
         for slot in &mut self.brands {
             if let Some(notice) = slot.monitor.tick(now) {
-                let sample = if notice.status == Status::Firing {
-                    pick_sample(slot, &notice, now, &self.analyzer)
-                } else {
-                    Vec::new()
-                };
-                out.push(event_from(&slot.brand.name, notice, now, sample));
+                let names: Vec<&str> = slot.names.iter().map(|n| &**n).collect();
+                let (sample, brief) =
+                    slot.brief
+                        .brief(&notice, now, &slot.monitor, &self.analyzer, &names);
+                out.push(event_from(&slot.brand.name, notice, now, sample, brief));
+            } else if slot.brief.in_episode() {
+                // Only brands with an alert on: the peak of the episode for its recap.
+                let s = slot.monitor.status(now);
+                slot.brief.observe(s.mentions, s.window_seconds, now);
             }
         }
         out
@@ -291,63 +279,6 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// The posts shown with an alert: those in the window, the ones that fit the alert's kind
-/// (negative for a storm) first, then by reach, then by how strongly they were scored.
-fn pick_sample(
-    slot: &BrandSlot,
-    n: &Notice,
-    now: DateTime<Utc>,
-    analyzer: &Analyzer,
-) -> Vec<SampleMention> {
-    let since = now - Duration::seconds(n.window_seconds as i64);
-    let mut c: Vec<&Recent> = slot.recent.iter().filter(|r| r.at >= since).collect();
-    let fits = |r: &Recent| match n.kind {
-        Kind::Storm => r.score < 0.0,
-        Kind::Buzz => r.score >= 0.0,
-        Kind::Volume | Kind::Source => true,
-    };
-    c.sort_by(|a, b| {
-        fits(b)
-            .cmp(&fits(a))
-            .then(b.reach.unwrap_or(0).cmp(&a.reach.unwrap_or(0)))
-            .then(a.score.abs().total_cmp(&b.score.abs()).reverse())
-            .then(b.at.cmp(&a.at))
-    });
-    c.into_iter()
-        .take(SAMPLE_SIZE)
-        .map(|r| SampleMention {
-            text: r.text.clone(),
-            url: r.url.clone(),
-            author: r.author.clone(),
-            reach: r.reach,
-            score: (r.score * 100.0).round() / 100.0,
-            words: sample_words(analyzer, r, &slot.names),
-        })
-        .collect()
-}
-
-/// How many words a sample post names.
-const SAMPLE_WORDS: usize = 3;
-
-/// The words that moved a sample post's score most. Explaining re-scores the post, which is
-/// fine here: it happens for a handful of posts per alert, never per mention.
-fn sample_words(analyzer: &Analyzer, r: &Recent, names: &[Box<str>]) -> Vec<SampleWord> {
-    let names: Vec<&str> = names.iter().map(|n| &**n).collect();
-    let e = analyzer.explain_about(&r.text, Some(r.lang), &names);
-    let mut words: Vec<SampleWord> = e
-        .steps
-        .into_iter()
-        .filter(|s| s.valence != 0.0)
-        .map(|s| SampleWord {
-            word: s.word,
-            valence: round2(s.valence),
-        })
-        .collect();
-    words.sort_by(|a, b| b.valence.abs().total_cmp(&a.valence.abs()));
-    words.truncate(SAMPLE_WORDS);
-    words
-}
-
 /// A stable id: the same notice computed twice (a replayed tick) has the same id.
 fn event_id(brand: &str, n: &Notice, now: DateTime<Utc>) -> String {
     let mut h = Sha256::new();
@@ -362,11 +293,18 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// One decimal, as every notice shows it: the event carries the figure that is read, so no
+/// text can show 5.2x where another shows 5.3x.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
 fn event_from(
     brand: &str,
     n: Notice,
     now: DateTime<Utc>,
     sample: Vec<SampleMention>,
+    brief: StormBrief,
 ) -> AlertEvent {
     AlertEvent {
         version: 1,
@@ -381,18 +319,21 @@ fn event_from(
         mentions: n.mentions,
         negative: n.negative,
         negative_share: round2(n.negative_share),
-        expected: round2(n.expected),
-        velocity_ratio: round2(n.velocity_ratio),
+        expected: round1(n.expected),
+        velocity_ratio: round1(n.velocity_ratio),
         reasons: n.reasons,
         sample,
         test: false,
+        brief,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alert::Kind;
     use crate::config::Thresholds;
+    use chrono::Duration;
 
     fn brand(name: &str, kw: &str) -> Brand {
         Brand {
@@ -441,7 +382,9 @@ mod tests {
         assert_eq!(events.len(), 1, "{events:?}");
         let ev = &events[0];
         assert_eq!((ev.brand.as_str(), ev.kind), ("Nordwind", Kind::Storm));
-        assert_eq!(ev.sample.len(), SAMPLE_SIZE);
+        // 120 copies of one post are one story, shown once with the loudest copy.
+        assert_eq!(ev.sample.len(), 1);
+        assert_eq!(ev.sample[0].copies, 120);
         assert_eq!(ev.sample[0].reach, Some(119));
         // Each sample post names the words that made it negative, strongest first.
         let words: Vec<&str> = ev.sample[0].words.iter().map(|w| w.word.as_str()).collect();

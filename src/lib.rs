@@ -24,6 +24,7 @@
 
 pub mod alert;
 pub mod backtest;
+pub mod brief;
 pub mod config;
 pub mod daemon;
 pub mod demo;

@@ -119,6 +119,9 @@ enum Command {
         /// Where the .eml files go.
         #[arg(long, default_value = "sturmglas-demo")]
         out: PathBuf,
+        /// Language of the emails: de (the bundled German team's) or en.
+        #[arg(long, default_value = "de", value_parser = ["de", "en"])]
+        lang: String,
     },
     /// Send a clearly marked test alert through every (or the named) channel.
     TestAlert {
@@ -274,7 +277,7 @@ fn main() -> ExitCode {
             };
             calibrate(lang.into(), &input, configured)
         }
-        Command::Demo { out } => demo(&out),
+        Command::Demo { out, lang } => demo(&out, &lang),
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
@@ -545,9 +548,13 @@ fn calibrate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(out: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn demo(out: &std::path::Path, lang: &str) -> anyhow::Result<ExitCode> {
+    use sturmglas::config::notify::Language;
     use sturmglas::demo;
-    let cfg = demo::demo_config()?;
+    let mut cfg = demo::demo_config()?;
+    if lang == "en" {
+        demo::set_language(&mut cfg, Language::En);
+    }
     let recording = demo::parse_recording(demo::RECORDING)?;
     let report = demo::run(&cfg, &recording, out)?;
     print!("{}", demo::account(&cfg, &report, out));

@@ -501,6 +501,7 @@ mod tests {
             reasons: vec![],
             sample: vec![],
             test: false,
+            brief: Default::default(),
         }
     }
 

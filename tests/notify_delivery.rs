@@ -67,6 +67,8 @@ fn storm() -> AlertEvent {
                 author: Some("hanna".into()),
                 reach: Some(12_400),
                 score: -0.82,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             },
             SampleMention {
@@ -75,10 +77,13 @@ fn storm() -> AlertEvent {
                 author: Some("jo".into()),
                 reach: Some(800),
                 score: -0.6,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             },
         ],
         test: false,
+        brief: Default::default(),
     }
 }
 
@@ -105,8 +110,8 @@ async fn email_arrives_over_real_smtp_with_subject_parts_and_links() {
     for want in [
         "Nordwind Energie",
         "CRITICAL",
-        "61 mentions in 15m, 14.9x the expected 4.1; 50 negative (82%).",
-        "82% negative (usual: 12%)",
+        "61 mentions in 15 min, 14.9 times the usual 4.1. 50 of them negative (82%).",
+        "82% of the posts are negative.",
         "hanna, reach 12,400",
         "Schon wieder Stromausfall & keiner geht ans Telefon <3 #nordwind",
         "https://social.example/@hanna/109876",

@@ -62,6 +62,7 @@ fn event(id: &str) -> AlertEvent {
         reasons: vec!["130 mentions in 15m, 65.0x the expected 2.0".into()],
         sample: vec![],
         test: false,
+        brief: Default::default(),
     }
 }
 

@@ -223,6 +223,8 @@ pub struct ServerRaw {
     pub max_body_bytes: Option<Spanned<u64>>,
     /// How often the detector looks at the windows.
     pub tick: Option<HumanDuration>,
+    /// The base of links in alerts (`https://sturmglas.example.org`); no links without it.
+    pub public_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -271,6 +273,8 @@ pub struct ServerConfig {
     pub ingest_token: Option<Secret>,
     pub max_body_bytes: usize,
     pub tick: std::time::Duration,
+    /// `server.public_url` without a trailing slash.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -461,6 +465,11 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
             .tick
             .map(|d| d.0)
             .unwrap_or(std::time::Duration::from_secs(5)),
+        public_url: raw
+            .public_url
+            .as_ref()
+            .and_then(|u| ctx.http_url(u))
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
     }
 }
 

@@ -54,6 +54,10 @@ pub struct EmailRaw {
     pub send_resolved: Option<bool>,
     /// Limit for one whole SMTP conversation step (connect, each command).
     pub timeout: Option<super::HumanDuration>,
+    /// `de` or `en`: the language of everything a person reads.
+    pub language: Option<Language>,
+    /// IANA time zone of every time a person reads.
+    pub timezone: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -62,6 +66,57 @@ pub enum TlsMode {
     None,
     Starttls,
     Tls,
+}
+
+/// The language a channel's notices are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    De,
+}
+
+/// How a channel's reader reads: language and time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locale {
+    pub language: Language,
+    pub timezone: chrono_tz::Tz,
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale {
+            language: Language::En,
+            timezone: chrono_tz::UTC,
+        }
+    }
+}
+
+impl Locale {
+    pub fn new(language: Language, timezone: chrono_tz::Tz) -> Self {
+        Locale { language, timezone }
+    }
+}
+
+fn locale(language: Option<Language>, tz: Option<&Spanned<String>>, ctx: &mut Ctx<'_>) -> Locale {
+    let timezone = match tz {
+        None => chrono_tz::UTC,
+        Some(t) => match t.get_ref().trim().parse::<chrono_tz::Tz>() {
+            Ok(z) => z,
+            Err(_) => {
+                ctx.error(
+                    t.span(),
+                    format!(
+                        "unknown time zone {:?} (an IANA name such as \"Europe/Berlin\" or \"UTC\")",
+                        t.get_ref()
+                    ),
+                );
+                chrono_tz::UTC
+            }
+        },
+    };
+    Locale::new(language.unwrap_or_default(), timezone)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -88,6 +143,8 @@ pub struct WebhookRaw {
     pub send_resolved: Option<bool>,
     /// Per-request timeout.
     pub timeout: Option<super::HumanDuration>,
+    pub language: Option<Language>,
+    pub timezone: Option<Spanned<String>>,
 }
 
 /// What every channel has: which alerts it wants and how fast it may be sent to.
@@ -112,6 +169,7 @@ pub struct EmailChannel {
     pub password: Option<Secret>,
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
+    pub locale: Locale,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +180,7 @@ pub struct WebhookChannel {
     pub secret: Option<Secret>,
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
+    pub locale: Locale,
 }
 
 /// How the outbox retries: exponential backoff (×3 per failure, with jitter) between
@@ -213,6 +272,7 @@ impl NotifyConfig {
                     .timeout
                     .map(|d| d.0)
                     .unwrap_or(std::time::Duration::from_secs(30)),
+                locale: locale(e.language, e.timezone.as_ref(), ctx),
             });
         }
         for w in &raw.webhook {
@@ -227,6 +287,7 @@ impl NotifyConfig {
                 brands,
                 ctx,
             );
+            let locale = locale(w.language, w.timezone.as_ref(), ctx);
             if let Some(url) = url {
                 out.webhook.push(WebhookChannel {
                     name,
@@ -238,6 +299,7 @@ impl NotifyConfig {
                         .timeout
                         .map(|d| d.0)
                         .unwrap_or(std::time::Duration::from_secs(10)),
+                    locale,
                 });
             }
         }
@@ -411,6 +473,30 @@ mod tests {
         assert_eq!(at, vec![(6, 15), (7, 16)], "{err}");
         let err = parse("[notify.retry]\nbackoff = \"1m\"\n").unwrap_err();
         assert_eq!((err.0[0].line, err.0[0].col), (5, 1), "{err}");
+    }
+
+    #[test]
+    fn language_and_time_zone_per_channel() {
+        let c = parse(
+            "[[notify.email]]\nname = \"m\"\nsmtp_host = \"127.0.0.1\"\nfrom = \"a@example.org\"\n\
+             to = [\"b@example.org\"]\nlanguage = \"de\"\ntimezone = \"Europe/Berlin\"\n\
+             [[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify.email[0].locale,
+            Locale::new(Language::De, chrono_tz::Europe::Berlin)
+        );
+        assert_eq!(c.notify.webhook[0].locale, Locale::default());
+        let err = parse(
+            "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ntimezone = \"Mars/Base\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (7, 12), "{err}");
+        assert!(parse(
+            "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nlanguage = \"fr\"\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub fn notice(change: &HealthChange, now: DateTime<Utc>) -> AlertEvent {
         reasons,
         sample: vec![],
         test: false,
+        brief: Default::default(),
     }
 }
 

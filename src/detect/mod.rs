@@ -14,6 +14,7 @@
 
 pub mod baseline;
 pub mod lifecycle;
+pub mod series;
 pub mod signal;
 pub mod stats;
 

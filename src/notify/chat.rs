@@ -1,7 +1,9 @@
 //! Chat formats for webhooks, each in its service's documented incoming-webhook shape:
 //! Slack (Block Kit with a `text` fallback), Microsoft Teams (an Adaptive Card in a `message`
 //! envelope, as Workflows webhooks take it), Discord (`content` plus one embed) and
-//! Mattermost (Markdown `text`).
+//! Mattermost (Markdown `text`). Each shows the brief: what the storm is about (drivers),
+//! where (sources), distinct sample posts with their copies, and the chart where
+//! `server.public_url` is set — in the channel's language and time zone.
 //!
 //! Invariant: text from outside is escaped for the service's markup and cannot ping anyone
 //! (no `<!channel>` in Slack, `@channel` defused in Mattermost, `allowed_mentions` empty in
@@ -9,8 +11,9 @@
 
 use serde_json::{json, Value};
 
-use super::render;
+use super::{i18n, render};
 use crate::alert::{AlertEvent, Level, Status};
+use crate::config::notify::Locale;
 
 /// Sample posts shown in chat messages; the email has room for all of them.
 const CHAT_SAMPLES: usize = 3;
@@ -57,8 +60,8 @@ fn colour(event: &AlertEvent) -> u32 {
     }
 }
 
-fn header_line(event: &AlertEvent) -> String {
-    let t = render::title(event);
+fn header_line(event: &AlertEvent, loc: &Locale) -> String {
+    let t = render::title(event, loc);
     if event.test {
         format!("TEST: {t}")
     } else {
@@ -70,68 +73,117 @@ fn samples(event: &AlertEvent) -> impl Iterator<Item = &crate::alert::SampleMent
     event.sample.iter().take(CHAT_SAMPLES)
 }
 
-pub fn slack(event: &AlertEvent) -> Value {
+/// The chart's URL for this channel: the event's link, drawn in the channel's language and
+/// zone.
+pub fn chart_url(event: &AlertEvent, loc: &Locale) -> Option<String> {
+    let base = event
+        .brief
+        .links
+        .as_ref()?
+        .chart
+        .as_deref()
+        .and_then(render::safe_url)?;
+    let tz: String = url::form_urlencoded::byte_serialize(loc.timezone.name().as_bytes()).collect();
+    Some(format!(
+        "{base}?lang={}&tz={tz}",
+        i18n::pick(loc, "en", "de")
+    ))
+}
+
+/// Lines of the brief a chat card lists under the summary: the reasons, then one line each
+/// for the drivers and sources when the reasons do not already name them.
+fn brief_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
+    let mut lines = render::reasons(event, loc);
+    let drivers = render::driver_lines(event, loc);
+    if !drivers.is_empty() && event.status == Status::Firing {
+        lines.push(format!(
+            "{} {}",
+            i18n::pick(loc, "Drivers:", "Treiber:"),
+            drivers.join("; ")
+        ));
+    }
+    lines
+}
+
+pub fn slack(event: &AlertEvent, loc: &Locale) -> Value {
     let mut intro = String::new();
     if event.test {
-        intro.push_str(&format!("*{}*\n", slack_escape(render::TEST_NOTICE)));
+        intro.push_str(&format!("*{}*\n", slack_escape(i18n::test_notice(loc))));
     }
-    intro.push_str(&slack_escape(&render::summary(event)));
-    for r in &event.reasons {
-        intro.push_str(&format!("\n• {}", slack_escape(r)));
+    intro.push_str(&slack_escape(&render::summary(event, loc)));
+    for r in brief_lines(event, loc) {
+        intro.push_str(&format!("\n• {}", slack_escape(&r)));
     }
-    let fields: Vec<Value> = render::facts(event)
+    let fields: Vec<Value> = render::facts(event, loc)
         .into_iter()
         .take(10)
-        .map(|(k, v)| json!({"type": "mrkdwn", "text": format!("*{k}*\n{}", slack_escape(&v))}))
+        .map(|(k, v)| json!({"type": "mrkdwn", "text": format!("*{}*\n{}", slack_escape(&k), slack_escape(&v))}))
         .collect();
     let mut blocks = vec![
-        json!({"type": "header", "text": {"type": "plain_text", "text": clip(&header_line(event), 150), "emoji": true}}),
+        json!({"type": "header", "text": {"type": "plain_text", "text": clip(&header_line(event, loc), 150), "emoji": true}}),
         json!({"type": "section", "text": {"type": "mrkdwn", "text": clip(&intro, 3000)}}),
         json!({"type": "section", "fields": fields}),
     ];
+    if let Some(url) = chart_url(event, loc) {
+        blocks.push(json!({"type": "image", "image_url": url, "alt_text": i18n::pick(loc, "Mentions in the last 24 hours", "Erwähnungen der letzten 24 Stunden")}));
+    }
     for s in samples(event) {
         let mut t = format!(
             "> {}\n{}",
             slack_escape(&render::sample_text(s)),
-            slack_escape(&render::sample_byline(s))
+            slack_escape(&render::sample_byline(s, loc))
         );
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains(['|', '>', '<']) {
-                t.push_str(&format!(" · <{url}|open post>"));
+                t.push_str(&format!(
+                    " · <{url}|{}>",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": clip(&t, 3000)}}));
     }
     blocks.push(json!({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": format!("sturmglas · alert {}", slack_escape(&event.id))}
+        {"type": "mrkdwn", "text": format!("sturmglas · {} {}", i18n::pick(loc, "alert", "Alarm"), slack_escape(&event.id))}
     ]}));
-    json!({"text": event.headline(), "blocks": blocks})
+    json!({"text": i18n::subject(event, loc), "blocks": blocks})
 }
 
-pub fn mattermost(event: &AlertEvent) -> Value {
+pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {
     let mut t = String::new();
     if event.test {
-        t.push_str(&format!("**{}**\n\n", md_escape(render::TEST_NOTICE)));
+        t.push_str(&format!("**{}**\n\n", md_escape(i18n::test_notice(loc))));
     }
-    t.push_str(&format!("#### {}\n", md_escape(&header_line(event))));
-    t.push_str(&md_escape(&render::summary(event)));
+    t.push_str(&format!("#### {}\n", md_escape(&header_line(event, loc))));
+    t.push_str(&md_escape(&render::summary(event, loc)));
     t.push('\n');
-    for r in &event.reasons {
-        t.push_str(&format!("- {}\n", md_escape(r)));
+    for r in brief_lines(event, loc) {
+        t.push_str(&format!("- {}\n", md_escape(&r)));
     }
     t.push_str("\n| | |\n|:--|:--|\n");
-    for (k, v) in render::facts(event) {
-        t.push_str(&format!("| **{k}** | {} |\n", md_escape(&v)));
+    for (k, v) in render::facts(event, loc) {
+        t.push_str(&format!("| **{}** | {} |\n", md_escape(&k), md_escape(&v)));
+    }
+    if let Some(url) = chart_url(event, loc) {
+        if !url.contains([')', ' ']) {
+            t.push_str(&format!(
+                "\n![{}]({url})\n",
+                i18n::pick(loc, "chart", "Verlauf")
+            ));
+        }
     }
     for s in samples(event) {
         t.push_str(&format!(
             "\n> {}\n\n{}",
             md_escape(&render::sample_text(s)),
-            md_escape(&render::sample_byline(s))
+            md_escape(&render::sample_byline(s, loc))
         ));
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains([')', ' ']) {
-                t.push_str(&format!(" · [open post]({url})"));
+                t.push_str(&format!(
+                    " · [{}]({url})",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         t.push('\n');
@@ -139,52 +191,60 @@ pub fn mattermost(event: &AlertEvent) -> Value {
     json!({"username": "sturmglas", "text": clip(&t, 16_000)})
 }
 
-pub fn discord(event: &AlertEvent) -> Value {
+pub fn discord(event: &AlertEvent, loc: &Locale) -> Value {
     let mut description = String::new();
     if event.test {
-        description.push_str(&format!("**{}**\n", md_escape(render::TEST_NOTICE)));
+        description.push_str(&format!("**{}**\n", md_escape(i18n::test_notice(loc))));
     }
-    description.push_str(&md_escape(&render::summary(event)));
-    for r in &event.reasons {
-        description.push_str(&format!("\n• {}", md_escape(r)));
+    description.push_str(&md_escape(&render::summary(event, loc)));
+    for r in brief_lines(event, loc) {
+        description.push_str(&format!("\n• {}", md_escape(&r)));
     }
-    let mut fields: Vec<Value> = render::facts(event)
+    let brand = i18n::pick(loc, "Brand", "Marke");
+    let mut fields: Vec<Value> = render::facts(event, loc)
         .into_iter()
-        .filter(|(k, _)| *k != "Brand")
+        .filter(|(k, _)| k != brand)
         .map(|(k, v)| json!({"name": k, "value": clip(&v, 1024), "inline": true}))
         .collect();
     for (i, s) in samples(event).enumerate() {
         let mut v = format!(
             "{}\n*{}*",
             md_escape(&render::sample_text(s)),
-            md_escape(&render::sample_byline(s))
+            md_escape(&render::sample_byline(s, loc))
         );
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             if !url.contains([')', ' ']) {
-                v.push_str(&format!(" · [open post]({url})"));
+                v.push_str(&format!(
+                    " · [{}]({url})",
+                    i18n::pick(loc, "open post", "Beitrag öffnen")
+                ));
             }
         }
         fields.push(
-            json!({"name": format!("Post {}", i + 1), "value": clip(&v, 1024), "inline": false}),
+            json!({"name": format!("{} {}", i18n::pick(loc, "Post", "Beitrag"), i + 1), "value": clip(&v, 1024), "inline": false}),
         );
     }
     fields.truncate(25);
+    let mut embed = json!({
+        "title": clip(&header_line(event, loc), 256),
+        "description": clip(&description, 4096),
+        "color": colour(event),
+        "timestamp": event.observed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "fields": fields,
+        "footer": {"text": clip(&format!("sturmglas · {} {}", i18n::pick(loc, "alert", "Alarm"), event.id), 2048)},
+    });
+    if let Some(url) = chart_url(event, loc) {
+        embed["image"] = json!({"url": url});
+    }
     json!({
         "username": "sturmglas",
-        "content": clip(&event.headline(), 2000),
+        "content": clip(&i18n::subject(event, loc), 2000),
         "allowed_mentions": {"parse": []},
-        "embeds": [{
-            "title": clip(&header_line(event), 256),
-            "description": clip(&description, 4096),
-            "color": colour(event),
-            "timestamp": event.observed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "fields": fields,
-            "footer": {"text": clip(&format!("sturmglas · alert {}", event.id), 2048)},
-        }],
+        "embeds": [embed],
     })
 }
 
-pub fn teams(event: &AlertEvent) -> Value {
+pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
     let colour = match (event.status, event.level) {
         (Status::Resolved, _) => "Good",
         (_, Level::Critical) => "Attention",
@@ -192,26 +252,39 @@ pub fn teams(event: &AlertEvent) -> Value {
     };
     let mut body = Vec::new();
     if event.test {
-        body.push(json!({"type": "TextBlock", "text": render::TEST_NOTICE, "weight": "Bolder", "color": "Warning", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": i18n::test_notice(loc), "weight": "Bolder", "color": "Warning", "wrap": true}));
     }
-    body.push(json!({"type": "TextBlock", "text": header_line(event), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
-    body.push(json!({"type": "TextBlock", "text": render::summary(event), "wrap": true}));
-    if !event.reasons.is_empty() {
-        let list: Vec<String> = event.reasons.iter().map(|r| format!("- {r}")).collect();
+    body.push(json!({"type": "TextBlock", "text": header_line(event, loc), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
+    body.push(json!({"type": "TextBlock", "text": render::summary(event, loc), "wrap": true}));
+    let lines = brief_lines(event, loc);
+    if !lines.is_empty() {
+        let list: Vec<String> = lines.iter().map(|r| format!("- {r}")).collect();
         body.push(json!({"type": "TextBlock", "text": list.join("\n"), "wrap": true}));
     }
-    let facts: Vec<Value> = render::facts(event)
+    let facts: Vec<Value> = render::facts(event, loc)
         .into_iter()
         .map(|(k, v)| json!({"title": k, "value": v}))
         .collect();
     body.push(json!({"type": "FactSet", "facts": facts}));
+    if let Some(url) = chart_url(event, loc) {
+        body.push(json!({"type": "Image", "url": url, "size": "Stretch", "altText": i18n::pick(loc, "Mentions in the last 24 hours", "Erwähnungen der letzten 24 Stunden")}));
+    }
     let mut actions = Vec::new();
     for (i, s) in samples(event).enumerate() {
         body.push(json!({"type": "TextBlock", "text": format!("\u{201c}{}\u{201d}", render::sample_text(s)), "wrap": true, "separator": true}));
-        body.push(json!({"type": "TextBlock", "text": render::sample_byline(s), "isSubtle": true, "spacing": "None", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": render::sample_byline(s, loc), "isSubtle": true, "spacing": "None", "wrap": true}));
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
-            actions.push(json!({"type": "Action.OpenUrl", "title": format!("Open post {}", i + 1), "url": url}));
+            actions.push(json!({"type": "Action.OpenUrl", "title": format!("{} {}", i18n::pick(loc, "Open post", "Beitrag öffnen"), i + 1), "url": url}));
         }
+    }
+    if let Some(d) = event
+        .brief
+        .links
+        .as_ref()
+        .and_then(|l| l.dashboard.as_deref())
+        .and_then(render::safe_url)
+    {
+        actions.push(json!({"type": "Action.OpenUrl", "title": i18n::pick(loc, "Dashboard", "Übersicht"), "url": d}));
     }
     json!({
         "type": "message",
@@ -235,6 +308,11 @@ mod tests {
     use super::*;
     use crate::alert::SampleMention;
 
+    const L: Locale = Locale {
+        language: crate::config::notify::Language::En,
+        timezone: chrono_tz::UTC,
+    };
+
     fn event() -> AlertEvent {
         let mut e = super::super::test_event("Acme & <Co>");
         e.test = false;
@@ -244,6 +322,8 @@ mod tests {
             author: Some("eve".into()),
             reach: None,
             score: -0.4,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         });
         e
@@ -251,7 +331,7 @@ mod tests {
 
     #[test]
     fn slack_has_fallback_text_and_escaped_blocks() {
-        let v = slack(&event());
+        let v = slack(&event(), &L);
         assert_eq!(v["text"], event().headline());
         let blocks = v["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["type"], "header");
@@ -269,7 +349,7 @@ mod tests {
 
     #[test]
     fn discord_never_pings_and_respects_limits() {
-        let v = discord(&event());
+        let v = discord(&event(), &L);
         assert_eq!(v["allowed_mentions"]["parse"], json!([]));
         let embed = &v["embeds"][0];
         assert_eq!(embed["color"], 0xb3261e);
@@ -283,7 +363,7 @@ mod tests {
 
     #[test]
     fn mattermost_defuses_mentions() {
-        let v = mattermost(&event());
+        let v = mattermost(&event(), &L);
         let t = v["text"].as_str().unwrap();
         assert!(!t.contains("@channel"), "{t}");
         assert!(t.contains("@\u{200B}channel"));
@@ -292,7 +372,7 @@ mod tests {
 
     #[test]
     fn teams_is_an_adaptive_card_message() {
-        let v = teams(&event());
+        let v = teams(&event(), &L);
         assert_eq!(v["type"], "message");
         let a = &v["attachments"][0];
         assert_eq!(a["contentType"], "application/vnd.microsoft.card.adaptive");
@@ -304,7 +384,12 @@ mod tests {
     #[test]
     fn test_alerts_say_so_in_every_format() {
         let e = super::super::test_event("Acme");
-        for v in [slack(&e), mattermost(&e), discord(&e), teams(&e)] {
+        for v in [
+            slack(&e, &L),
+            mattermost(&e, &L),
+            discord(&e, &L),
+            teams(&e, &L),
+        ] {
             assert!(v.to_string().contains("TEST"), "{v}");
         }
     }

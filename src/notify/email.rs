@@ -1,26 +1,37 @@
 //! Alert emails: multipart text + HTML over SMTP (lettre), and `.eml` files for the demo.
 //!
-//! Invariant: the subject is always [`AlertEvent::headline`] (the contract's subject line),
-//! and every notice of one storm carries the same `References` id, so mail clients show a
-//! storm's firing, escalation and all-clear as one thread. SMTP replies in the 5xx range are
+//! Invariant: the subject is the contract's subject line in the channel's language
+//! ([`i18n::subject`]: level and brand, always), and every notice of one storm carries the same
+//! `In-Reply-To` and `References` id, so mail clients show a storm's firing, escalation and
+//! all-clear as one thread. The HTML part shows the chart inline: `multipart/related` with the
+//! PNG as a part the HTML names by `cid:`, next to the plain-text alternative. SMTP replies in the 5xx range are
 //! permanent failures; everything else (4xx, refused connections, timeouts, TLS trouble) is
 //! transient and left to the outbox to retry.
 
 use std::time::SystemTime;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{render, DeliveryError};
+use super::{chart, i18n, render, DeliveryError};
 use crate::alert::AlertEvent;
-use crate::config::notify::{EmailChannel, TlsMode};
+use crate::config::notify::{EmailChannel, Locale, TlsMode};
+
+/// The content id of the inline chart.
+const CHART_CID: &str = "chart@sturmglas";
 
 /// Sends the event to the channel's recipients over one fresh SMTP connection.
 pub async fn send(channel: &EmailChannel, event: &AlertEvent) -> Result<(), DeliveryError> {
-    let message = build(event, &channel.from, &channel.to, SystemTime::now())
-        .map_err(DeliveryError::Permanent)?;
+    let message = build(
+        event,
+        &channel.from,
+        &channel.to,
+        SystemTime::now(),
+        &channel.locale,
+    )
+    .map_err(DeliveryError::Permanent)?;
     let transport = transport(channel)?;
     match transport.send(message).await {
         Ok(_) => Ok(()),
@@ -66,9 +77,14 @@ fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
 
 /// The complete message as RFC 5322 bytes, as written to `.eml` files by `demo`. Its date is
 /// the event's `observed_at`, so a replayed storm reads as it happened.
-pub fn render_eml(event: &AlertEvent, from: &str, to: &[String]) -> Result<Vec<u8>, String> {
+pub fn render_eml(
+    event: &AlertEvent,
+    from: &str,
+    to: &[String],
+    loc: &Locale,
+) -> Result<Vec<u8>, String> {
     let date = SystemTime::from(event.observed_at);
-    Ok(build(event, from, to, date)?.formatted())
+    Ok(build(event, from, to, date, loc)?.formatted())
 }
 
 /// Builds the message; an error names the address that could not be parsed.
@@ -77,19 +93,21 @@ pub fn build(
     from: &str,
     to: &[String],
     date: SystemTime,
+    loc: &Locale,
 ) -> Result<Message, String> {
     let from: Mailbox = from
         .parse()
         .map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
     let mut builder = Message::builder()
         .from(from)
-        .subject(event.headline())
+        .subject(i18n::subject(event, loc))
         .date(date)
         .message_id(Some(format!(
             "<{}.{}@sturmglas>",
             id_part(&event.id),
             event.observed_at.timestamp()
         )))
+        .in_reply_to(thread_id(event))
         .references(thread_id(event))
         .user_agent(format!("sturmglas/{}", env!("CARGO_PKG_VERSION")));
     if to.is_empty() {
@@ -101,9 +119,33 @@ pub fn build(
             .map_err(|e| format!("invalid recipient address {t:?}: {e}"))?;
         builder = builder.to(mailbox);
     }
-    let body = MultiPart::alternative()
-        .singlepart(part(ContentType::TEXT_PLAIN, render::text(event)))
-        .singlepart(part(ContentType::TEXT_HTML, render::html(event)));
+    let png = match chart::render(event, loc) {
+        Some(Ok(png)) => Some(png),
+        Some(Err(e)) => {
+            // A notice without its chart is better than no notice.
+            tracing::warn!(error = %e, "Alert chart not drawn; sending the email without it.");
+            None
+        }
+        None => None,
+    };
+    let text = part(ContentType::TEXT_PLAIN, render::text(event, loc));
+    let body = match png {
+        Some(png) => {
+            let image_type = ContentType::parse("image/png")
+                .map_err(|e| format!("cannot build message: {e}"))?;
+            let html = part(
+                ContentType::TEXT_HTML,
+                render::html(event, loc, Some(CHART_CID)),
+            );
+            let image = Attachment::new_inline(CHART_CID.to_string()).body(png, image_type);
+            MultiPart::alternative()
+                .singlepart(text)
+                .multipart(MultiPart::related().singlepart(html).singlepart(image))
+        }
+        None => MultiPart::alternative()
+            .singlepart(text)
+            .singlepart(part(ContentType::TEXT_HTML, render::html(event, loc, None))),
+    };
     builder
         .multipart(body)
         .map_err(|e| format!("cannot build message: {e}"))
@@ -174,9 +216,12 @@ mod tests {
                 author: Some("a".into()),
                 reach: Some(1200),
                 score: -0.9,
+                copies: 1,
+                at: None,
                 words: Vec::new(),
             }],
             test: false,
+            brief: Default::default(),
         }
     }
 
@@ -190,6 +235,7 @@ mod tests {
             &event(),
             "sturmglas <alerts@example.org>",
             &["pr@example.org".into()],
+            &Locale::default(),
         )
         .unwrap();
         let mail = parse(&raw);
@@ -221,12 +267,9 @@ mod tests {
         assert_eq!(html.ctype.mimetype, "text/html");
         let text = text.get_body().unwrap();
         let html = html.get_body().unwrap();
-        assert!(text.contains("Kündigungswelle <b>jetzt</b>"), "{text}");
+        assert!(text.contains("50 of them negative (82%)."), "{text}");
+        assert!(text.contains("Usual:"), "{text}");
         assert!(text.contains("\"Überall Ärger & Frust\""), "{text}");
-        assert!(
-            html.contains("Kündigungswelle &lt;b&gt;jetzt&lt;/b&gt;"),
-            "{html}"
-        );
         assert!(html.contains("Überall Ärger &amp; Frust"), "{html}");
         assert!(
             html.contains("href=\"https://social.example/@a/1\""),
@@ -236,7 +279,13 @@ mod tests {
 
     #[test]
     fn every_line_is_short_and_seven_bit() {
-        let raw = render_eml(&event(), "a@example.org", &["b@example.org".into()]).unwrap();
+        let raw = render_eml(
+            &event(),
+            "a@example.org",
+            &["b@example.org".into()],
+            &Locale::default(),
+        )
+        .unwrap();
         for line in raw.split(|b| *b == b'\n') {
             assert!(line.len() <= 998, "line too long");
             assert!(line.is_ascii(), "{}", String::from_utf8_lossy(line));
@@ -258,9 +307,10 @@ mod tests {
 
     #[test]
     fn bad_addresses_are_errors_not_panics() {
-        assert!(render_eml(&event(), "not an address", &["b@example.org".into()]).is_err());
-        assert!(render_eml(&event(), "a@example.org", &["??".into()]).is_err());
-        assert!(render_eml(&event(), "a@example.org", &[]).is_err());
+        let l = Locale::default();
+        assert!(render_eml(&event(), "not an address", &["b@example.org".into()], &l).is_err());
+        assert!(render_eml(&event(), "a@example.org", &["??".into()], &l).is_err());
+        assert!(render_eml(&event(), "a@example.org", &[], &l).is_err());
     }
 
     #[tokio::test]
@@ -287,6 +337,7 @@ mod tests {
                 send_resolved: true,
             },
             timeout: std::time::Duration::from_secs(2),
+            locale: Locale::default(),
         };
         let err = send(&channel, &event()).await.unwrap_err();
         assert!(err.is_transient(), "{err}");

@@ -6,8 +6,10 @@
 //! Every channel reports a failure as [`DeliveryError`], and the split between transient and
 //! permanent is what decides whether the outbox tries again.
 
+pub mod chart;
 pub mod chat;
 pub mod email;
+pub mod i18n;
 pub mod outbox;
 pub mod render;
 pub mod retry;
@@ -159,9 +161,12 @@ pub fn test_event(brand: &str) -> AlertEvent {
             author: Some("sturmglas".into()),
             reach: Some(1200),
             score: -0.8,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         }],
         test: true,
+        brief: Default::default(),
     }
 }
 
@@ -188,6 +193,7 @@ mod tests {
                 send_resolved: resolved,
             },
             timeout: Duration::from_secs(1),
+            locale: Default::default(),
         }
     }
 

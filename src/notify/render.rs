@@ -1,23 +1,28 @@
-//! What an alert says, in words: the plain-text and HTML bodies of the email, and the small
-//! phrases the chat formats share.
+//! What an alert says, in words: the plain-text and HTML bodies of the email, and the pieces
+//! the chat formats share (summary, reasons, facts, drivers, sources, posts), in the channel's
+//! language and time zone ([`super::i18n`]).
 //!
 //! Invariant: every piece of text that came from outside (brand names, reasons, posts,
-//! authors, links) passes through [`escape_html`] before it reaches HTML, and only `http(s)`
-//! links become clickable, so a hostile post cannot inject markup or a `javascript:` link.
+//! authors, links, drivers) passes through [`escape_html`] before it reaches HTML, and only
+//! `http(s)` links become clickable, so a hostile post cannot inject markup or a `javascript:`
+//! link. Every figure is formatted from the event's one rounded value.
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
-
+use super::i18n::{self, dec1, int, is_de, percent, pick};
 use crate::alert::{AlertEvent, Kind, Level, SampleMention, Status};
-use crate::duration;
+use crate::brief::TermType;
+use crate::config::notify::Locale;
 
-/// The line shown on top of test alerts, in every format.
+/// The line shown on top of test alerts, in English (every format shows it in the channel's
+/// language through [`i18n::test_notice`]).
 pub const TEST_NOTICE: &str =
     "TEST ALERT: sent by `sturmglas test-alert` to check this channel. Nothing is happening.";
 
 /// Longest sample text shown; longer posts are cut with an ellipsis.
 const MAX_SAMPLE_CHARS: usize = 400;
+/// Drivers named in the summary line of chat cards and the recap.
+pub const TOP_DRIVERS: usize = 5;
 
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -42,37 +47,7 @@ pub fn safe_url(url: &str) -> Option<&str> {
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-pub fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-pub fn window(event: &AlertEvent) -> String {
-    duration::format(std::time::Duration::from_secs(event.window_seconds))
-}
-
-pub fn percent(share: f64) -> String {
-    format!("{:.0}%", share * 100.0)
-}
-
-/// What the kind means, for readers who do not know the vocabulary.
-pub fn kind_meaning(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Storm => "a surge of mentions that is unusually negative",
-        Kind::Buzz => "a surge of mentions that is not negative",
-        Kind::Volume => "a surge of mentions; sentiment unknown",
-        Kind::Source => "a source of mentions has failed or gone silent",
-    }
+    int(n, &Locale::default())
 }
 
 /// A sample post's text on one line, cut to a readable length.
@@ -86,183 +61,516 @@ pub fn sample_text(s: &SampleMention) -> String {
     cut
 }
 
-/// `user42, reach 1,200, sentiment -0.80 (Skandal -3.0, abgebucht -1.9)`: who wrote a sample
-/// post, how far it went, and the words that made it negative or positive.
-pub fn sample_byline(s: &SampleMention) -> String {
+/// `user42, reach 1,200, sentiment -0.80 (Skandal -3.0, abgebucht -1.9), and 16 near-identical
+/// posts`: who wrote a post, how far it went, the words that made it negative or positive,
+/// and how many copies it stands for.
+pub fn sample_byline(s: &SampleMention, loc: &Locale) -> String {
     let mut parts = Vec::new();
-    parts.push(s.author.clone().unwrap_or_else(|| "unknown author".into()));
-    if let Some(r) = s.reach {
-        parts.push(format!("reach {}", thousands(r)));
+    parts.push(
+        s.author
+            .clone()
+            .unwrap_or_else(|| pick(loc, "unknown author", "unbekannt").into()),
+    );
+    if let Some(at) = s.at {
+        parts.push(i18n::time(at, loc));
     }
-    let mut sentiment = format!("sentiment {:+.2}", s.score);
+    if let Some(r) = s.reach {
+        parts.push(format!(
+            "{} {}",
+            pick(loc, "reach", "Reichweite"),
+            int(r, loc)
+        ));
+    }
+    let score = format!("{:+.2}", s.score);
+    let score = if is_de(loc) {
+        score.replace('.', ",")
+    } else {
+        score
+    };
+    let mut sentiment = format!("{} {score}", pick(loc, "sentiment", "Stimmung"));
     if !s.words.is_empty() {
         let words: Vec<String> = s
             .words
             .iter()
-            .map(|w| format!("{} {:+.1}", w.word, w.valence))
+            .map(|w| format!("{} {}", w.word, signed1(w.valence, loc)))
             .collect();
         sentiment.push_str(&format!(" ({})", words.join(", ")));
     }
     parts.push(sentiment);
+    if s.copies > 1 {
+        let more = s.copies - 1;
+        parts.push(match (is_de(loc), more) {
+            (false, 1) => "and 1 near-identical post".into(),
+            (false, n) => format!("and {n} near-identical posts"),
+            (true, 1) => "und 1 fast gleicher Beitrag".into(),
+            (true, n) => format!("und {n} fast gleiche Beiträge"),
+        });
+    }
     parts.join(", ")
 }
 
-/// One sentence with the numbers that matter: the counts against what is usual.
-pub fn summary(event: &AlertEvent) -> String {
-    if event.kind == Kind::Source {
-        return match event.status {
-            Status::Firing => event.reasons.join(" "),
-            Status::Resolved => format!("Source {} is delivering again.", event.brand),
-        };
-    }
-    let w = window(event);
-    match event.status {
-        Status::Firing => {
-            let mut s = format!(
-                "{} mentions in {w}, {:.1}x the expected {:.1}",
-                thousands(event.mentions),
-                event.velocity_ratio,
-                event.expected
-            );
-            if event.kind != Kind::Volume {
-                let _ = write!(
-                    s,
-                    "; {} negative ({})",
-                    thousands(event.negative),
-                    percent(event.negative_share)
-                );
-            }
-            s.push('.');
-            s
-        }
-        Status::Resolved => format!(
-            "{} is back to normal: {} mentions in the last {w} (expected {:.1}).",
-            event.brand,
-            thousands(event.mentions),
-            event.expected
-        ),
+fn signed1(x: f64, loc: &Locale) -> String {
+    let s = format!("{x:+.1}");
+    if is_de(loc) {
+        s.replace('.', ",")
+    } else {
+        s
     }
 }
 
-/// The facts as label/value rows, shared by the text and HTML bodies and the chat cards.
-pub fn facts(event: &AlertEvent) -> Vec<(&'static str, String)> {
+/// A driver as a reader sees it: phrases and words in quotes, hashtags, handles and domains
+/// as they are.
+pub fn driver_term(term: &str, kind: TermType, loc: &Locale) -> String {
+    match kind {
+        TermType::Word | TermType::Phrase => {
+            if is_de(loc) {
+                format!("„{term}“")
+            } else {
+                format!("“{term}”")
+            }
+        }
+        _ => term.to_string(),
+    }
+}
+
+/// One line per driver: `“doppelt abgebucht”: 23 posts (usually 0.4)`.
+pub fn driver_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
+    event
+        .brief
+        .drivers
+        .iter()
+        .map(|d| {
+            let posts = match (is_de(loc), d.count) {
+                (false, 1) => "1 post".to_string(),
+                (false, n) => format!("{n} posts"),
+                (true, 1) => "1 Beitrag".to_string(),
+                (true, n) => format!("{n} Beiträge"),
+            };
+            format!(
+                "{}: {posts} ({} {})",
+                driver_term(&d.term, d.kind, loc),
+                pick(loc, "usually", "üblich:"),
+                dec1(d.expected, loc)
+            )
+        })
+        .collect()
+}
+
+/// The strongest drivers in one line: `“doppelt abgebucht”, “hotline ist tot”, #nordwindgate`.
+pub fn drivers_short(event: &AlertEvent, loc: &Locale) -> Option<String> {
+    let d = &event.brief.drivers;
+    (!d.is_empty()).then(|| {
+        d.iter()
+            .take(TOP_DRIVERS)
+            .map(|d| driver_term(&d.term, d.kind, loc))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// `reddit 21, bluesky 17, mastodon 8`.
+pub fn sources_line(event: &AlertEvent, loc: &Locale) -> Option<String> {
+    let s = &event.brief.sources;
+    (!s.is_empty()).then(|| {
+        s.0.iter()
+            .map(|(k, n)| format!("{k} {}", int(*n, loc)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+fn mentions_word(n: u64, loc: &Locale) -> &'static str {
+    match (is_de(loc), n) {
+        (false, 1) => "mention",
+        (false, _) => "mentions",
+        (true, 1) => "Erwähnung",
+        (true, _) => "Erwähnungen",
+    }
+}
+
+/// One or two sentences with the numbers that matter: the counts against what is usual; for
+/// an all-clear, how long it lasted and how high it went.
+pub fn summary(event: &AlertEvent, loc: &Locale) -> String {
     if event.kind == Kind::Source {
-        // A source notice has no counts: which source, and since when.
+        return match event.status {
+            Status::Firing if is_de(loc) => format!(
+                "Die Quelle {} liefert seit {} keine Daten mehr.",
+                event.brand,
+                i18n::time(event.started_at, loc)
+            ),
+            Status::Firing => event.reasons.join(" "),
+            Status::Resolved => format!(
+                "{} {}",
+                pick(loc, "Source", "Die Quelle"),
+                match loc.language {
+                    crate::config::notify::Language::En =>
+                        format!("{} is delivering again.", event.brand),
+                    crate::config::notify::Language::De =>
+                        format!("{} liefert wieder.", event.brand),
+                }
+            ),
+        };
+    }
+    let w = i18n::window(event, loc);
+    let n = int(event.mentions, loc);
+    let mw = mentions_word(event.mentions, loc);
+    match event.status {
+        Status::Firing => {
+            let mut s = if is_de(loc) {
+                format!(
+                    "{n} {mw} in {w} – {}-mal so viele wie üblich ({}).",
+                    dec1(event.velocity_ratio, loc),
+                    dec1(event.expected, loc)
+                )
+            } else {
+                format!(
+                    "{n} {mw} in {w}, {} times the usual {}.",
+                    dec1(event.velocity_ratio, loc),
+                    dec1(event.expected, loc)
+                )
+            };
+            if event.kind != Kind::Volume {
+                let neg = int(event.negative, loc);
+                let p = percent(event.negative_share, loc);
+                let _ = if is_de(loc) {
+                    write!(s, " {neg} davon negativ ({p}).")
+                } else {
+                    write!(s, " {neg} of them negative ({p}).")
+                };
+            }
+            if let Some(d) = drivers_short(event, loc) {
+                let _ = write!(s, " {} {d}.", pick(loc, "It is about", "Es geht um"));
+            }
+            s
+        }
+        Status::Resolved => {
+            let lasted = i18n::duration(
+                (event.observed_at - event.started_at).num_seconds().max(0) as u64,
+                loc,
+            );
+            let mut s = if is_de(loc) {
+                format!(
+                    "{} ist wieder im üblichen Bereich: {n} {mw} in den letzten {w} (üblich: {}). Der {} dauerte {lasted}.",
+                    event.brand,
+                    dec1(event.expected, loc),
+                    i18n::kind_word(event.kind, loc)
+                )
+            } else {
+                format!(
+                    "{} is back to normal: {n} {mw} in the last {w} (usually {}). The {} lasted {lasted}.",
+                    event.brand,
+                    dec1(event.expected, loc),
+                    i18n::kind_word(event.kind, loc)
+                )
+            };
+            if let Some(p) = event.brief.peak {
+                let _ = if is_de(loc) {
+                    write!(
+                        s,
+                        " Höhepunkt: {} {} in {w} um {}.",
+                        int(p.mentions, loc),
+                        mentions_word(p.mentions, loc),
+                        i18n::clock(p.at, loc)
+                    )
+                } else {
+                    write!(
+                        s,
+                        " It peaked at {} {} in {w} at {}.",
+                        int(p.mentions, loc),
+                        mentions_word(p.mentions, loc),
+                        i18n::clock(p.at, loc)
+                    )
+                };
+            }
+            s
+        }
+    }
+}
+
+/// Why it fired, in full sentences, from the event's own figures: the negative share against
+/// the usual one, how often this would come by chance, and who is posting.
+pub fn reasons(event: &AlertEvent, loc: &Locale) -> Vec<String> {
+    if event.kind == Kind::Source {
+        return if is_de(loc) {
+            Vec::new()
+        } else {
+            event.reasons.clone()
+        };
+    }
+    let b = &event.brief;
+    let mut out = Vec::new();
+    if event.status == Status::Resolved {
+        if let Some(t) = b.totals {
+            out.push(if is_de(loc) {
+                format!(
+                    "Insgesamt {} {}, davon {} negativ.",
+                    int(t.mentions, loc),
+                    mentions_word(t.mentions, loc),
+                    int(t.negative, loc)
+                )
+            } else {
+                format!(
+                    "{} {} in all, {} of them negative.",
+                    int(t.mentions, loc),
+                    mentions_word(t.mentions, loc),
+                    int(t.negative, loc)
+                )
+            });
+        }
+        if let Some(s) = sources_line(event, loc) {
+            out.push(format!("{}: {s}.", pick(loc, "Where", "Wo")));
+        }
+        if let Some(d) = drivers_short(event, loc) {
+            out.push(format!("{} {d}.", pick(loc, "It was about", "Es ging um")));
+        }
+        return out;
+    }
+    if event.kind != Kind::Volume {
+        let p = percent(event.negative_share, loc);
+        out.push(match (b.usual_negative_share, is_de(loc)) {
+            (Some(u), false) => format!(
+                "{p} of the posts are negative; usually {}.",
+                percent(u, loc)
+            ),
+            (Some(u), true) => format!(
+                "{p} der Beiträge sind negativ, üblich sind {}.",
+                percent(u, loc)
+            ),
+            (None, false) => format!("{p} of the posts are negative."),
+            (None, true) => format!("{p} der Beiträge sind negativ."),
+        });
+    }
+    if let Some(s) = b.surprise {
+        out.push(i18n::chance_phrase(s, event.window_seconds, loc));
+    }
+    if let Some(n) = b.new_author_share {
+        out.push(if is_de(loc) {
+            format!(
+                "{} der Accounts haben bisher nicht über die Marke geschrieben.",
+                percent(n, loc)
+            )
+        } else {
+            format!(
+                "{} of the accounts have not posted about the brand before.",
+                percent(n, loc)
+            )
+        });
+    }
+    if let Some(s) = sources_line(event, loc) {
+        out.push(format!("{}: {s}.", pick(loc, "Where", "Wo")));
+    }
+    if out.is_empty() {
+        out = event.reasons.clone();
+    }
+    out
+}
+
+/// The facts as label/value rows, shared by the text and HTML bodies and the chat cards.
+pub fn facts(event: &AlertEvent, loc: &Locale) -> Vec<(String, String)> {
+    let l = |en: &str, de: &str| pick(loc, en, de).to_string();
+    if event.kind == Kind::Source {
         return vec![
-            ("Source", event.brand.clone()),
+            (l("Source", "Quelle"), event.brand.clone()),
             (
-                "Status",
+                l("Status", "Status"),
                 match event.status {
-                    Status::Firing => "FAILING or SILENT".to_string(),
-                    Status::Resolved => "RECOVERED".to_string(),
+                    Status::Firing => l("FAILING or SILENT", "AUSGEFALLEN oder STUMM"),
+                    Status::Resolved => l("RECOVERED", "WIEDER DA"),
                 },
             ),
-            (
-                "Since",
-                event.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            ),
+            (l("Since", "Seit"), i18n::time(event.started_at, loc)),
         ];
     }
-    let w = window(event);
-    let mut rows = vec![("Brand", event.brand.clone())];
+    let w = i18n::window(event, loc);
+    let mut rows = vec![(l("Brand", "Marke"), event.brand.clone())];
     match event.status {
-        Status::Firing => rows.push(("Level", event.level.as_str().to_uppercase())),
-        Status::Resolved => rows.push(("Status", "RESOLVED (all clear)".into())),
+        Status::Firing => rows.push((
+            l("Level", "Stufe"),
+            i18n::level_word(event.level, loc).into(),
+        )),
+        Status::Resolved => rows.push((
+            l("Status", "Status"),
+            l("RESOLVED (all clear)", "ENTWARNUNG"),
+        )),
     }
     rows.push((
-        "Kind",
-        format!("{} ({})", event.kind.as_str(), kind_meaning(event.kind)),
+        l("Kind", "Art"),
+        format!(
+            "{} ({})",
+            i18n::kind_word(event.kind, loc),
+            i18n::kind_meaning(event.kind, loc)
+        ),
     ));
     rows.push((
-        "Mentions",
-        format!("{} in the last {w}", thousands(event.mentions)),
+        l("Mentions", "Erwähnungen"),
+        format!(
+            "{} {} {w}",
+            int(event.mentions, loc),
+            l("in the last", "in den letzten")
+        ),
     ));
     if event.kind != Kind::Volume {
         rows.push((
-            "Negative",
+            l("Negative", "Negativ"),
             format!(
-                "{} ({} of mentions)",
-                thousands(event.negative),
-                percent(event.negative_share)
+                "{} ({})",
+                int(event.negative, loc),
+                percent(event.negative_share, loc)
             ),
         ));
     }
-    rows.push(("Expected", format!("{:.1} mentions in {w}", event.expected)));
     rows.push((
-        "Velocity",
-        format!("{:.1}x the expected count", event.velocity_ratio),
+        l("Usual", "Üblich"),
+        format!(
+            "{} {} {w}",
+            dec1(event.expected, loc),
+            l("mentions in", "Erwähnungen in")
+        ),
     ));
-    rows.push(("Window", w));
-    rows.push(("Started", time(event.started_at)));
+    if event.status == Status::Firing {
+        rows.push((
+            l("Velocity", "Tempo"),
+            format!(
+                "{} {}",
+                dec1(event.velocity_ratio, loc),
+                l("times the usual count", "-mal so viele wie üblich")
+            )
+            .replace(" -mal", "-mal"),
+        ));
+        if let Some(s) = event.brief.surprise {
+            rows.push((l("Chance", "Zufall"), i18n::chance_number(s, loc)));
+        }
+    }
+    rows.push((l("Started", "Beginn"), i18n::time(event.started_at, loc)));
     let observed = match event.status {
-        Status::Firing => "Observed",
-        Status::Resolved => "Resolved",
+        Status::Firing => l("Observed", "Erkannt"),
+        Status::Resolved => l("Resolved", "Beendet"),
     };
-    rows.push((observed, time(event.observed_at)));
+    rows.push((observed, i18n::time(event.observed_at, loc)));
     if event.status == Status::Resolved {
-        let lasted = (event.observed_at - event.started_at)
-            .to_std()
-            .unwrap_or_default();
-        rows.push(("Lasted", duration::format(round_minutes(lasted))));
+        let lasted = (event.observed_at - event.started_at).num_seconds().max(0) as u64;
+        rows.push((l("Lasted", "Dauer"), i18n::duration(lasted, loc)));
+        if let Some(p) = event.brief.peak {
+            rows.push((
+                l("Peak", "Höhepunkt"),
+                format!(
+                    "{} {} {w}, {}",
+                    int(p.mentions, loc),
+                    l("in", "in"),
+                    i18n::time(p.at, loc)
+                ),
+            ));
+        }
+        if let Some(t) = event.brief.totals {
+            rows.push((
+                l("Total", "Insgesamt"),
+                format!(
+                    "{} {}, {} {}",
+                    int(t.mentions, loc),
+                    mentions_word(t.mentions, loc),
+                    int(t.negative, loc),
+                    l("negative", "negativ")
+                ),
+            ));
+        }
     }
     rows
 }
 
-fn round_minutes(d: std::time::Duration) -> std::time::Duration {
-    let m = (d.as_secs() + 30) / 60;
-    std::time::Duration::from_secs(m.max(1) * 60)
+/// The title line above the facts.
+pub fn title(event: &AlertEvent, loc: &Locale) -> String {
+    i18n::title(event, loc)
 }
 
-/// The title line above the facts.
-pub fn title(event: &AlertEvent) -> String {
-    match event.status {
-        Status::Firing => format!(
-            "{} {}: {}",
-            event.level.as_str().to_uppercase(),
-            event.kind.as_str(),
-            event.brand
-        ),
-        Status::Resolved => format!("All clear: {}", event.brand),
-    }
+fn footer(event: &AlertEvent, loc: &Locale) -> String {
+    format!(
+        "sturmglas, {} {} · {} {}",
+        pick(loc, "alert", "Alarm"),
+        event.id,
+        pick(loc, "times in", "Zeiten in"),
+        loc.timezone.name()
+    )
 }
 
 /// The plain-text body.
-pub fn text(event: &AlertEvent) -> String {
+pub fn text(event: &AlertEvent, loc: &Locale) -> String {
     let mut out = String::new();
     if event.test {
-        let _ = writeln!(out, "*** {TEST_NOTICE} ***\n");
+        let _ = writeln!(out, "*** {} ***\n", i18n::test_notice(loc));
     }
-    let _ = writeln!(out, "{}\n", title(event));
-    let _ = writeln!(out, "{}\n", summary(event));
-    if !event.reasons.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            if event.status == Status::Firing {
-                "Why:"
-            } else {
-                "Notes:"
-            }
-        );
-        for r in &event.reasons {
+    let _ = writeln!(out, "{}\n", title(event, loc));
+    let _ = writeln!(out, "{}\n", summary(event, loc));
+    let reasons = reasons(event, loc);
+    if !reasons.is_empty() {
+        let head = match event.status {
+            Status::Firing => pick(loc, "Why:", "Warum:"),
+            Status::Resolved => pick(loc, "Recap:", "Rückblick:"),
+        };
+        let _ = writeln!(out, "{head}");
+        for r in &reasons {
             let _ = writeln!(out, "  - {r}");
         }
         out.push('\n');
     }
-    for (label, value) in facts(event) {
-        let _ = writeln!(out, "{:<10} {value}", format!("{label}:"));
+    let drivers = driver_lines(event, loc);
+    if !drivers.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            pick(
+                loc,
+                "What it is about (posts in the window):",
+                "Worum es geht (Beiträge im Zeitfenster):"
+            )
+        );
+        for d in &drivers {
+            let _ = writeln!(out, "  - {d}");
+        }
+        out.push('\n');
     }
-    if !event.sample.is_empty() {
-        let _ = writeln!(out, "\nPosts with the widest reach:");
-        for (i, s) in event.sample.iter().enumerate() {
-            let _ = writeln!(out, "\n{:>3}. {}", i + 1, sample_byline(s));
+    let rows = facts(event, loc);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    for (label, value) in rows {
+        let label = format!("{label}:");
+        let _ = writeln!(out, "{label:<width$} {value}");
+    }
+    if let Some(links) = &event.brief.links {
+        if let Some(d) = &links.dashboard {
+            let _ = writeln!(out, "\n{}: {d}", pick(loc, "Dashboard", "Übersicht"));
+        }
+    }
+    for (head, posts) in [
+        (
+            pick(loc, "How it started:", "Wie es anfing:"),
+            &event.brief.first_posts,
+        ),
+        (
+            pick(
+                loc,
+                "Posts with the widest reach:",
+                "Beiträge mit der größten Reichweite:",
+            ),
+            &event.sample,
+        ),
+    ] {
+        if posts.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{head}");
+        for (i, s) in posts.iter().enumerate() {
+            let _ = writeln!(out, "\n{:>3}. {}", i + 1, sample_byline(s, loc));
             let _ = writeln!(out, "     \"{}\"", sample_text(s));
             if let Some(url) = &s.url {
                 let _ = writeln!(out, "     {url}");
             }
         }
     }
-    let _ = write!(out, "\n-- \nsturmglas, alert {}\n", event.id);
+    let _ = write!(out, "\n-- \n{}\n", footer(event, loc));
     out
 }
 
@@ -274,12 +582,53 @@ fn accent(event: &AlertEvent) -> &'static str {
     }
 }
 
-/// The HTML body: one column, inline styles (mail clients drop stylesheets), escaped text.
-pub fn html(event: &AlertEvent) -> String {
+fn html_posts(out: &mut String, head: &str, posts: &[SampleMention], loc: &Locale) {
+    let e = escape_html;
+    if posts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<h2 style=\"font-size:16px\">{}</h2>", e(head));
+    for s in posts {
+        out.push_str(
+            "<blockquote style=\"margin:0 0 12px;padding:4px 12px;\
+             border-left:4px solid #ccc\">\n",
+        );
+        let _ = writeln!(out, "<p style=\"margin:4px 0\">{}</p>", e(&sample_text(s)));
+        let _ = write!(
+            out,
+            "<p style=\"margin:4px 0;color:#555;font-size:13px\">{}",
+            e(&sample_byline(s, loc))
+        );
+        if let Some(url) = s.url.as_deref().and_then(safe_url) {
+            let _ = write!(
+                out,
+                " · <a href=\"{}\">{}</a>",
+                e(url),
+                pick(loc, "open post", "Beitrag öffnen")
+            );
+        } else if let Some(url) = &s.url {
+            let _ = write!(out, " · {}", e(url));
+        }
+        out.push_str("</p>\n</blockquote>\n");
+    }
+}
+
+/// The HTML body: one column, inline styles (mail clients drop stylesheets), escaped text;
+/// `chart_cid` names the inline chart image of a `multipart/related` message.
+pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String {
     let e = escape_html;
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
-    let _ = writeln!(out, "<title>{}</title></head>", e(&event.headline()));
+    let lang = pick(loc, "en", "de");
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+    );
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    let _ = writeln!(
+        out,
+        "<title>{}</title></head>",
+        e(&i18n::subject(event, loc))
+    );
     out.push_str(
         "<body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;\
          color:#1f1f1f;max-width:680px;margin:0 auto;padding:16px\">\n",
@@ -289,69 +638,103 @@ pub fn html(event: &AlertEvent) -> String {
             out,
             "<p style=\"background:#fff3cd;border:2px dashed #b26a00;padding:8px;\
              font-weight:bold\">{}</p>",
-            e(TEST_NOTICE)
+            e(i18n::test_notice(loc))
         );
     }
     let _ = writeln!(
         out,
         "<h1 style=\"color:{};font-size:22px;margin:0 0 8px\">{}</h1>",
         accent(event),
-        e(&title(event))
+        e(&title(event, loc))
     );
     let _ = writeln!(
         out,
         "<p style=\"font-size:16px;margin:0 0 16px\">{}</p>",
-        e(&summary(event))
+        e(&summary(event, loc))
     );
-    if !event.reasons.is_empty() {
-        let head = if event.status == Status::Firing {
-            "Why"
-        } else {
-            "Notes"
+    if let Some(cid) = chart_cid {
+        let _ = writeln!(
+            out,
+            "<p style=\"margin:0 0 16px\"><img src=\"cid:{}\" alt=\"{}\" width=\"640\" \
+             style=\"width:100%;max-width:640px;height:auto;border:0\"></p>",
+            e(cid),
+            e(pick(
+                loc,
+                "Mentions in the last 24 hours",
+                "Erwähnungen der letzten 24 Stunden"
+            ))
+        );
+    }
+    let reasons = reasons(event, loc);
+    if !reasons.is_empty() {
+        let head = match event.status {
+            Status::Firing => pick(loc, "Why", "Warum"),
+            Status::Resolved => pick(loc, "Recap", "Rückblick"),
         };
         let _ = writeln!(out, "<h2 style=\"font-size:16px\">{head}</h2>\n<ul>");
-        for r in &event.reasons {
+        for r in &reasons {
             let _ = writeln!(out, "<li>{}</li>", e(r));
         }
         out.push_str("</ul>\n");
     }
+    let drivers = driver_lines(event, loc);
+    if !drivers.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2 style=\"font-size:16px\">{}</h2>\n<ul>",
+            pick(loc, "What it is about", "Worum es geht")
+        );
+        for d in &drivers {
+            let _ = writeln!(out, "<li>{}</li>", e(d));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("<table style=\"border-collapse:collapse;margin:8px 0 16px\">\n");
-    for (label, value) in facts(event) {
+    for (label, value) in facts(event, loc) {
         let _ = writeln!(
             out,
             "<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#555\">{}</th>\
              <td style=\"padding:2px 0\">{}</td></tr>",
-            e(label),
+            e(&label),
             e(&value)
         );
     }
     out.push_str("</table>\n");
-    if !event.sample.is_empty() {
-        out.push_str("<h2 style=\"font-size:16px\">Posts with the widest reach</h2>\n");
-        for s in &event.sample {
-            out.push_str(
-                "<blockquote style=\"margin:0 0 12px;padding:4px 12px;\
-                 border-left:4px solid #ccc\">\n",
-            );
-            let _ = writeln!(out, "<p style=\"margin:4px 0\">{}</p>", e(&sample_text(s)));
-            let _ = write!(
-                out,
-                "<p style=\"margin:4px 0;color:#555;font-size:13px\">{}",
-                e(&sample_byline(s))
-            );
-            if let Some(url) = s.url.as_deref().and_then(safe_url) {
-                let _ = write!(out, " · <a href=\"{}\">open post</a>", e(url));
-            } else if let Some(url) = &s.url {
-                let _ = write!(out, " · {}", e(url));
-            }
-            out.push_str("</p>\n</blockquote>\n");
-        }
+    if let Some(d) = event
+        .brief
+        .links
+        .as_ref()
+        .and_then(|l| l.dashboard.as_deref())
+        .and_then(safe_url)
+    {
+        let _ = writeln!(
+            out,
+            "<p><a href=\"{}\">{}</a></p>",
+            e(d),
+            pick(loc, "Open the dashboard", "Zur Übersicht")
+        );
     }
+    html_posts(
+        &mut out,
+        pick(loc, "How it started", "Wie es anfing"),
+        &event.brief.first_posts,
+        loc,
+    );
+    html_posts(
+        &mut out,
+        pick(
+            loc,
+            "Posts with the widest reach",
+            "Beiträge mit der größten Reichweite",
+        ),
+        &event.sample,
+        loc,
+    );
     let _ = writeln!(
         out,
         "<p style=\"color:#777;font-size:12px;border-top:1px solid #ddd;padding-top:8px\">\
-         sturmglas, alert {}</p>\n</body></html>",
-        e(&event.id)
+         {}</p>\n</body></html>",
+        e(&footer(event, loc))
     );
     out
 }
@@ -359,6 +742,11 @@ pub fn html(event: &AlertEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const L: Locale = Locale {
+        language: crate::config::notify::Language::En,
+        timezone: chrono_tz::UTC,
+    };
 
     pub(crate) fn event() -> AlertEvent {
         AlertEvent {
@@ -384,6 +772,8 @@ mod tests {
                     author: Some("user42".into()),
                     reach: Some(12_000),
                     score: -0.8,
+                    copies: 1,
+                    at: None,
                     words: vec![
                         crate::alert::SampleWord {
                             word: "Stromausfall".into(),
@@ -401,23 +791,26 @@ mod tests {
                     author: None,
                     reach: None,
                     score: -0.5,
+                    copies: 1,
+                    at: None,
                     words: Vec::new(),
                 },
             ],
             test: false,
+            brief: Default::default(),
         }
     }
 
     #[test]
     fn text_states_the_numbers_and_the_samples() {
-        let t = text(&event());
+        let t = text(&event(), &L);
         for want in [
             "CRITICAL storm: Nordwind <Energie> & Co",
-            "61 mentions in 15m, 14.9x the expected 4.1; 50 negative (82%).",
-            "  - 82% negative (usual: 12%)",
-            "Expected:  4.1 mentions in 15m",
-            "Velocity:  14.9x the expected count",
-            "Started:   2026-03-07 13:52 UTC",
+            "61 mentions in 15 min, 14.9 times the usual 4.1. 50 of them negative (82%).",
+            "  - 82% of the posts are negative.",
+            "Usual:    4.1 mentions in 15 min",
+            "Velocity: 14.9 times the usual count",
+            "Started:  2026-03-07 13:52 UTC",
             "user42, reach 12,000, sentiment -0.80 (Stromausfall -1.6, <script> -0.0)",
             "\"Stromausfall <script>alert(1)</script> schon wieder!\"",
             "https://social.example/@user42/1",
@@ -429,7 +822,7 @@ mod tests {
 
     #[test]
     fn html_escapes_everything_from_outside() {
-        let h = html(&event());
+        let h = html(&event(), &L, None);
         assert!(!h.contains("<script>"), "{h}");
         assert!(
             h.contains("sentiment -0.80 (Stromausfall -1.6, &lt;script&gt; -0.0)"),
@@ -450,28 +843,28 @@ mod tests {
         let mut ev = event();
         ev.status = Status::Resolved;
         ev.observed_at = "2026-03-07T15:02:00Z".parse().unwrap();
-        let t = text(&ev);
+        let t = text(&ev, &L);
         assert!(t.starts_with("All clear: Nordwind"), "{t}");
         assert!(t.contains("is back to normal"), "{t}");
-        assert!(t.contains("Lasted:    70m"), "{t}");
-        assert!(html(&ev).contains("All clear"));
+        assert!(t.contains("Lasted:   1 h 10 min"), "{t}");
+        assert!(html(&ev, &L, None).contains("All clear"));
     }
 
     #[test]
     fn test_alerts_are_marked_on_top() {
         let mut ev = event();
         ev.test = true;
-        assert!(text(&ev).starts_with("*** TEST ALERT"));
-        assert!(html(&ev).contains(TEST_NOTICE));
+        assert!(text(&ev, &L).starts_with("*** TEST ALERT"));
+        assert!(html(&ev, &L, None).contains(TEST_NOTICE));
     }
 
     #[test]
     fn volume_alerts_do_not_talk_about_sentiment() {
         let mut ev = event();
         ev.kind = Kind::Volume;
-        let t = text(&ev);
+        let t = text(&ev, &L);
         assert!(!t.contains("Negative:"), "{t}");
-        assert!(!summary(&ev).contains("negative"));
+        assert!(!summary(&ev, &L).contains("negative"));
     }
 
     #[test]
@@ -491,6 +884,8 @@ mod tests {
             author: None,
             reach: None,
             score: 0.0,
+            copies: 1,
+            at: None,
             words: Vec::new(),
         };
         assert_eq!(sample_text(&long).chars().count(), MAX_SAMPLE_CHARS + 1);

@@ -16,7 +16,7 @@ use sha2::Sha256;
 
 use super::{chat, DeliveryError};
 use crate::alert::AlertEvent;
-use crate::config::notify::{WebhookChannel, WebhookFormat};
+use crate::config::notify::{Locale, WebhookChannel, WebhookFormat};
 
 /// The header carrying `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "X-Sturmglas-Signature";
@@ -29,7 +29,7 @@ pub async fn send(
     event: &AlertEvent,
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
-    let body = body(channel.format, event)?;
+    let body = body(channel.format, event, &channel.locale)?;
     let mut request = http
         .post(channel.url.clone())
         .timeout(channel.timeout)
@@ -57,16 +57,20 @@ pub async fn send(
 }
 
 /// The request body in the channel's format.
-pub fn body(format: WebhookFormat, event: &AlertEvent) -> Result<Vec<u8>, DeliveryError> {
+pub fn body(
+    format: WebhookFormat,
+    event: &AlertEvent,
+    loc: &Locale,
+) -> Result<Vec<u8>, DeliveryError> {
     let value = match format {
         WebhookFormat::Json => {
             return serde_json::to_vec(event)
                 .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
         }
-        WebhookFormat::Slack => chat::slack(event),
-        WebhookFormat::Teams => chat::teams(event),
-        WebhookFormat::Discord => chat::discord(event),
-        WebhookFormat::Mattermost => chat::mattermost(event),
+        WebhookFormat::Slack => chat::slack(event, loc),
+        WebhookFormat::Teams => chat::teams(event, loc),
+        WebhookFormat::Discord => chat::discord(event, loc),
+        WebhookFormat::Mattermost => chat::mattermost(event, loc),
     };
     serde_json::to_vec(&value)
         .map_err(|e| DeliveryError::Permanent(format!("cannot encode message: {e}")))
@@ -174,7 +178,7 @@ mod tests {
     #[test]
     fn json_body_is_the_event() {
         let e = super::super::test_event("Acme");
-        let b = body(WebhookFormat::Json, &e).unwrap();
+        let b = body(WebhookFormat::Json, &e, &Locale::default()).unwrap();
         let back: AlertEvent = serde_json::from_slice(&b).unwrap();
         assert_eq!(back, e);
     }

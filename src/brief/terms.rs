@@ -1,0 +1,326 @@
+//! The terms of a post that can drive a storm: words, 2–3-word phrases, hashtags, @handles and
+//! the domains of shared links, folded to lower case.
+//!
+//! Invariant: a post yields each term at most once (drivers count posts, not repetitions), no
+//! term is a German or English stop word or a bare number, and no term contains a word of the
+//! brand's own keywords (a storm about a brand always names the brand; that says nothing).
+//! A phrase never spans sentence punctuation or the brand's name, and starts and ends with a
+//! content word ("hotline ist tot" is a phrase, "die hotline" is not).
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHasher;
+use serde::{Deserialize, Serialize};
+
+/// What kind of term, as the contract's `drivers[].type` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TermType {
+    Word,
+    Phrase,
+    Hashtag,
+    Handle,
+    Link,
+}
+
+/// One term of a post: its display form and a stable 64-bit key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub kind: TermType,
+    pub key: u64,
+}
+
+/// The brand's own words, which never count as terms.
+#[derive(Debug, Clone, Default)]
+pub struct OwnWords {
+    words: Vec<String>,
+}
+
+impl OwnWords {
+    /// Every word of the brand's keywords (`"Nordwind Energie"`, `"#nordwind"` and
+    /// `"@nordwind_energie"` give `nordwind`, `energie`, `nordwind_energie`), folded.
+    pub fn new(keywords: &[String]) -> Self {
+        let mut words = Vec::new();
+        for k in keywords {
+            for w in k.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                let w = fold(w);
+                if !w.is_empty() && !words.contains(&w) {
+                    words.push(w.clone());
+                }
+                // "@nordwind_energie" also names "nordwind" and "energie".
+                for part in w.split('_').map(str::to_string).collect::<Vec<_>>() {
+                    if !part.is_empty() && !words.contains(&part) {
+                        words.push(part);
+                    }
+                }
+            }
+        }
+        OwnWords { words }
+    }
+
+    /// Whether a folded word (or `#tag`, `@handle`) names the brand.
+    pub fn contains(&self, folded: &str) -> bool {
+        self.is_own(folded)
+    }
+
+    fn is_own(&self, folded: &str) -> bool {
+        let bare = folded.trim_start_matches(['#', '@']);
+        self.words.iter().any(|w| {
+            bare == w || (bare.len() > w.len() && bare.starts_with(w.as_str()) && w.len() >= 4)
+        })
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.words.iter().map(|w| w.capacity() + 24).sum()
+    }
+}
+
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+pub fn key_of(kind: TermType, text: &str) -> u64 {
+    let mut h = FxHasher::default();
+    (kind as u8).hash(&mut h);
+    text.hash(&mut h);
+    // FxHash leaves the low bits weak for short keys; mix once.
+    let x = h.finish();
+    let x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^ (x >> 33)
+}
+
+fn term(kind: TermType, text: String) -> Term {
+    Term {
+        key: key_of(kind, &text),
+        text,
+        kind,
+    }
+}
+
+/// A token of running text: a word that may join a phrase, or a break.
+enum Tok {
+    Word(String),
+    Break,
+}
+
+/// The domain of a link, without `www.`.
+fn domain(link: &str) -> Option<String> {
+    let u = url::Url::parse(link.trim_end_matches(['.', ',', ')', '!', '?'])).ok()?;
+    let host = u.host_str()?.to_lowercase();
+    Some(host.trim_start_matches("www.").to_string())
+}
+
+/// The terms of `text`, each once, in order of first appearance.
+pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
+    let mut out: Vec<Term> = Vec::new();
+    let push = |t: Term, out: &mut Vec<Term>| {
+        if !out.iter().any(|o| o.key == t.key) {
+            out.push(t);
+        }
+    };
+    let mut toks: Vec<Tok> = Vec::new();
+    for raw in text.split_whitespace() {
+        if raw.starts_with("http://") || raw.starts_with("https://") {
+            if let Some(d) = domain(raw) {
+                push(term(TermType::Link, d), &mut out);
+            }
+            toks.push(Tok::Break);
+            continue;
+        }
+        if let Some(rest) = raw.strip_prefix(['#', '@']) {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let folded = fold(&name);
+            if name.chars().count() >= 2 {
+                let sigil = &raw[..1];
+                let full = format!("{sigil}{folded}");
+                if !own.is_own(&full) {
+                    let kind = if sigil == "#" {
+                        TermType::Hashtag
+                    } else {
+                        TermType::Handle
+                    };
+                    push(term(kind, full), &mut out);
+                }
+            }
+            toks.push(Tok::Break);
+            continue;
+        }
+        // Split a whitespace token into words and sentence marks: "Energie:" is a word and a
+        // break, "Abbuchungs-Chaos" one word.
+        let mut word = String::new();
+        for c in raw.chars() {
+            if c.is_alphanumeric() || ((c == '-' || c == '\'' || c == '’') && !word.is_empty()) {
+                word.push(c);
+            } else {
+                if !word.is_empty() {
+                    toks.push(Tok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
+                    word.clear();
+                }
+                if matches!(
+                    c,
+                    '.' | ','
+                        | ';'
+                        | ':'
+                        | '!'
+                        | '?'
+                        | '('
+                        | ')'
+                        | '"'
+                        | '„'
+                        | '“'
+                        | '”'
+                        | '–'
+                        | '—'
+                        | '…'
+                ) {
+                    toks.push(Tok::Break);
+                }
+            }
+        }
+        if !word.is_empty() {
+            toks.push(Tok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
+        }
+    }
+    // Words of the brand break phrases like punctuation does.
+    let toks: Vec<Tok> = toks
+        .into_iter()
+        .map(|t| match t {
+            Tok::Word(w) if own.is_own(&w) => Tok::Break,
+            t => t,
+        })
+        .collect();
+    let content = |t: &Tok| matches!(t, Tok::Word(w) if is_content(w));
+    for (i, t) in toks.iter().enumerate() {
+        let Tok::Word(w) = t else { continue };
+        if !is_content(w) {
+            continue;
+        }
+        push(term(TermType::Word, w.clone()), &mut out);
+        if let Some(Tok::Word(b)) = toks.get(i + 1) {
+            if is_content(b) {
+                push(term(TermType::Phrase, format!("{w} {b}")), &mut out);
+            }
+            if let Some(c @ Tok::Word(cw)) = toks.get(i + 2) {
+                if content(c) && b.chars().count() >= 2 {
+                    push(term(TermType::Phrase, format!("{w} {b} {cw}")), &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A word that can carry meaning: three letters or more, not only digits, not a stop word.
+fn is_content(w: &str) -> bool {
+    w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stop(w)
+}
+
+fn is_stop(w: &str) -> bool {
+    STOP_DE.binary_search(&w).is_ok() || STOP_EN.binary_search(&w).is_ok()
+}
+
+/// German stop words (sorted, for binary search): articles, pronouns, auxiliaries,
+/// prepositions, conjunctions, particles.
+const STOP_DE: &[&str] = &[
+    "aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander",
+    "andere", "anderen", "anderer", "anderes", "auch", "auf", "aus", "bei", "beim", "bin", "bis",
+    "bist", "bitte", "bzw", "da", "dabei", "dadurch", "dafür", "dagegen", "daher", "damit", "dann",
+    "daran", "darauf", "darum", "das", "dass", "dazu", "dein", "deine", "dem", "den", "denn",
+    "der", "des", "deshalb", "dich", "die", "dies", "diese", "diesem", "diesen", "dieser",
+    "dieses", "dir", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer",
+    "eines", "einfach", "einmal", "er", "erst", "es", "etwa", "etwas", "euch", "euer", "eure",
+    "für", "gab", "gar", "gegen", "gibt", "ging", "habe", "haben", "hat", "hatte", "hatten",
+    "heute", "hier", "hin", "hinter", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "ihrem",
+    "ihren", "ihrer", "im", "immer", "in", "ins", "ist", "ja", "jede", "jedem", "jeden", "jeder",
+    "jedes", "jetzt", "kann", "kein", "keine", "keinem", "keinen", "keiner", "können", "mal",
+    "man", "mehr", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mir", "mit", "muss",
+    "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder", "ohne", "schon", "sehr", "sein",
+    "seine", "seinem", "seinen", "seiner", "seit", "sich", "sie", "sind", "so", "soll", "sollte",
+    "sondern", "statt", "um", "und", "uns", "unser", "unsere", "unter", "viel", "vom", "von",
+    "vor", "wann", "war", "waren", "warum", "was", "weil", "welche", "wenn", "wer", "werden",
+    "wie", "wieder", "will", "wir", "wird", "wo", "wurde", "wurden", "zu", "zum", "zur", "über",
+];
+
+/// English stop words (sorted).
+const STOP_EN: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
+    "from", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'm",
+    "if", "in", "into", "is", "it", "it's", "its", "just", "me", "more", "most", "my", "no", "not",
+    "now", "of", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she",
+    "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very",
+    "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with",
+    "would", "you", "your",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own() -> OwnWords {
+        OwnWords::new(&[
+            "Nordwind Energie".into(),
+            "#nordwind".into(),
+            "@nordwind_energie".into(),
+        ])
+    }
+
+    fn texts(t: &str) -> Vec<String> {
+        terms(t, &own()).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn stop_lists_are_sorted() {
+        for l in [STOP_DE, STOP_EN] {
+            assert!(
+                l.windows(2).all(|w| w[0] < w[1]),
+                "{:?}",
+                l.windows(2).find(|w| w[0] >= w[1])
+            );
+        }
+    }
+
+    #[test]
+    fn words_phrases_and_marks() {
+        let t = texts(
+            "Skandal bei Nordwind Energie: tausende Kunden doppelt abgebucht und die Hotline ist tot. #Abzocke @verbraucherzentrale https://www.tagesschau.de/x",
+        );
+        for want in [
+            "skandal",
+            "doppelt abgebucht",
+            "hotline ist tot",
+            "#abzocke",
+            "@verbraucherzentrale",
+            "tagesschau.de",
+        ] {
+            assert!(t.contains(&want.to_string()), "{want} missing in {t:?}");
+        }
+        for never in [
+            "nordwind",
+            "energie",
+            "die hotline",
+            "und",
+            "skandal bei",
+            "abgebucht und",
+        ] {
+            assert!(!t.contains(&never.to_string()), "{never} in {t:?}");
+        }
+    }
+
+    #[test]
+    fn the_brand_never_counts() {
+        let t = texts("#nordwind @nordwind_energie #NordwindEnergie nordwind-energie nervt");
+        assert_eq!(t, vec!["nervt"], "{t:?}");
+    }
+
+    #[test]
+    fn a_post_gives_each_term_once() {
+        let t = texts("Abzocke! Abzocke! Abzocke!");
+        assert_eq!(t, vec!["abzocke"]);
+    }
+}
