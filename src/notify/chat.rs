@@ -31,7 +31,8 @@ fn slack_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Markdown for Mattermost and Discord: markup characters escaped, `@` mentions defused with
+/// Markdown for Mattermost, Discord and Teams (whose TextBlocks render a Markdown subset, so
+/// `[x](https://phish)` in a post would become a live link): markup characters escaped, `@` mentions defused with
 /// a zero-width space.
 fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -194,21 +195,27 @@ pub fn teams(event: &AlertEvent) -> Value {
     if event.test {
         body.push(json!({"type": "TextBlock", "text": render::TEST_NOTICE, "weight": "Bolder", "color": "Warning", "wrap": true}));
     }
-    body.push(json!({"type": "TextBlock", "text": header_line(event), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
-    body.push(json!({"type": "TextBlock", "text": render::summary(event), "wrap": true}));
+    body.push(json!({"type": "TextBlock", "text": md_escape(&header_line(event)), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
+    body.push(
+        json!({"type": "TextBlock", "text": md_escape(&render::summary(event)), "wrap": true}),
+    );
     if !event.reasons.is_empty() {
-        let list: Vec<String> = event.reasons.iter().map(|r| format!("- {r}")).collect();
+        let list: Vec<String> = event
+            .reasons
+            .iter()
+            .map(|r| format!("- {}", md_escape(r)))
+            .collect();
         body.push(json!({"type": "TextBlock", "text": list.join("\n"), "wrap": true}));
     }
     let facts: Vec<Value> = render::facts(event)
         .into_iter()
-        .map(|(k, v)| json!({"title": k, "value": v}))
+        .map(|(k, v)| json!({"title": k, "value": md_escape(&v)}))
         .collect();
     body.push(json!({"type": "FactSet", "facts": facts}));
     let mut actions = Vec::new();
     for (i, s) in samples(event).enumerate() {
-        body.push(json!({"type": "TextBlock", "text": format!("\u{201c}{}\u{201d}", render::sample_text(s)), "wrap": true, "separator": true}));
-        body.push(json!({"type": "TextBlock", "text": render::sample_byline(s), "isSubtle": true, "spacing": "None", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": format!("\u{201c}{}\u{201d}", md_escape(&render::sample_text(s))), "wrap": true, "separator": true}));
+        body.push(json!({"type": "TextBlock", "text": md_escape(&render::sample_byline(s)), "isSubtle": true, "spacing": "None", "wrap": true}));
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             actions.push(json!({"type": "Action.OpenUrl", "title": format!("Open post {}", i + 1), "url": url}));
         }
@@ -299,6 +306,17 @@ mod tests {
         assert_eq!(a["content"]["type"], "AdaptiveCard");
         assert_eq!(a["content"]["body"][0]["color"], "Attention");
         assert_eq!(a["content"]["actions"][0]["type"], "Action.OpenUrl");
+    }
+
+    #[test]
+    fn teams_escapes_post_markdown() {
+        let mut e = event();
+        e.sample[0].text = "click [here](https://phish.example) **now**".into();
+        let v = teams(&e);
+        let all = v["attachments"][0]["content"]["body"].to_string();
+        assert!(!all.contains("[here](https://phish.example)"), "{all}");
+        assert!(all.contains(r"\\[here\\](https://phish.example)"), "{all}");
+        assert!(all.contains(r"\\*\\*now\\*\\*"), "{all}");
     }
 
     #[test]
