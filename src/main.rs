@@ -575,9 +575,7 @@ fn test_alert(cfg: config::Config, channel: Option<String>) -> anyhow::Result<Ex
     }
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = sturmglas::notify::webhook::client()?;
         anyhow::Ok(sturmglas::notify::test_alert(&cfg.notify, channel.as_deref(), &http).await)
     })?;
     let mut ok = true;

@@ -210,6 +210,8 @@ pub async fn run_with_reload(
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
+    let delivery_client = crate::notify::webhook::client()
+        .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
     let ingest = Arc::new(RwLock::new(IngestSettings {
         token: config.server.ingest_token.clone(),
         max_body_bytes: config.server.max_body_bytes,
@@ -257,7 +259,7 @@ pub async fn run_with_reload(
         notify_rx,
         outbox_wake,
         metrics.clone(),
-        http_client.clone(),
+        delivery_client,
         stop.clone(),
     )));
     tasks.push(tokio::spawn(forward_batches(

@@ -34,7 +34,8 @@ fn slack_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Markdown for Mattermost and Discord: markup characters escaped, `@` mentions defused with
+/// Markdown for Mattermost, Discord and Teams (whose TextBlocks render a Markdown subset, so
+/// `[x](https://phish)` in a post would become a live link): markup characters escaped, `@` mentions defused with
 /// a zero-width space.
 fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -254,16 +255,21 @@ pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
     if event.test {
         body.push(json!({"type": "TextBlock", "text": i18n::test_notice(loc), "weight": "Bolder", "color": "Warning", "wrap": true}));
     }
-    body.push(json!({"type": "TextBlock", "text": header_line(event, loc), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
-    body.push(json!({"type": "TextBlock", "text": render::summary(event, loc), "wrap": true}));
+    body.push(json!({"type": "TextBlock", "text": md_escape(&header_line(event, loc)), "weight": "Bolder", "size": "Large", "color": colour, "wrap": true}));
+    body.push(
+        json!({"type": "TextBlock", "text": md_escape(&render::summary(event, loc)), "wrap": true}),
+    );
     let lines = brief_lines(event, loc);
     if !lines.is_empty() {
-        let list: Vec<String> = lines.iter().map(|r| format!("- {r}")).collect();
+        let list: Vec<String> = lines
+            .iter()
+            .map(|r| format!("- {}", md_escape(r)))
+            .collect();
         body.push(json!({"type": "TextBlock", "text": list.join("\n"), "wrap": true}));
     }
     let facts: Vec<Value> = render::facts(event, loc)
         .into_iter()
-        .map(|(k, v)| json!({"title": k, "value": v}))
+        .map(|(k, v)| json!({"title": k, "value": md_escape(&v)}))
         .collect();
     body.push(json!({"type": "FactSet", "facts": facts}));
     if let Some(url) = chart_url(event, loc) {
@@ -271,8 +277,8 @@ pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
     }
     let mut actions = Vec::new();
     for (i, s) in samples(event).enumerate() {
-        body.push(json!({"type": "TextBlock", "text": format!("\u{201c}{}\u{201d}", render::sample_text(s)), "wrap": true, "separator": true}));
-        body.push(json!({"type": "TextBlock", "text": render::sample_byline(s, loc), "isSubtle": true, "spacing": "None", "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": format!("\u{201c}{}\u{201d}", md_escape(&render::sample_text(s))), "wrap": true, "separator": true}));
+        body.push(json!({"type": "TextBlock", "text": md_escape(&render::sample_byline(s, loc)), "isSubtle": true, "spacing": "None", "wrap": true}));
         if let Some(url) = s.url.as_deref().and_then(render::safe_url) {
             actions.push(json!({"type": "Action.OpenUrl", "title": format!("{} {}", i18n::pick(loc, "Open post", "Beitrag öffnen"), i + 1), "url": url}));
         }
@@ -379,6 +385,17 @@ mod tests {
         assert_eq!(a["content"]["type"], "AdaptiveCard");
         assert_eq!(a["content"]["body"][0]["color"], "Attention");
         assert_eq!(a["content"]["actions"][0]["type"], "Action.OpenUrl");
+    }
+
+    #[test]
+    fn teams_escapes_post_markdown() {
+        let mut e = event();
+        e.sample[0].text = "click [here](https://phish.example) **now**".into();
+        let v = teams(&e, &L);
+        let all = v["attachments"][0]["content"]["body"].to_string();
+        assert!(!all.contains("[here](https://phish.example)"), "{all}");
+        assert!(all.contains(r"\\[here\\](https://phish.example)"), "{all}");
+        assert!(all.contains(r"\\*\\*now\\*\\*"), "{all}");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! the channel accepted it, and should that write fail the row is remembered in memory and
 //! never sent again — and it is never dropped silently: it ends delivered, or failed with the
 //! error logged at error level (permanent failure, retries exhausted, or channel removed from
-//! the config). Channels are served side by side, so a slow or rate-limited channel does not
-//! hold back the others. All database calls run on the blocking pool.
+//! the config). Each channel is served by a task of its own, so a slow, hanging or
+//! rate-limited channel does not hold back the others. All database calls run on the blocking pool.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::retry::{self, Next};
@@ -36,6 +37,9 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 
 /// Runs until shutdown. `wake` is notified when the core queued new rows; use
 /// `notify_one`, which keeps the wake-up for a worker that is busy at that moment.
+///
+/// Each channel is served by its own task: while one hangs on a slow receiver (up to its
+/// timeout), the others pick up new rows as they come.
 pub async fn run(
     store: Arc<Store>,
     mut config: watch::Receiver<Arc<NotifyConfig>>,
@@ -44,46 +48,44 @@ pub async fn run(
     http: reqwest::Client,
     mut shutdown: Shutdown,
 ) {
-    let mut worker = Worker {
+    let worker = Arc::new(Worker {
         store,
         metrics,
         http,
-        limiters: HashMap::new(),
+        limiters: Mutex::new(HashMap::new()),
         unrecorded: Arc::new(Mutex::new(HashSet::new())),
-    };
+    });
     let mut config_open = true;
-    // Set when shutdown interrupted a pass: the drain shares its time limit.
-    let mut drain_deadline = None;
+    let mut running: JoinSet<(String, PassOutcome)> = JoinSet::new();
+    let mut busy: HashSet<String> = HashSet::new();
+    let mut held: HashMap<String, Instant> = HashMap::new();
+    // Channels with a reason to look at the outbox: at start, after a wake-up, a timer or a
+    // config change, all; after a run that delivered something, that one (more may be due).
+    let mut want: HashSet<String> = config.borrow().channel_names().into_iter().collect();
+    let mut db_trouble = false;
     tracing::debug!("Outbox worker started.");
     loop {
         let cfg = config.borrow_and_update().clone();
-        let outcome = {
-            let pass = worker.pass(&cfg);
-            tokio::pin!(pass);
-            tokio::select! {
-                outcome = &mut pass => Some(outcome),
-                _ = shutdown.recv() => {
-                    // Let what is under way finish, within limits.
-                    let deadline = Instant::now() + DRAIN;
-                    drain_deadline = Some(deadline);
-                    let _ = tokio::time::timeout_at(deadline, pass).await;
-                    None
-                }
-            }
-        };
-        let Some(outcome) = outcome.filter(|_| !shutdown.is_shutdown()) else {
-            break;
-        };
-        if outcome.db_trouble {
+        if db_trouble {
+            db_trouble = false;
             tokio::select! {
                 _ = tokio::time::sleep(DB_PAUSE) => {}
                 _ = shutdown.recv() => break,
             }
-            continue;
         }
-        if outcome.attempted > 0 {
-            // More may be due (a full batch, or rows queued meanwhile): go again at once.
-            continue;
+        worker.housekeeping(&cfg).await;
+        let now = Instant::now();
+        held.retain(|_, t| *t > now);
+        for name in cfg.channel_names() {
+            if busy.contains(&name) || held.contains_key(&name) || !want.remove(&name) {
+                continue;
+            }
+            busy.insert(name.clone());
+            let (w, c) = (worker.clone(), cfg.clone());
+            running.spawn(async move {
+                let o = w.serve_channel(&c, name.clone()).await;
+                (name, o)
+            });
         }
         let next_due = db(&worker.store, |s| s.outbox_next_due_after(Utc::now()))
             .await
@@ -93,38 +95,70 @@ pub async fn run(
             })
             .map(instant_of);
         let mut until = Instant::now() + MAX_IDLE;
-        for t in [next_due, outcome.held_until].into_iter().flatten() {
+        for t in next_due.into_iter().chain(held.values().copied()) {
             until = until.min(t);
         }
         tokio::select! {
-            _ = wake.notified() => {}
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                match done {
+                    Ok((name, o)) => {
+                        busy.remove(&name);
+                        db_trouble |= o.db_trouble;
+                        if o.db_trouble || o.attempted > 0 {
+                            want.insert(name.clone());
+                        }
+                        if let Some(t) = o.held_until {
+                            held.insert(name, t);
+                        }
+                    }
+                    Err(error) => {
+                        // A panicked channel task: its row stays due and is tried again.
+                        tracing::error!(%error, "A delivery task failed.");
+                        busy.clear();
+                        running.abort_all();
+                        want.extend(cfg.channel_names());
+                    }
+                }
+            }
+            _ = wake.notified() => want.extend(cfg.channel_names()),
             changed = config.changed(), if config_open => {
                 if changed.is_err() {
                     config_open = false;
                 }
+                want.extend(config.borrow().channel_names());
             }
-            _ = tokio::time::sleep_until(until) => {}
+            _ = tokio::time::sleep_until(until) => want.extend(cfg.channel_names()),
             _ = shutdown.recv() => break,
         }
     }
-    // The drain: one last pass for what is due now (rate limits still apply).
-    let deadline = drain_deadline.unwrap_or_else(|| Instant::now() + DRAIN);
+    // The drain: what is under way finishes, then one last pass for what is due now, all
+    // within one time limit (rate limits still apply).
+    let deadline = Instant::now() + DRAIN;
     let cfg = config.borrow().clone();
-    if tokio::time::timeout_at(deadline, worker.pass(&cfg))
-        .await
-        .is_err()
-    {
+    let drained = tokio::time::timeout_at(deadline, async {
+        while running.join_next().await.is_some() {}
+        worker.housekeeping(&cfg).await;
+        let runs = cfg
+            .channel_names()
+            .into_iter()
+            .map(|name| worker.serve_channel(&cfg, name));
+        futures_util::future::join_all(runs).await;
+    })
+    .await;
+    if drained.is_err() {
         tracing::warn!("Outbox drain timed out; the rest is delivered after the restart.");
     }
     tracing::debug!("Outbox worker stopped.");
 }
+
+type Limiter = Arc<(u32, DefaultDirectRateLimiter)>;
 
 struct Worker {
     store: Arc<Store>,
     metrics: Arc<Metrics>,
     http: reqwest::Client,
     /// Per channel: the rate it was built for, and the limiter.
-    limiters: HashMap<String, (u32, DefaultDirectRateLimiter)>,
+    limiters: Mutex<HashMap<String, Limiter>>,
     /// Rows delivered whose "delivered" mark could not be written: never sent again.
     unrecorded: Arc<Mutex<HashSet<i64>>>,
 }
@@ -139,32 +173,18 @@ struct PassOutcome {
 }
 
 impl Worker {
-    /// One round: give up rows of removed channels, then deliver what is due on every channel.
-    async fn pass(&mut self, cfg: &NotifyConfig) -> PassOutcome {
+    /// Between deliveries: give up rows of removed channels, follow rate changes, retry the
+    /// "delivered" marks that could not be written, update the pending gauge.
+    async fn housekeeping(&self, cfg: &NotifyConfig) {
         self.fail_removed_channels(cfg).await;
         self.sync_limiters(cfg);
         self.retry_unrecorded().await;
-        let this = &*self;
-        let runs = cfg
-            .channel_names()
-            .into_iter()
-            .map(|name| async move { this.serve_channel(cfg, name).await });
-        let mut outcome = PassOutcome::default();
-        for o in futures_util::future::join_all(runs).await {
-            outcome.attempted += o.attempted;
-            outcome.db_trouble |= o.db_trouble;
-            outcome.held_until = match (outcome.held_until, o.held_until) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
         match db(&self.store, |s| s.outbox_stats()).await {
             Ok(stats) => self
                 .metrics
                 .set("sturmglas_outbox_pending", &[], stats.pending as f64),
             Err(error) => tracing::error!(%error, "Cannot read the outbox."),
         }
-        outcome
     }
 
     async fn fail_removed_channels(&self, cfg: &NotifyConfig) {
@@ -200,21 +220,22 @@ impl Worker {
         }
     }
 
-    fn sync_limiters(&mut self, cfg: &NotifyConfig) {
+    fn sync_limiters(&self, cfg: &NotifyConfig) {
         let names = cfg.channel_names();
-        self.limiters.retain(|name, _| names.contains(name));
+        let mut limiters = lock(&self.limiters);
+        limiters.retain(|name, _| names.contains(name));
         for name in names {
             let Some(filter) = super::filter_of(cfg, &name) else {
                 continue;
             };
             let rate = filter.rate_per_minute.max(1);
-            if self.limiters.get(&name).is_some_and(|(r, _)| *r == rate) {
+            if limiters.get(&name).is_some_and(|l| l.0 == rate) {
                 continue;
             }
             let per_minute = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
-            self.limiters.insert(
+            limiters.insert(
                 name,
-                (rate, RateLimiter::direct(Quota::per_minute(per_minute))),
+                Arc::new((rate, RateLimiter::direct(Quota::per_minute(per_minute)))),
             );
         }
     }
@@ -234,9 +255,10 @@ impl Worker {
     /// Delivers one channel's due rows in order until its rate limit says wait.
     async fn serve_channel(&self, cfg: &NotifyConfig, name: String) -> PassOutcome {
         let mut outcome = PassOutcome::default();
-        let Some((_, limiter)) = self.limiters.get(&name) else {
+        let Some(limiter) = lock(&self.limiters).get(&name).cloned() else {
             return outcome;
         };
+        let limiter = &limiter.1;
         let ch = name.clone();
         let rows = match db(&self.store, move |s| {
             s.outbox_due_for(&ch, Utc::now(), BATCH)

@@ -5,12 +5,16 @@
 //! it before parsing. Replies decide what the outbox does next: 2xx delivered; 408, 429, 5xx
 //! and network failures are transient (with the receiver's `Retry-After`, if any); any other
 //! status is permanent, because sending the same request again would get the same answer.
+//! Redirects are never followed (a 301–303 would turn the alert into an empty GET, a 307/308
+//! would post it and its signature to whatever host the `Location` names): a 3xx is a failed
+//! attempt whose error names the `Location`, retried on the backoff schedule so that fixing
+//! the `url` and reloading still delivers it.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::StatusCode;
 use sha2::Sha256;
 
@@ -23,6 +27,15 @@ pub const SIGNATURE_HEADER: &str = "X-Sturmglas-Signature";
 
 /// Longest `Retry-After` honoured; a receiver asking for more is retried after this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// The HTTP client for deliveries: no redirects followed, a bounded connect time.
+pub fn client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+}
 
 pub async fn send(
     channel: &WebhookChannel,
@@ -43,6 +56,20 @@ pub async fn send(
     let status = response.status();
     if status.is_success() {
         return Ok(());
+    }
+    if status.is_redirection() {
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)");
+        let location: String = location.chars().take(300).collect();
+        return Err(DeliveryError::Transient {
+            message: format!(
+                "HTTP {status}: redirect to {location} not followed; set the webhook url to the address that accepts the post"
+            ),
+            retry_after: None,
+        });
     }
     let retry_after = retry_after(response.headers(), Utc::now());
     // A little of the reply helps whoever reads the log; chat services explain errors there.
