@@ -129,6 +129,26 @@ pub enum Command {
     },
     /// Replay history through the detector with a simulated clock; print the alerts.
     Backtest(sturmglas::backtest::BacktestArgs),
+    /// Print the shell completion script for bash, zsh or fish on stdout.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write the man pages: sturmglas.1 and one per subcommand (sturmglas-run.1, ...).
+    Man {
+        /// Where the pages go; created when missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// The shells `sturmglas completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

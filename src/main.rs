@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod cli_assets;
 use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 
 use anyhow::Context;
@@ -147,6 +148,12 @@ fn main() -> ExitCode {
             };
             test_alert(cfg, channel)
         }
+        Command::Completions { shell } => {
+            cli_assets::write_completion(shell, &mut std::io::stdout().lock())
+                .map(|()| ExitCode::SUCCESS)
+                .context("writing the completion script")
+        }
+        Command::Man { dir } => man(&dir),
     };
     match result {
         Ok(code) => code,
@@ -155,6 +162,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `sturmglas man DIR`: writes the pages and names each file written.
+fn man(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let written = cli_assets::write_man_pages(dir)
+        .with_context(|| format!("writing man pages into {}", dir.display()))?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
