@@ -14,6 +14,7 @@
 //! drifts from the real item changes the rendered pages, which main.rs's test
 //! `build_time_assets_match_the_binary` catches.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -77,7 +78,7 @@ fn main() {
 
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let assets = out_dir.join("assets");
-    if let Err(e) = render(&assets) {
+    if let Err(e) = render(&assets, false) {
         panic!(
             "rendering man pages and completions into {}: {e}",
             assets.display()
@@ -94,7 +95,7 @@ fn main() {
     match profile_dir {
         Some(dir) => {
             let copy = dir.join("sturmglas-assets");
-            if let Err(e) = render(&copy) {
+            if let Err(e) = render(&copy, true) {
                 panic!("rendering man pages and completions into {}: {e}", copy.display());
             }
         }
@@ -105,15 +106,28 @@ fn main() {
     }
 }
 
-/// Replaces `dir` with `man/*.1` and `completions/{bash,zsh,fish}` (Cargo.toml's deb assets
-/// give each the name its shell looks up).
-fn render(dir: &Path) -> std::io::Result<()> {
+/// Replaces `dir` with `man/*.1` (gzipped to `man/*.1.gz` for the package, as Debian policy
+/// wants, since cargo-deb compresses only pages it did not find in the target directory) and
+/// `completions/{bash,zsh,fish}` (Cargo.toml's deb assets give each the name its shell looks up).
+fn render(dir: &Path, gzip: bool) -> std::io::Result<()> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    cli_assets::write_man_pages(&dir.join("man"))?;
+    let man = dir.join("man");
+    std::fs::create_dir_all(&man)?;
+    for (name, roff) in cli_assets::man_pages()? {
+        if gzip {
+            // No file name and mtime 0 in the header: the same pages give the same bytes.
+            let file = std::fs::File::create(man.join(format!("{name}.gz")))?;
+            let mut gz = flate2::GzBuilder::new().write(file, flate2::Compression::best());
+            gz.write_all(&roff)?;
+            gz.finish()?;
+        } else {
+            std::fs::write(man.join(name), roff)?;
+        }
+    }
     let completions = dir.join("completions");
     std::fs::create_dir_all(&completions)?;
     for &shell in cli::Shell::value_variants() {
