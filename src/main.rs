@@ -5,144 +5,16 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
+
+mod cli;
+mod cli_assets;
+use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 
 use anyhow::Context;
 use sturmglas::config;
 use sturmglas::sentiment::learned::{self, Model, Models};
 use sturmglas::sentiment::{Analyzer, Label, Lang};
-
-#[derive(Parser)]
-#[command(
-    name = "sturmglas",
-    version,
-    about = "Shitstorm early warning: watches brand mentions and alerts by email and webhooks when a negative surge begins."
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the daemon until SIGTERM/SIGINT; SIGHUP reloads the config.
-    Run {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
-        #[arg(short, long)]
-        config: Option<PathBuf>,
-    },
-    /// Validate a config file and print a summary (exit 2 when invalid).
-    Check {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
-        #[arg(short, long)]
-        config: Option<PathBuf>,
-    },
-    /// Score texts (arguments, or each line of stdin) for sentiment.
-    Sentiment {
-        /// Language of the texts; `auto` detects it per text.
-        #[arg(long, value_enum, default_value_t = LangArg::Auto)]
-        lang: LangArg,
-        /// One JSON object per text.
-        #[arg(long)]
-        json: bool,
-        /// Show which words and rules made each score.
-        #[arg(long)]
-        explain: bool,
-        /// A learned model from `sturmglas train` to try before configuring it; it labels the
-        /// texts in its language. May be given once per language.
-        #[arg(long, value_name = "FILE")]
-        model: Vec<PathBuf>,
-        /// Score as the daemon with this config would: its [sentiment] models and label
-        /// thresholds (a --model replaces the config's model for its language).
-        #[arg(short, long)]
-        config: Option<PathBuf>,
-        /// Texts to score; stdin lines when none are given.
-        text: Vec<String>,
-    },
-    /// Train a learned sentiment layer on your own labelled posts (TSV `label<TAB>text` or
-    /// JSONL `{"label": ..., "text": ...}`); point `[sentiment] model_de`/`model_en` at it.
-    Train {
-        /// The language of the posts; the model scores only posts in this language.
-        #[arg(long, value_enum)]
-        lang: TrainLang,
-        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
-        #[arg(long)]
-        input: PathBuf,
-        /// Where the model file goes (replaced atomically).
-        #[arg(long)]
-        output: PathBuf,
-        /// L2 regularisation strength (larger: single rare words and n-grams count less).
-        #[arg(long, default_value_t = learned::DEFAULT_L2)]
-        l2: f64,
-        /// Keep this fraction of each class out of training and report metrics on it (the
-        /// saved model is the one measured, trained without these posts).
-        #[arg(long, value_name = "FRACTION")]
-        holdout: Option<f64>,
-        /// Measure by K-fold cross-validation first: every post is scored by a model trained
-        /// without it, a steadier figure than --holdout on a few hundred posts; the saved
-        /// model is then trained on all posts.
-        #[arg(long, value_name = "K", conflicts_with = "holdout")]
-        cv: Option<usize>,
-        /// Hash buckets for word and character features (more: fewer collisions, bigger file).
-        #[arg(long, default_value_t = learned::DEFAULT_BUCKETS)]
-        buckets: u32,
-        /// `balanced` weighs each class equally however rare it is; `uniform` counts posts.
-        #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
-        class_weights: ClassWeightArg,
-        /// Extra weight on negative posts (missed negatives cost most in a storm warning).
-        #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
-        negative_weight: f32,
-        /// Count smoothing of the Naive-Bayes-scaled penalty (words that tell the classes
-        /// apart may weigh more than words found in every class); 0 turns it off, leaving
-        /// one L2 strength for every weight.
-        #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
-        nb_smoothing: f64,
-    },
-    /// Choose the label thresholds of one language's lexicon, and the weight of posts that
-    /// share a link, for your own labelled posts (same formats as `train`); prints the
-    /// `[sentiment]` lines that set them.
-    Calibrate {
-        /// The language of the posts.
-        #[arg(long, value_enum)]
-        lang: TrainLang,
-        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
-        #[arg(long)]
-        input: PathBuf,
-        /// Start from this config's calibration and compare with it, instead of the built-in
-        /// one (for a team that calibrated before and has labelled more posts since).
-        #[arg(short, long)]
-        config: Option<PathBuf>,
-    },
-    /// Replay a bundled recording (a German storm among calm days) through the real pipeline
-    /// and write its alert emails as .eml files.
-    Demo {
-        /// Where the .eml files go.
-        #[arg(long, default_value = "sturmglas-demo")]
-        out: PathBuf,
-        /// Language of the emails: de (the bundled German team's) or en.
-        #[arg(long, default_value = "de", value_parser = ["de", "en"])]
-        lang: String,
-    },
-    /// Send a clearly marked test alert through every (or the named) channel.
-    TestAlert {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
-        #[arg(short, long)]
-        config: Option<PathBuf>,
-        /// Only this channel.
-        #[arg(long)]
-        channel: Option<String>,
-    },
-    /// Replay history through the detector with a simulated clock; print the alerts.
-    Backtest(sturmglas::backtest::BacktestArgs),
-    /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.
-    Tune(sturmglas::tune::TuneArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TrainLang {
-    De,
-    En,
-}
 
 impl From<TrainLang> for Lang {
     fn from(l: TrainLang) -> Lang {
@@ -151,19 +23,6 @@ impl From<TrainLang> for Lang {
             TrainLang::En => Lang::En,
         }
     }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ClassWeightArg {
-    Balanced,
-    Uniform,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LangArg {
-    Auto,
-    De,
-    En,
 }
 
 /// Logs go to journald when systemd connected stderr to the journal, else to stderr.
@@ -292,6 +151,12 @@ fn main() -> ExitCode {
             };
             test_alert(cfg, channel)
         }
+        Command::Completions { shell } => {
+            cli_assets::write_completion(shell, &mut std::io::stdout().lock())
+                .map(|()| ExitCode::SUCCESS)
+                .context("writing the completion script")
+        }
+        Command::Man { dir } => man(&dir),
     };
     match result {
         Ok(code) => code,
@@ -300,6 +165,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `sturmglas man DIR`: writes the pages and names each file written.
+fn man(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let written = cli_assets::write_man_pages(dir)
+        .with_context(|| format!("writing man pages into {}", dir.display()))?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {

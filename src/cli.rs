@@ -1,0 +1,176 @@
+//! The command line: the clap definitions of every subcommand and its flags, and nothing else.
+//!
+//! Invariant: this file needs only `clap`, `std` and the few library items it names, so that
+//! `build.rs` can include it too (`#[path = "src/cli.rs"]`) to render the man pages and shell
+//! completions that the Debian package ships; main.rs turns the parsed flags into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sturmglas::sentiment::learned;
+
+#[derive(Parser)]
+#[command(
+    name = "sturmglas",
+    version,
+    about = "Shitstorm early warning: watches brand mentions and alerts by email and webhooks when a negative surge begins."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the daemon until SIGTERM/SIGINT; SIGHUP reloads the config.
+    Run {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and print a summary (exit 2 when invalid).
+    Check {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
+    /// Score texts (arguments, or each line of stdin) for sentiment.
+    Sentiment {
+        /// Language of the texts; `auto` detects it per text.
+        #[arg(long, value_enum, default_value_t = LangArg::Auto)]
+        lang: LangArg,
+        /// One JSON object per text.
+        #[arg(long)]
+        json: bool,
+        /// Show which words and rules made each score.
+        #[arg(long)]
+        explain: bool,
+        /// A learned model from `sturmglas train` to try before configuring it; it labels the
+        /// texts in its language. May be given once per language.
+        #[arg(long, value_name = "FILE")]
+        model: Vec<PathBuf>,
+        /// Score as the daemon with this config would: its [sentiment] models and label
+        /// thresholds (a --model replaces the config's model for its language).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// Texts to score; stdin lines when none are given.
+        text: Vec<String>,
+    },
+    /// Train a learned sentiment layer on your own labelled posts (TSV `label<TAB>text` or
+    /// JSONL `{"label": ..., "text": ...}`); point `[sentiment] model_de`/`model_en` at it.
+    Train {
+        /// The language of the posts; the model scores only posts in this language.
+        #[arg(long, value_enum)]
+        lang: TrainLang,
+        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
+        #[arg(long)]
+        input: PathBuf,
+        /// Where the model file goes (replaced atomically).
+        #[arg(long)]
+        output: PathBuf,
+        /// L2 regularisation strength (larger: single rare words and n-grams count less).
+        #[arg(long, default_value_t = learned::DEFAULT_L2)]
+        l2: f64,
+        /// Keep this fraction of each class out of training and report metrics on it (the
+        /// saved model is the one measured, trained without these posts).
+        #[arg(long, value_name = "FRACTION")]
+        holdout: Option<f64>,
+        /// Measure by K-fold cross-validation first: every post is scored by a model trained
+        /// without it, a steadier figure than --holdout on a few hundred posts; the saved
+        /// model is then trained on all posts.
+        #[arg(long, value_name = "K", conflicts_with = "holdout")]
+        cv: Option<usize>,
+        /// Hash buckets for word and character features (more: fewer collisions, bigger file).
+        #[arg(long, default_value_t = learned::DEFAULT_BUCKETS)]
+        buckets: u32,
+        /// `balanced` weighs each class equally however rare it is; `uniform` counts posts.
+        #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
+        class_weights: ClassWeightArg,
+        /// Extra weight on negative posts (missed negatives cost most in a storm warning).
+        #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
+        negative_weight: f32,
+        /// Count smoothing of the Naive-Bayes-scaled penalty (words that tell the classes
+        /// apart may weigh more than words found in every class); 0 turns it off, leaving
+        /// one L2 strength for every weight.
+        #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
+        nb_smoothing: f64,
+    },
+    /// Choose the label thresholds of one language's lexicon, and the weight of posts that
+    /// share a link, for your own labelled posts (same formats as `train`); prints the
+    /// `[sentiment]` lines that set them.
+    Calibrate {
+        /// The language of the posts.
+        #[arg(long, value_enum)]
+        lang: TrainLang,
+        /// Labelled posts; labels negative|neutral|positive, neg|neu|pos or -1|0|1.
+        #[arg(long)]
+        input: PathBuf,
+        /// Start from this config's calibration and compare with it, instead of the built-in
+        /// one (for a team that calibrated before and has labelled more posts since).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
+    /// Replay a bundled recording (a German storm among calm days) through the real pipeline
+    /// and write its alert emails as .eml files.
+    Demo {
+        /// Where the .eml files go.
+        #[arg(long, default_value = "sturmglas-demo")]
+        out: PathBuf,
+        /// Language of the emails: de (the bundled German team's) or en.
+        #[arg(long, default_value = "de", value_parser = ["de", "en"])]
+        lang: String,
+    },
+    /// Send a clearly marked test alert through every (or the named) channel.
+    TestAlert {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Replay history through the detector with a simulated clock; print the alerts.
+    Backtest(sturmglas::backtest::BacktestArgs),
+    /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.
+    Tune(sturmglas::tune::TuneArgs),
+    /// Print the shell completion script for bash, zsh or fish on stdout.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write the man pages: sturmglas.1 and one per subcommand (sturmglas-run.1, ...).
+    Man {
+        /// Where the pages go; created when missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// The shells `sturmglas completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TrainLang {
+    De,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ClassWeightArg {
+    Balanced,
+    Uniform,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Auto,
+    De,
+    En,
+}
