@@ -296,6 +296,8 @@ pub fn replay_counts_file(
         name: name.to_string(),
         keywords: vec![name.to_string()],
         exclude: vec![],
+        query: None,
+        filters: Default::default(),
         thresholds,
     };
     let analyzer = Arc::new(Analyzer::new());

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::alert::{AlertEvent, Kind, SampleMention, SampleWord, Status};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
-use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
+use crate::matching::{BrandMatcher, BrandSpec, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
 
@@ -69,13 +69,7 @@ pub struct Engine {
 }
 
 fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
-    let specs: Vec<BrandKeywords<'_>> = brands
-        .iter()
-        .map(|b| BrandKeywords {
-            keywords: &b.keywords,
-            exclude: &b.exclude,
-        })
-        .collect();
+    let specs: Vec<BrandSpec<'_>> = brands.iter().map(Brand::spec).collect();
     BrandMatcher::new(&specs)
 }
 
@@ -94,7 +88,7 @@ impl Engine {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
-                    names: name_words(&b.keywords),
+                    names: name_words(&b.name_terms()),
                 })
                 .collect(),
         })
@@ -115,14 +109,14 @@ impl Engine {
                 Some(mut slot) => {
                     slot.monitor.set_thresholds(&b.thresholds);
                     slot.brand = b.clone();
-                    slot.names = name_words(&b.keywords);
+                    slot.names = name_words(&b.name_terms());
                     slot
                 }
                 None => BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
-                    names: name_words(&b.keywords),
+                    names: name_words(&b.name_terms()),
                 },
             })
             .collect();
@@ -146,14 +140,17 @@ impl Engine {
 
     /// Matches, scores and counts one mention that arrived at `arrival`.
     pub fn process(&mut self, m: &Mention, arrival: DateTime<Utc>) -> Processed {
-        let brands = self.matcher.matches(&m.text);
+        let mut brands = self.matcher.matches(&m.text);
+        let mut lang = m.lang.as_deref().and_then(Lang::from_code);
+        if !brands.is_empty() {
+            self.filter(&mut brands, m, &mut lang);
+        }
         if brands.is_empty() {
             return Processed {
                 brands,
                 sentiment: None,
             };
         }
-        let lang = m.lang.as_deref().and_then(Lang::from_code);
         let names: Vec<&str> = brands
             .iter()
             .flat_map(|&b| self.brands[b].names.iter().map(|n| &**n))
@@ -185,6 +182,27 @@ impl Engine {
             brands,
             sentiment: Some(sentiment),
         }
+    }
+
+    /// Drops the brands whose `sources` or `languages` the mention is not in. The language is
+    /// looked for only when one of the brands has a language filter and the mention does not
+    /// declare one; what is detected then is also what sentiment scores in (`lang`), so a
+    /// post is never detected twice.
+    fn filter(&self, brands: &mut Vec<usize>, m: &Mention, lang: &mut Option<Lang>) {
+        let filters = |b: usize| &self.brands[b].brand.filters;
+        brands.retain(|&b| filters(b).admits_source(m.source.as_deref()));
+        if !brands.iter().any(|&b| filters(b).wants_language()) {
+            return;
+        }
+        let declared = m.lang.as_deref().filter(|l| !l.trim().is_empty());
+        let code = match declared {
+            Some(c) => Some(c),
+            None => {
+                *lang = self.analyzer.detect_lang(&m.text);
+                lang.map(|l| l.as_str())
+            }
+        };
+        brands.retain(|&b| filters(b).admits_language(code));
     }
 
     /// Counts `count` mentions of unknown sentiment for a brand (volume-only series).
@@ -367,6 +385,8 @@ mod tests {
             name: name.into(),
             keywords: vec![kw.into()],
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         }
     }

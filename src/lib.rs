@@ -7,7 +7,7 @@
 //! - [`config`]: TOML → raw serde structs → validated, typed values; errors carry line:col.
 //! - [`mention`]: the unit that flows through the daemon, and its JSON / NDJSON forms.
 //! - [`sources`]: tasks that turn outside feeds (RSS/Atom, Mastodon, Bluesky, …) into mentions.
-//! - [`matching`]: one Aho-Corasick automaton for every brand's keywords.
+//! - [`matching`]: one Aho-Corasick automaton for every brand's keywords and Boolean queries.
 //! - [`sentiment`]: lexicon-and-rules scoring for German and English, with language id.
 //! - [`window`]: per-brand bucketed counts of mentions and negative mentions.
 //! - [`detect`]: baseline, surge and negativity tests per brand.
@@ -19,6 +19,7 @@
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
+//! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
 
 pub mod alert;
 pub mod backtest;
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod detect;
 pub mod engine;
 pub mod http;
+pub mod match_tool;
 pub mod matching;
 pub mod mention;
 pub mod metrics;

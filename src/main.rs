@@ -131,6 +131,9 @@ enum Command {
     },
     /// Replay history through the detector with a simulated clock; print the alerts.
     Backtest(sturmglas::backtest::BacktestArgs),
+    /// Try the brands' keywords and queries on texts (arguments, or each line of stdin):
+    /// prints per text the brands it counts for and the terms that matched.
+    Match(sturmglas::match_tool::MatchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -276,6 +279,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => sturmglas::backtest::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
+        Command::Match(args) => return sturmglas::match_tool::run(&args),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {
