@@ -1,6 +1,6 @@
-//! before-bench (temporary): current keyword matcher alone.
+//! Matching alone: 1,000 keyword brands (unfinished: Boolean-query brands, memory and the core figure still to add).
 use std::time::Instant;
-use sturmglas::matching::{BrandKeywords, BrandMatcher};
+use sturmglas::matching::{BrandMatcher, BrandSpec};
 const TEXTS: &[&str] = &[
     "Nordwind Energie hat schon wieder die Preise erhöht, eine Frechheit!",
     "Just switched to brand7, the app is great and support answered in minutes",
@@ -12,14 +12,21 @@ const TEXTS: &[&str] = &[
     "lol this meme is everything",
 ];
 fn main() {
-    let kws: Vec<Vec<String>> = (0..1000).map(|i| vec![format!("brand{i}"), format!("@brand{i}")]).collect();
-    let specs: Vec<BrandKeywords> = kws.iter().map(|k| BrandKeywords { keywords: k, exclude: &[] }).collect();
+    let kws: Vec<Vec<String>> = (0..1000)
+        .map(|i| vec![format!("brand{i}"), format!("@brand{i}")])
+        .collect();
+    let specs: Vec<BrandSpec> = kws.iter().map(|k| BrandSpec::keywords(k, &[])).collect();
     let m = BrandMatcher::new(&specs).unwrap();
     let posts: Vec<&str> = (0..400_000).map(|i| TEXTS[i % TEXTS.len()]).collect();
     for _ in 0..5 {
         let t = Instant::now();
         let mut n = 0;
-        for p in &posts { n += m.matches(p).len(); }
-        println!("keywords matcher, 1000 brands: {:.0} posts/s ({n})", posts.len() as f64 / t.elapsed().as_secs_f64());
+        for p in &posts {
+            n += m.matches(p).len();
+        }
+        println!(
+            "keywords matcher, 1000 brands: {:.0} posts/s ({n})",
+            posts.len() as f64 / t.elapsed().as_secs_f64()
+        );
     }
 }

@@ -107,7 +107,12 @@ impl Automaton {
         for m in ac.find_overlapping_iter(folded) {
             let (start, end) = (m.start(), m.end());
             let p = m.pattern().as_usize();
-            if self.left[p] && folded[..start].chars().next_back().is_some_and(is_word_char) {
+            if self.left[p]
+                && folded[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(is_word_char)
+            {
                 continue;
             }
             let word_after = folded[end..].chars().next().is_some_and(is_word_char);

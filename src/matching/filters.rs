@@ -51,7 +51,9 @@ impl Filters {
         let Some(s) = source else { return false };
         let s = s.trim().to_ascii_lowercase();
         self.sources.iter().any(|f| {
-            s == *f || s.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with(':'))
+            s == *f
+                || s.strip_prefix(f.as_str())
+                    .is_some_and(|r| r.starts_with(':'))
         })
     }
 }

@@ -172,11 +172,17 @@ fn lex(text: &str) -> Result<Vec<Token>, QueryError> {
         let at = i;
         match c {
             '(' => {
-                out.push(Token { tok: Tok::LParen, at });
+                out.push(Token {
+                    tok: Tok::LParen,
+                    at,
+                });
                 i += 1;
             }
             ')' => {
-                out.push(Token { tok: Tok::RParen, at });
+                out.push(Token {
+                    tok: Tok::RParen,
+                    at,
+                });
                 i += 1;
             }
             '"' => {
@@ -461,7 +467,9 @@ mod tests {
     use super::*;
 
     fn norm(q: &str) -> String {
-        Query::parse(q).unwrap_or_else(|e| panic!("{q}: {e}")).to_string()
+        Query::parse(q)
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .to_string()
     }
 
     #[test]
@@ -477,7 +485,10 @@ mod tests {
             ("a NOT (b OR c)", "a AND NOT (b OR c)"),
             ("Lieferung NEAR/3 verspätet", "lieferung NEAR/3 verspaetet"),
             ("(a OR b) NEAR/2 kat*", "(a OR b) NEAR/2 kat*"),
-            ("\"Otto  Versand\" OR @Otto_DE OR #Otto", "\"otto versand\" OR @otto_de OR #otto"),
+            (
+                "\"Otto  Versand\" OR @Otto_DE OR #Otto",
+                "\"otto versand\" OR @otto_de OR #otto",
+            ),
             ("a NEAR/1 b NEAR/2 c", "(a NEAR/1 b) NEAR/2 c"),
             ("NOT x y", "NOT x AND y"),
             ("Straße", "strasse"),

@@ -166,9 +166,15 @@ mod tests {
         let t = Term::parse("Abzock*", true).unwrap();
         assert!(t.prefix && !t.needs_right_boundary());
         assert_eq!(t.to_string(), "abzock*");
-        assert_eq!(Term::parse("abzock*", false).unwrap().spellings(), ["abzock*"]);
+        assert_eq!(
+            Term::parse("abzock*", false).unwrap().spellings(),
+            ["abzock*"]
+        );
         let h = Term::parse("@Otto_DE", true).unwrap();
-        assert_eq!((h.kind, h.spellings()), (TermKind::Handle, vec!["@otto_de".to_string()]));
+        assert_eq!(
+            (h.kind, h.spellings()),
+            (TermKind::Handle, vec!["@otto_de".to_string()])
+        );
         assert_eq!(Term::parse("#Müll", true).unwrap().to_string(), "#muell");
     }
 

@@ -88,25 +88,77 @@ fn nesting_and_precedence() {
 #[test]
 fn near_at_its_edges() {
     table(&[
-        ("lieferung NEAR/3 verspätet", "Lieferung ist schon wieder verspätet", true),
-        ("lieferung NEAR/3 verspätet", "Lieferung ist schon wieder mal verspätet", false),
-        ("lieferung NEAR/3 verspätet", "Verspätet ist die Lieferung", true),
+        (
+            "lieferung NEAR/3 verspätet",
+            "Lieferung ist schon wieder verspätet",
+            true,
+        ),
+        (
+            "lieferung NEAR/3 verspätet",
+            "Lieferung ist schon wieder mal verspätet",
+            false,
+        ),
+        (
+            "lieferung NEAR/3 verspätet",
+            "Verspätet ist die Lieferung",
+            true,
+        ),
         ("lieferung NEAR/0 verspätet", "Lieferung verspätet!", true),
-        ("lieferung NEAR/0 verspätet", "Lieferung, sehr verspätet", false),
+        (
+            "lieferung NEAR/0 verspätet",
+            "Lieferung, sehr verspätet",
+            false,
+        ),
         // Punctuation is not a word.
-        ("lieferung NEAR/1 verspätet", "Lieferung -- sehr -- verspätet", true),
+        (
+            "lieferung NEAR/1 verspätet",
+            "Lieferung -- sehr -- verspätet",
+            true,
+        ),
         // A phrase spans its words; a hyphenated spelling spans two.
-        ("\"nordwind energie\" NEAR/1 preise", "Nordwind Energie erhöht Preise", true),
-        ("\"nordwind energie\" NEAR/1 preise", "Nordwind-Energie erhöht Preise", true),
-        ("\"nordwind energie\" NEAR/0 preise", "NordwindEnergie Preise", true),
+        (
+            "\"nordwind energie\" NEAR/1 preise",
+            "Nordwind Energie erhöht Preise",
+            true,
+        ),
+        (
+            "\"nordwind energie\" NEAR/1 preise",
+            "Nordwind-Energie erhöht Preise",
+            true,
+        ),
+        (
+            "\"nordwind energie\" NEAR/0 preise",
+            "NordwindEnergie Preise",
+            true,
+        ),
         // One word cannot be both sides.
         ("otto NEAR/3 otto*", "otto", false),
         ("otto NEAR/3 otto*", "otto ottos", true),
-        ("(paket OR lieferung) NEAR/2 (kaputt OR fehlt)", "das Paket war leider kaputt", true),
-        ("(paket OR lieferung) NEAR/2 (kaputt OR fehlt)", "Lieferung fehlt", true),
-        ("(paket OR lieferung) NEAR/2 (kaputt OR fehlt)", "Paket da, aber Deckel kaputt", false),
-        ("otto AND paket NEAR/2 kaputt", "Otto: das Paket kam kaputt", true),
-        ("otto AND paket NEAR/2 kaputt", "Otto: Paket kam nach Tagen, Inhalt kaputt", false),
+        (
+            "(paket OR lieferung) NEAR/2 (kaputt OR fehlt)",
+            "das Paket war leider kaputt",
+            true,
+        ),
+        (
+            "(paket OR lieferung) NEAR/2 (kaputt OR fehlt)",
+            "Lieferung fehlt",
+            true,
+        ),
+        (
+            "(paket OR lieferung) NEAR/2 (kaputt OR fehlt)",
+            "Paket da, aber Deckel kaputt",
+            false,
+        ),
+        (
+            "otto AND paket NEAR/2 kaputt",
+            "Otto: das Paket kam kaputt",
+            true,
+        ),
+        (
+            "otto AND paket NEAR/2 kaputt",
+            "Otto: Paket kam nach Tagen, Inhalt kaputt",
+            false,
+        ),
         ("a NEAR/1 b NEAR/1 c", "a b c", true),
         ("a NEAR/1 b NEAR/1 c", "a b x x c", false),
         ("#otto NEAR/1 paket", "#otto mein paket", true),
@@ -157,9 +209,16 @@ fn spelling_variants() {
     ] {
         assert!(q("\"Nordwind Energie\"", text), "query on {text:?}");
         assert!(kw(&["Nordwind Energie"], &[], text), "keyword on {text:?}");
-        assert!(kw(&["Nordwind-Energie"], &[], text), "hyphenated keyword on {text:?}");
+        assert!(
+            kw(&["Nordwind-Energie"], &[], text),
+            "hyphenated keyword on {text:?}"
+        );
     }
-    for text in ["Nordwindenergiepark", "Nordwind Energiepark", "xNordwindEnergie"] {
+    for text in [
+        "Nordwindenergiepark",
+        "Nordwind Energiepark",
+        "xNordwindEnergie",
+    ] {
         assert!(!q("\"Nordwind Energie\"", text), "{text:?}");
         assert!(!kw(&["Nordwind Energie"], &[], text), "{text:?}");
     }
@@ -194,8 +253,8 @@ fn exclusions_hide_only_their_own_occurrences() {
         owned(&["nordwind segelschule"]),
         owned(&["segelschule"]),
     );
-    let m = BrandMatcher::new(&[BrandSpec::keywords(&k1, &x1), BrandSpec::keywords(&k2, &[])])
-        .unwrap();
+    let m =
+        BrandMatcher::new(&[BrandSpec::keywords(&k1, &x1), BrandSpec::keywords(&k2, &[])]).unwrap();
     assert_eq!(m.matches("Kurs bei der Nordwind Segelschule"), vec![1]);
     assert_eq!(m.matches("nordwind strom ist teuer"), vec![0]);
 }
@@ -220,7 +279,10 @@ fn many_brands_one_pass_and_shared_terms() {
         vec![7, 1999, 2000]
     );
     assert_eq!(m.matches("brand7 spam7 brand8"), vec![8]);
-    assert!(BrandMatcher::new(&[]).unwrap().matches("anything").is_empty());
+    assert!(BrandMatcher::new(&[])
+        .unwrap()
+        .matches("anything")
+        .is_empty());
 }
 
 #[test]
@@ -241,15 +303,19 @@ fn explain_names_the_terms_found() {
 
 /// Words the property test builds posts and phrases from: a small vocabulary, so keywords
 /// and exclusions often occur and overlap.
-const VOCAB: &[&str] = &["nordwind", "energie", "segel", "schule", "preis", "und", "#nordwind"];
+const VOCAB: &[&str] = &[
+    "nordwind",
+    "energie",
+    "segel",
+    "schule",
+    "preis",
+    "und",
+    "#nordwind",
+];
 
 fn phrase() -> impl Strategy<Value = String> {
-    prop::collection::vec(0..VOCAB.len() - 1, 1..3).prop_map(|v| {
-        v.iter()
-            .map(|i| VOCAB[*i])
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
+    prop::collection::vec(0..VOCAB.len() - 1, 1..3)
+        .prop_map(|v| v.iter().map(|i| VOCAB[*i]).collect::<Vec<_>>().join(" "))
 }
 
 /// Byte spans of the occurrences of `phrase` in `text` on word boundaries, both as written
