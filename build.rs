@@ -88,6 +88,31 @@ mod tune {
     }
 }
 
+/// Stand-in for `sturmglas::match_tool`'s command-line part (keep it word for word).
+mod match_tool {
+    use std::path::PathBuf;
+
+    /// Try the config's brands on texts.
+    #[derive(Debug, Clone, clap::Args)]
+    pub struct MatchArgs {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        pub config: Option<PathBuf>,
+        /// Only this brand.
+        #[arg(long, value_name = "B")]
+        pub brand: Option<String>,
+        /// The texts' language, as a mention's `lang` would declare it; detected when absent.
+        #[arg(long, value_name = "CODE")]
+        pub lang: Option<String>,
+        /// The texts' source, as a mention's `source` would name it; without it, brands'
+        /// `sources` filters are not applied (and said so).
+        #[arg(long, value_name = "NAME")]
+        pub source: Option<String>,
+        /// Texts to try; stdin lines when none are given.
+        pub text: Vec<String>,
+    }
+}
+
 /// Stand-ins for the training defaults `cli.rs` shows (`sentiment::learned`).
 mod sentiment {
     pub mod learned {

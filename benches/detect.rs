@@ -36,6 +36,8 @@ fn tick_10k_brands() {
             name: format!("brand{i}"),
             keywords: vec![format!("brand{i}")],
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         })
         .collect();

@@ -30,6 +30,8 @@ fn brands(n: usize) -> Vec<Brand> {
             name: format!("Brand {i}"),
             keywords: vec![format!("brand{i}"), format!("@brand{i}")],
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         })
         .collect();
@@ -37,6 +39,8 @@ fn brands(n: usize) -> Vec<Brand> {
         name: "Nordwind Energie".into(),
         keywords: vec!["Nordwind Energie".into(), "#nordwind".into()],
         exclude: vec![],
+        query: None,
+        filters: Default::default(),
         thresholds: Thresholds::default(),
     });
     v

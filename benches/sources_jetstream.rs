@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use sturmglas::matching::{BrandKeywords, BrandMatcher};
+use sturmglas::matching::{BrandMatcher, BrandSpec};
 use sturmglas::sources::bluesky::handle_frame;
 
 fn main() {
@@ -18,12 +18,9 @@ fn main() {
             ]
         })
         .collect();
-    let brands: Vec<BrandKeywords<'_>> = keywords
+    let brands: Vec<BrandSpec<'_>> = keywords
         .iter()
-        .map(|k| BrandKeywords {
-            keywords: k,
-            exclude: &[],
-        })
+        .map(|k| BrandSpec::keywords(k, &[]))
         .collect();
     let matcher = BrandMatcher::new(&brands).expect("matcher");
     let texts = [

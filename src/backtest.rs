@@ -327,6 +327,8 @@ pub fn replay_count_rows(
         name: name.to_string(),
         keywords: vec![name.to_string()],
         exclude: vec![],
+        query: None,
+        filters: Default::default(),
         thresholds,
     };
     let mut engine: Option<Engine> = None;

@@ -134,6 +134,9 @@ pub enum Command {
     Backtest(sturmglas::backtest::BacktestArgs),
     /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.
     Tune(sturmglas::tune::TuneArgs),
+    /// Try the brands' keywords and queries on texts (arguments, or each line of stdin):
+    /// prints per text the brands it counts for and the terms that matched.
+    Match(sturmglas::match_tool::MatchArgs),
     /// Print the shell completion script for bash, zsh or fish on stdout.
     Completions {
         /// The shell the script is for.

@@ -16,7 +16,7 @@ use crate::alert::{AlertEvent, SampleMention};
 use crate::brief::{BrandBrief, Post, StormBrief};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
-use crate::matching::{BrandKeywords, BrandMatcher, MatchError};
+use crate::matching::{BrandMatcher, BrandSpec, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
 
@@ -56,13 +56,7 @@ pub struct Engine {
 }
 
 fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
-    let specs: Vec<BrandKeywords<'_>> = brands
-        .iter()
-        .map(|b| BrandKeywords {
-            keywords: &b.keywords,
-            exclude: &b.exclude,
-        })
-        .collect();
+    let specs: Vec<BrandSpec<'_>> = brands.iter().map(Brand::spec).collect();
     BrandMatcher::new(&specs)
 }
 
@@ -80,8 +74,8 @@ impl Engine {
                 .map(|b| BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
-                    brief: BrandBrief::new(&b.keywords, now),
-                    names: name_words(&b.keywords),
+                    brief: BrandBrief::new(&b.name_terms(), now),
+                    names: name_words(&b.name_terms()),
                 })
                 .collect(),
         })
@@ -102,15 +96,15 @@ impl Engine {
                 Some(mut slot) => {
                     slot.monitor.set_thresholds(&b.thresholds);
                     slot.brand = b.clone();
-                    slot.names = name_words(&b.keywords);
-                    slot.brief.set_keywords(&b.keywords);
+                    slot.names = name_words(&b.name_terms());
+                    slot.brief.set_keywords(&b.name_terms());
                     slot
                 }
                 None => BrandSlot {
                     brand: b.clone(),
                     monitor: BrandMonitor::new(&b.thresholds, now),
-                    brief: BrandBrief::new(&b.keywords, now),
-                    names: name_words(&b.keywords),
+                    brief: BrandBrief::new(&b.name_terms(), now),
+                    names: name_words(&b.name_terms()),
                 },
             })
             .collect();
@@ -143,14 +137,17 @@ impl Engine {
     /// commits its dedup keys and counts to the store, and only then calls [`Engine::count`]:
     /// nothing is counted that the store did not keep.
     pub fn classify(&self, m: &Mention) -> Processed {
-        let brands = self.matcher.matches(&m.text);
+        let mut brands = self.matcher.matches(&m.text);
+        let mut lang = m.lang.as_deref().and_then(Lang::from_code);
+        if !brands.is_empty() {
+            self.filter(&mut brands, m, &mut lang);
+        }
         if brands.is_empty() {
             return Processed {
                 brands,
                 sentiment: None,
             };
         }
-        let lang = m.lang.as_deref().and_then(Lang::from_code);
         let names: Vec<&str> = brands
             .iter()
             .flat_map(|&b| self.brands[b].names.iter().map(|n| &**n))
@@ -202,6 +199,27 @@ impl Engine {
         if let Some(slot) = self.brands.iter_mut().find(|s| s.brand.name == brand) {
             slot.monitor.record_n(at, mentions, Some(negative));
         }
+    }
+
+    /// Drops the brands whose `sources` or `languages` the mention is not in. The language is
+    /// looked for only when one of the brands has a language filter and the mention does not
+    /// declare one; what is detected then is also what sentiment scores in (`lang`), so a
+    /// post is never detected twice.
+    fn filter(&self, brands: &mut Vec<usize>, m: &Mention, lang: &mut Option<Lang>) {
+        let filters = |b: usize| &self.brands[b].brand.filters;
+        brands.retain(|&b| filters(b).admits_source(m.source.as_deref()));
+        if !brands.iter().any(|&b| filters(b).wants_language()) {
+            return;
+        }
+        let declared = m.lang.as_deref().filter(|l| !l.trim().is_empty());
+        let code = match declared {
+            Some(c) => Some(c),
+            None => {
+                *lang = self.analyzer.detect_lang(&m.text);
+                lang.map(|l| l.as_str())
+            }
+        };
+        brands.retain(|&b| filters(b).admits_language(code));
     }
 
     /// Counts `count` mentions of unknown sentiment for a brand (volume-only series).
@@ -340,6 +358,8 @@ mod tests {
             name: name.into(),
             keywords: vec![kw.into()],
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         }
     }

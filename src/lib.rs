@@ -7,7 +7,7 @@
 //! - [`config`]: TOML → raw serde structs → validated, typed values; errors carry line:col.
 //! - [`mention`]: the unit that flows through the daemon, and its JSON / NDJSON forms.
 //! - [`sources`]: tasks that turn outside feeds (RSS/Atom, Mastodon, Bluesky, …) into mentions.
-//! - [`matching`]: one Aho-Corasick automaton for every brand's keywords.
+//! - [`matching`]: one Aho-Corasick automaton for every brand's keywords and Boolean queries.
 //! - [`sentiment`]: lexicon-and-rules scoring for German and English, with language id.
 //! - [`window`]: per-brand bucketed counts of mentions and negative mentions.
 //! - [`detect`]: baseline, surge and negativity tests per brand.
@@ -21,6 +21,7 @@
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
+//! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
 
 pub mod alert;
 pub mod backtest;
@@ -33,6 +34,7 @@ pub mod duration;
 pub mod engine;
 pub mod http;
 pub mod level;
+pub mod match_tool;
 pub mod matching;
 pub mod mention;
 pub mod metrics;

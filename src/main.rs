@@ -143,6 +143,7 @@ fn main() -> ExitCode {
         Command::Tune(args) => sturmglas::tune::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("tune: {e:#}")),
+        Command::Match(args) => return sturmglas::match_tool::run(&args),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {

@@ -36,6 +36,8 @@ fn run(seed: u64, days: i64, events: Vec<Event>) -> Vec<AlertEvent> {
             name: b.name.clone(),
             keywords: b.handles.clone(),
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         })
         .collect();

@@ -6,6 +6,7 @@
 //! collected by [`Ctx`] from `toml::Spanned` fields, all of them at once.
 
 pub use crate::duration;
+pub mod brand;
 pub mod notify;
 pub mod secret;
 pub mod sentiment;
@@ -248,9 +249,16 @@ pub struct DefaultsRaw {
 #[serde(deny_unknown_fields)]
 pub struct BrandRaw {
     pub name: Spanned<String>,
-    pub keywords: Spanned<Vec<Spanned<String>>>,
+    /// Terms, any of which names the brand; or a `query` instead.
+    pub keywords: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub exclude: Vec<Spanned<String>>,
+    /// A Boolean query (see [`crate::matching::query`]) instead of `keywords`.
+    pub query: Option<Spanned<String>>,
+    /// Only posts in these languages count (ISO 639-1 codes).
+    pub languages: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Only posts from these sources count (a source's name or kind).
+    pub sources: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub thresholds: ThresholdsRaw,
 }
@@ -287,8 +295,13 @@ pub struct StorageConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Brand {
     pub name: String,
+    /// Empty when the brand has a `query`.
     pub keywords: Vec<String>,
     pub exclude: Vec<String>,
+    /// The brand's query, matched instead of `keywords`.
+    pub query: Option<crate::matching::Query>,
+    /// Its `languages` and `sources`; empty lets every post through.
+    pub filters: crate::matching::Filters,
     pub thresholds: Thresholds,
 }
 
@@ -381,35 +394,14 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         } else if brands.iter().any(|o| o.name == name) {
             ctx.error(b.name.span(), format!("duplicate brand name {name:?}"));
         }
-        let mut keywords = Vec::new();
-        for k in b.keywords.get_ref() {
-            let kw = k.get_ref().trim();
-            if kw.is_empty() {
-                ctx.error(k.span(), "empty keyword");
-            } else {
-                keywords.push(kw.to_string());
-            }
-        }
-        if b.keywords.get_ref().is_empty() {
-            ctx.error(
-                b.keywords.span(),
-                format!("brand {name:?} needs at least one keyword"),
-            );
-        }
-        let mut exclude = Vec::new();
-        for x in &b.exclude {
-            let x2 = x.get_ref().trim();
-            if x2.is_empty() {
-                ctx.error(x.span(), "empty exclude phrase");
-            } else {
-                exclude.push(x2.to_string());
-            }
-        }
+        let matching = brand::validate(b, &name, ctx);
         let thresholds = defaults.overlay(&b.thresholds, ctx);
         brands.push(Brand {
             name,
-            keywords,
-            exclude,
+            keywords: matching.keywords,
+            exclude: matching.exclude,
+            query: matching.query,
+            filters: matching.filters,
             thresholds,
         });
     }
@@ -492,13 +484,28 @@ impl Config {
         ));
         s.push_str(&format!("  brands:  {}\n", self.brands.len()));
         for b in &self.brands {
+            let what = match &b.query {
+                Some(_) => "query".to_string(),
+                None => format!(
+                    "{} keywords, {} excluded",
+                    b.keywords.len(),
+                    b.exclude.len()
+                ),
+            };
             s.push_str(&format!(
-                "    - {} ({} keywords, {} excluded, window {})\n",
+                "    - {} ({what}, window {})\n",
                 b.name,
-                b.keywords.len(),
-                b.exclude.len(),
                 duration::format(b.thresholds.window)
             ));
+            s.push_str(&format!("        matches: {}\n", b.normalised_query()));
+            if !b.filters.languages.is_empty() {
+                let l = b.filters.languages.join(", ");
+                s.push_str(&format!("        languages: {l}\n"));
+            }
+            if !b.filters.sources.is_empty() {
+                let l = b.filters.sources.join(", ");
+                s.push_str(&format!("        sources: {l}\n"));
+            }
         }
         s.push_str(&format!("  sources: {}\n", self.sources.summary()));
         s.push_str(&format!("  notify:  {}\n", self.notify.summary()));

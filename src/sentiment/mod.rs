@@ -189,6 +189,12 @@ impl Analyzer {
         rec.finish(text, sentiment, source, self.thresholds(sentiment.lang))
     }
 
+    /// The language of `text` as scoring detects it; `None` when neither is evident. The
+    /// engine asks first when a brand filters on language, then scores in what it found.
+    pub fn detect_lang(&self, text: &str) -> Option<Lang> {
+        self.langid.detect(text)
+    }
+
     /// How the lexicon's scores of `lang` are labelled.
     pub fn calibration(&self, lang: Lang) -> Calibration {
         match lang {

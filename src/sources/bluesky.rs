@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::Message;
 use super::http::{Backoff, SourceError};
 use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
 use crate::config::sources::BlueskySource;
-use crate::matching::{BrandKeywords, BrandMatcher};
+use crate::config::Brand;
+use crate::matching::{BrandMatcher, BrandSpec};
 use crate::mention::Mention;
 
 const POST: &str = "app.bsky.feed.post";
@@ -53,14 +54,7 @@ pub fn spawn(cfg: BlueskySource, ctx: SourceContext) -> JoinHandle<()> {
 
 /// The brands' matcher; `None` (and a warning) when no brand is configured.
 fn matcher(ctx: &SourceContext) -> Option<BrandMatcher> {
-    let kws: Vec<BrandKeywords<'_>> = ctx
-        .brands
-        .iter()
-        .map(|b| BrandKeywords {
-            keywords: &b.keywords,
-            exclude: &b.exclude,
-        })
-        .collect();
+    let kws: Vec<BrandSpec<'_>> = ctx.brands.iter().map(Brand::spec).collect();
     match BrandMatcher::new(&kws) {
         Ok(m) => Some(m),
         Err(error) => {
@@ -288,11 +282,7 @@ mod tests {
     #[test]
     fn only_matching_new_posts_become_mentions() {
         let kw = vec!["Acme".to_string()];
-        let m = BrandMatcher::new(&[BrandKeywords {
-            keywords: &kw,
-            exclude: &[],
-        }])
-        .unwrap();
+        let m = BrandMatcher::new(&[BrandSpec::keywords(&kw, &[])]).unwrap();
         let post = r#"{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"text":"Acme again","langs":["de"],"createdAt":"2026-01-01T00:00:00.100Z"}}}"#;
         let (t, mention) = handle_frame(post, "bluesky:x", &m).unwrap();
         let mention = mention.unwrap();

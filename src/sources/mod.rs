@@ -148,13 +148,15 @@ pub async fn reconnect_after(
 }
 
 /// The keyword queries a search source runs when none is configured: one per brand, its
-/// keywords joined with `joiner` (e.g. `" OR "`) and quoted when they contain spaces.
+/// keywords (or its query's names, [`Brand::name_terms`]) joined with `joiner` (e.g.
+/// `" OR "`) and quoted when they contain spaces. The engine then applies the full query.
 pub fn brand_queries(brands: &[Brand], joiner: &str) -> Vec<String> {
     brands
         .iter()
-        .filter(|b| !b.keywords.is_empty())
-        .map(|b| {
-            b.keywords
+        .map(Brand::name_terms)
+        .filter(|names| !names.is_empty())
+        .map(|names| {
+            names
                 .iter()
                 .map(|k| {
                     if k.contains(' ') {
@@ -186,6 +188,8 @@ mod tests {
             name: "N".into(),
             keywords: vec!["Nordwind".into(), "Nordwind Bank".into()],
             exclude: vec![],
+            query: None,
+            filters: Default::default(),
             thresholds: Thresholds::default(),
         };
         assert_eq!(

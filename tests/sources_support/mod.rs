@@ -27,6 +27,8 @@ pub fn brand(name: &str, keywords: &[&str]) -> Brand {
         name: name.into(),
         keywords: keywords.iter().map(|k| k.to_string()).collect(),
         exclude: vec![],
+        query: None,
+        filters: Default::default(),
         thresholds: Thresholds::default(),
     }
 }
