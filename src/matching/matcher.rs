@@ -1,13 +1,15 @@
 //! The brand matcher: compiles every brand's keywords or query into one [`Automaton`] and one
 //! [`Program`] per brand, and answers which brands a text counts for.
 //!
-//! Invariant: one automaton pass per text, then work only for the brands the pass found a
-//! term of (their "candidates"); with a thousand brands a typical post evaluates none or one.
+//! Invariant: one automaton pass per text, then work only for the brands the pass found an
+//! anchor of (their "candidates", see [`super::anchor`]); with a thousand brands a typical
+//! post evaluates none or one, even when the brands' queries share their topic terms.
 
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
+use super::anchor::anchors;
 use super::automaton::{Automaton, Hit};
 use super::eval::{Occurrences, Program, SlotHit};
 use super::fold::{fold_into, word_starts};
@@ -22,6 +24,10 @@ pub struct BrandMatcher {
     /// `refs[ref_starts[t]..ref_starts[t + 1]]`: the (brand, slot) pairs that use term `t`.
     ref_starts: Vec<u32>,
     refs: Vec<(u32, u16)>,
+    /// `anchored[anchor_starts[t]..anchor_starts[t + 1]]`: the brands that term `t` makes a
+    /// candidate (those for which it is an anchor), ascending.
+    anchor_starts: Vec<u32>,
+    anchored: Vec<u32>,
     programs: Vec<Program>,
     /// Per brand, slot → term.
     slots: Vec<Vec<u32>>,
@@ -48,6 +54,7 @@ pub struct Candidate {
 struct Scratch {
     folded: String,
     hits: Vec<Hit>,
+    candidates: Vec<u32>,
     slot_hits: Vec<SlotHit>,
     word_starts: Vec<u32>,
 }
@@ -138,6 +145,29 @@ impl BrandMatcher {
             negated_of.push(negated);
         }
         let automaton = Automaton::build(&terms)?;
+        let mut anchored_by: Vec<Vec<u32>> = vec![Vec::new(); terms.len()];
+        for (b, (program, slots)) in programs.iter().zip(&slots_of).enumerate() {
+            let cost = |s: u16| uses[slots[usize::from(s)] as usize].len() as u64;
+            let chosen = match anchors(&program.expr, &cost) {
+                Some((a, _)) => a,
+                // Holds without a positive term: every term of the brand makes it a
+                // candidate, as it did before anchors.
+                None => (0..slots.len() as u16).collect(),
+            };
+            for s in chosen {
+                let by = &mut anchored_by[slots[usize::from(s)] as usize];
+                if by.last() != Some(&(b as u32)) {
+                    by.push(b as u32);
+                }
+            }
+        }
+        let mut anchor_starts = Vec::with_capacity(terms.len() + 1);
+        let mut anchored = Vec::new();
+        anchor_starts.push(0);
+        for by in anchored_by {
+            anchored.extend(by);
+            anchor_starts.push(anchored.len() as u32);
+        }
         let mut ref_starts = Vec::with_capacity(uses.len() + 1);
         let mut refs = Vec::new();
         ref_starts.push(0);
@@ -150,6 +180,8 @@ impl BrandMatcher {
             terms,
             ref_starts,
             refs,
+            anchor_starts,
+            anchored,
             programs,
             slots: slots_of,
             negated: negated_of,
@@ -157,20 +189,27 @@ impl BrandMatcher {
     }
 
     /// Runs the automaton over `text` and calls `f` for each candidate brand with its
-    /// occurrences, brands in order.
-    fn each_candidate(&self, text: &str, mut f: impl FnMut(usize, &Program, &Occurrences<'_>)) {
+    /// occurrences, brands in order. `every`: every brand that any term occurs of is a
+    /// candidate (for [`BrandMatcher::explain`]), not only those an anchor occurs of.
+    fn each_candidate(
+        &self,
+        text: &str,
+        every: bool,
+        mut f: impl FnMut(usize, &Program, &Occurrences<'_>),
+    ) {
         SCRATCH.with(|cell| {
             let Ok(mut guard) = cell.try_borrow_mut() else {
                 // Re-entered from `f` (never done here): match with fresh buffers instead.
-                return self.candidates_in(text, &mut Scratch::default(), &mut f);
+                return self.candidates_in(text, every, &mut Scratch::default(), &mut f);
             };
-            self.candidates_in(text, &mut guard, &mut f)
+            self.candidates_in(text, every, &mut guard, &mut f)
         })
     }
 
     fn candidates_in(
         &self,
         text: &str,
+        every: bool,
         s: &mut Scratch,
         f: &mut impl FnMut(usize, &Program, &Occurrences<'_>),
     ) {
@@ -181,6 +220,16 @@ impl BrandMatcher {
             return;
         }
         s.slot_hits.clear();
+        if every {
+            self.every_slot_hit(s);
+        } else {
+            self.anchored_slot_hits(s);
+        }
+        self.group_by_brand(s, f);
+    }
+
+    /// The hits of every brand any term occurs of, sorted like [`SlotHit`].
+    fn every_slot_hit(&self, s: &mut Scratch) {
         for h in &s.hits {
             let t = h.term as usize;
             let (a, b) = (self.ref_starts[t] as usize, self.ref_starts[t + 1] as usize);
@@ -194,6 +243,49 @@ impl BrandMatcher {
             }
         }
         s.slot_hits.sort_unstable();
+    }
+
+    /// The hits of the brands an anchor occurs of, sorted like [`SlotHit`]: the candidates
+    /// first, from the anchors' few brands; then each candidate's slots looked up among the
+    /// hits, so a shared term costs nothing for the brands it does not anchor.
+    fn anchored_slot_hits(&self, s: &mut Scratch) {
+        s.hits.sort_unstable_by_key(|h| (h.term, h.start, h.end));
+        s.candidates.clear();
+        let mut last = None;
+        for h in &s.hits {
+            if last == Some(h.term) {
+                continue;
+            }
+            last = Some(h.term);
+            let t = h.term as usize;
+            let (a, b) = (
+                self.anchor_starts[t] as usize,
+                self.anchor_starts[t + 1] as usize,
+            );
+            s.candidates.extend_from_slice(&self.anchored[a..b]);
+        }
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+        for &brand in &s.candidates {
+            for (slot, &term) in self.slots[brand as usize].iter().enumerate() {
+                let from = s.hits.partition_point(|h| h.term < term);
+                for h in s.hits[from..].iter().take_while(|h| h.term == term) {
+                    s.slot_hits.push(SlotHit {
+                        brand,
+                        slot: slot as u16,
+                        start: h.start,
+                        end: h.end,
+                    });
+                }
+            }
+        }
+    }
+
+    fn group_by_brand(
+        &self,
+        s: &mut Scratch,
+        f: &mut impl FnMut(usize, &Program, &Occurrences<'_>),
+    ) {
         let mut positions = false;
         let mut rest = &s.slot_hits[..];
         while let Some(first) = rest.first() {
@@ -218,7 +310,7 @@ impl BrandMatcher {
     /// The brands (indices into the configured list) that `text` counts for, in order.
     pub fn matches(&self, text: &str) -> Vec<usize> {
         let mut out = Vec::new();
-        self.each_candidate(text, |brand, program, occ| {
+        self.each_candidate(text, false, |brand, program, occ| {
             if program.holds(occ) {
                 out.push(brand);
             }
@@ -229,7 +321,7 @@ impl BrandMatcher {
     /// Every brand that `text` names a term of, whether it counts, and which terms it found.
     pub fn explain(&self, text: &str) -> Vec<Candidate> {
         let mut out = Vec::new();
-        self.each_candidate(text, |brand, program, occ| {
+        self.each_candidate(text, true, |brand, program, occ| {
             let mut c = Candidate {
                 brand,
                 counts: program.holds(occ),
@@ -271,6 +363,7 @@ impl BrandMatcher {
         self.automaton.memory()
             + self.ref_starts.capacity() * 4
             + self.refs.capacity() * std::mem::size_of::<(u32, u16)>()
+            + (self.anchor_starts.capacity() + self.anchored.capacity()) * 4
             + self
                 .slots
                 .iter()

@@ -18,6 +18,7 @@
 //! - [`matcher`]: the whole, [`BrandMatcher`].
 //! - [`filters`]: per-brand `languages` and `sources`.
 
+pub mod anchor;
 pub mod automaton;
 pub mod eval;
 pub mod filters;

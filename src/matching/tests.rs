@@ -368,3 +368,47 @@ proptest! {
         prop_assert!(!by_keywords || by_any, "text {:?}", text);
     }
 }
+
+/// A random query over [`VOCAB`]: terms, prefixes, AND, OR, NOT under an AND, NEAR.
+fn query_text() -> impl Strategy<Value = String> {
+    let leaf = (0..VOCAB.len(), any::<bool>()).prop_map(|(i, prefix)| {
+        let w = VOCAB[i];
+        if prefix && !w.starts_with('#') {
+            format!("{}*", &w[..3])
+        } else {
+            w.to_string()
+        }
+    });
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" OR "))),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" AND "))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} AND NOT {b})")),
+            (inner.clone(), inner, 0..3u32).prop_map(|(a, b, n)| format!("({a} NEAR/{n} {b})")),
+        ]
+    })
+}
+
+proptest! {
+    /// Anchors only skip work: with several brands whose queries share terms, the brands
+    /// `matches` returns are exactly those that `explain`, which evaluates every brand any
+    /// term of occurs, says the text counts for.
+    #[test]
+    fn anchored_matching_agrees_with_evaluating_every_brand(
+        queries in prop::collection::vec(query_text(), 1..6),
+        post in prop::collection::vec(0..VOCAB.len(), 0..10),
+    ) {
+        let text = post.iter().map(|i| VOCAB[*i]).collect::<Vec<_>>().join(" ");
+        let parsed: Vec<Query> = queries.iter().filter_map(|q| Query::parse(q).ok()).collect();
+        prop_assume!(!parsed.is_empty());
+        let specs: Vec<BrandSpec> = parsed
+            .iter()
+            .map(|q| BrandSpec { keywords: &[], exclude: &[], query: Some(q) })
+            .collect();
+        let m = BrandMatcher::new(&specs).unwrap();
+        let every: Vec<usize> = m.explain(&text).into_iter().filter(|c| c.counts).map(|c| c.brand).collect();
+        prop_assert_eq!(m.matches(&text), every, "text {:?} queries {:?}", text, queries);
+    }
+}
