@@ -43,6 +43,9 @@ struct BrandSlot {
     recent: VecDeque<Recent>,
     /// The words of the brand's keywords, which carry no sentiment in posts about it.
     names: Vec<Box<str>>,
+    /// Negative posts whose author's reach is at least `reach_alert`, to announce at the
+    /// next tick.
+    reach_pending: Vec<Recent>,
 }
 
 /// What the core made of one mention.
@@ -95,6 +98,7 @@ impl Engine {
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
                     names: name_words(&b.keywords),
+                    reach_pending: Vec::new(),
                 })
                 .collect(),
         })
@@ -123,6 +127,7 @@ impl Engine {
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     recent: VecDeque::new(),
                     names: name_words(&b.keywords),
+                    reach_pending: Vec::new(),
                 },
             })
             .collect();
@@ -171,7 +176,7 @@ impl Engine {
             while slot.recent.front().is_some_and(|r| r.at < horizon) {
                 slot.recent.pop_front();
             }
-            slot.recent.push_back(Recent {
+            let recent = Recent {
                 at,
                 text: truncate(&m.text, SAMPLE_TEXT_CHARS),
                 url: m.url.clone(),
@@ -179,7 +184,16 @@ impl Engine {
                 reach: m.reach,
                 score: sentiment.score,
                 lang: sentiment.lang,
-            });
+            };
+            let loud = slot
+                .brand
+                .thresholds
+                .reach_alert
+                .is_some_and(|bar| m.reach.is_some_and(|r| r >= bar));
+            if loud && sentiment.is_negative() {
+                slot.reach_pending.push(recent.clone());
+            }
+            slot.recent.push_back(recent);
         }
         Processed {
             brands,
@@ -198,6 +212,9 @@ impl Engine {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut out = Vec::new();
         for slot in &mut self.brands {
+            for post in std::mem::take(&mut slot.reach_pending) {
+                out.push(reach_event(slot, post, now, &self.analyzer));
+            }
             if let Some(notice) = slot.monitor.tick(now) {
                 let sample = if notice.status == Status::Firing {
                     pick_sample(slot, &notice, now, &self.analyzer)
@@ -259,6 +276,54 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// A `reach` alert: one negative post, its author's reach at least `reach_alert`. Not a surge,
+/// so no thread: it fires once and never resolves; its id also names the post, so two such
+/// posts in one tick are two alerts.
+fn reach_event(
+    slot: &BrandSlot,
+    post: Recent,
+    now: DateTime<Utc>,
+    analyzer: &Analyzer,
+) -> AlertEvent {
+    let bar = slot.brand.thresholds.reach_alert.unwrap_or(0);
+    let notice = Notice {
+        status: Status::Firing,
+        level: crate::alert::Level::Warning,
+        kind: Kind::Reach,
+        started_at: post.at,
+        window_seconds: 0,
+        mentions: 1,
+        negative: 1,
+        negative_share: 1.0,
+        expected: 0.0,
+        velocity_ratio: 0.0,
+        reasons: vec![format!(
+            "a negative post by {} with a reach of {} (reach_alert {bar})",
+            post.author.as_deref().unwrap_or("an unnamed author"),
+            post.reach.unwrap_or(0)
+        )],
+    };
+    let sample = vec![sample_of(analyzer, &post, &slot.names)];
+    let mut ev = event_from(&slot.brand.name, notice, now, sample);
+    let mut h = Sha256::new();
+    h.update(ev.id.as_bytes());
+    h.update(post.text.as_bytes());
+    h.update(post.author.as_deref().unwrap_or("").as_bytes());
+    ev.id = hex::encode(&h.finalize()[..12]);
+    ev
+}
+
+fn sample_of(analyzer: &Analyzer, r: &Recent, names: &[Box<str>]) -> SampleMention {
+    SampleMention {
+        text: r.text.clone(),
+        url: r.url.clone(),
+        author: r.author.clone(),
+        reach: r.reach,
+        score: round2(r.score),
+        words: sample_words(analyzer, r, names),
+    }
+}
+
 /// The posts shown with an alert: those in the window, the ones that fit the alert's kind
 /// (negative for a storm) first, then by reach, then by how strongly they were scored.
 fn pick_sample(
@@ -272,7 +337,7 @@ fn pick_sample(
     let fits = |r: &Recent| match n.kind {
         Kind::Storm => r.score < 0.0,
         Kind::Buzz => r.score >= 0.0,
-        Kind::Volume | Kind::Source => true,
+        Kind::Volume | Kind::Source | Kind::Reach => true,
     };
     c.sort_by(|a, b| {
         fits(b)
@@ -283,14 +348,7 @@ fn pick_sample(
     });
     c.into_iter()
         .take(SAMPLE_SIZE)
-        .map(|r| SampleMention {
-            text: r.text.clone(),
-            url: r.url.clone(),
-            author: r.author.clone(),
-            reach: r.reach,
-            score: (r.score * 100.0).round() / 100.0,
-            words: sample_words(analyzer, r, &slot.names),
-        })
+        .map(|r| sample_of(analyzer, r, &slot.names))
         .collect()
 }
 
@@ -479,6 +537,35 @@ mod tests {
         assert_eq!(v[0].name, "Acme");
         assert_eq!(v[0].status.mentions, 3);
         assert_eq!(v[1].status.mentions, 0);
+    }
+
+    #[test]
+    fn one_negative_post_with_a_large_reach_is_a_reach_alert_holding_that_post() {
+        let mut b = brand("Nordwind", "nordwind");
+        b.thresholds.reach_alert = Some(100_000);
+        let mut e = Engine::new(&[b, brand("Acme", "acme")], Arc::new(Analyzer::new()), t0())
+            .unwrap();
+        let mut loud = post("Nordwind ist eine Abzocke!", 250_000);
+        loud.author = Some("bigvoice".into());
+        e.process(&loud, t0());
+        // Not negative, or too small a reach, or a brand without reach_alert: nothing.
+        e.process(&post("Nordwind ist super", 500_000), t0());
+        e.process(&post("Nordwind ist eine Abzocke!", 99_999), t0());
+        e.process(&post("acme ist eine Abzocke!", 900_000), t0());
+        let events = e.tick(t0() + Duration::seconds(5));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let ev = &events[0];
+        assert_eq!(
+            (ev.kind, ev.level, ev.status, ev.brand.as_str()),
+            (Kind::Reach, crate::alert::Level::Warning, Status::Firing, "Nordwind")
+        );
+        assert_eq!(ev.sample.len(), 1);
+        assert_eq!(ev.sample[0].author.as_deref(), Some("bigvoice"));
+        assert_eq!(ev.sample[0].reach, Some(250_000));
+        assert!(ev.reasons[0].contains("bigvoice"), "{:?}", ev.reasons);
+        assert!(ev.headline().contains("reach: Nordwind"), "{}", ev.headline());
+        // Announced once.
+        assert!(e.tick(t0() + Duration::seconds(10)).is_empty());
     }
 
     #[test]

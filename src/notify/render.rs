@@ -72,6 +72,7 @@ pub fn kind_meaning(kind: Kind) -> &'static str {
         Kind::Buzz => "a surge of mentions that is not negative",
         Kind::Volume => "a surge of mentions; sentiment unknown",
         Kind::Source => "a source of mentions has failed or gone silent",
+        Kind::Reach => "one negative post from an author with a large reach",
     }
 }
 
