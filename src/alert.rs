@@ -26,6 +26,9 @@ pub enum Kind {
     /// Not about a brand: a source failed or stayed silent too long (then `brand` names the
     /// source), so that a dead feed does not look like a calm brand.
     Source,
+    /// Not a surge: one negative post from an author whose reach is at least the brand's
+    /// `reach_alert`; the event's `sample` holds that post.
+    Reach,
 }
 
 impl Kind {
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Buzz => "buzz",
             Kind::Volume => "volume",
             Kind::Source => "source",
+            Kind::Reach => "reach",
         }
     }
 }
@@ -82,6 +86,17 @@ impl AlertEvent {
                 self.level.as_str().to_uppercase(),
                 self.brand
             ),
+            Status::Firing if self.kind == Kind::Reach => {
+                let post = self.sample.first();
+                format!(
+                    "[sturmglas] {test}{} reach: {} — a negative post by {} with a reach of {}",
+                    self.level.as_str().to_uppercase(),
+                    self.brand,
+                    post.and_then(|p| p.author.as_deref())
+                        .unwrap_or("an author"),
+                    post.and_then(|p| p.reach).unwrap_or(0)
+                )
+            }
             Status::Firing => {
                 let mut s = format!(
                     "[sturmglas] {test}{} {}: {} — {} mentions in {window}",

@@ -12,8 +12,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{AlertEvent, SampleMention};
-use crate::brief::{BrandBrief, Post, StormBrief};
+use crate::alert::{AlertEvent, Kind, SampleMention, Status};
+use crate::brief::{sample_post, BrandBrief, Post, StormBrief};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
 use crate::matching::{BrandMatcher, BrandSpec, MatchError};
@@ -30,6 +30,9 @@ struct BrandSlot {
     brief: BrandBrief,
     /// The words of the brand's keywords, which carry no sentiment in posts about it.
     names: Vec<Box<str>>,
+    /// Negative posts whose author's reach is at least `reach_alert`, to announce at the
+    /// next tick.
+    reach_pending: Vec<Post>,
 }
 
 /// What the core made of one mention.
@@ -76,6 +79,7 @@ impl Engine {
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     brief: BrandBrief::new(&b.name_terms(), now),
                     names: name_words(&b.name_terms()),
+                    reach_pending: Vec::new(),
                 })
                 .collect(),
         })
@@ -105,6 +109,7 @@ impl Engine {
                     monitor: BrandMonitor::new(&b.thresholds, now),
                     brief: BrandBrief::new(&b.name_terms(), now),
                     names: name_words(&b.name_terms()),
+                    reach_pending: Vec::new(),
                 },
             })
             .collect();
@@ -175,17 +180,26 @@ impl Engine {
                 continue;
             };
             slot.monitor.record(at, Some(sentiment.is_negative()));
+            let post = Post {
+                at,
+                text: truncate(&m.text, SAMPLE_TEXT_CHARS),
+                url: m.url.clone(),
+                author: m.author.clone(),
+                reach: m.reach,
+                score: sentiment.score,
+                lang: sentiment.lang,
+                source: m.source.clone(),
+            };
+            let loud = slot
+                .brand
+                .thresholds
+                .reach_alert
+                .is_some_and(|bar| m.reach.is_some_and(|r| r >= bar));
+            if loud && sentiment.is_negative() {
+                slot.reach_pending.push(post.clone());
+            }
             slot.brief.push(
-                Post {
-                    at,
-                    text: truncate(&m.text, SAMPLE_TEXT_CHARS),
-                    url: m.url.clone(),
-                    author: m.author.clone(),
-                    reach: m.reach,
-                    score: sentiment.score,
-                    lang: sentiment.lang,
-                    source: m.source.clone(),
-                },
+                post,
                 sentiment.is_negative(),
                 slot.brand.thresholds.window.as_secs(),
             );
@@ -233,6 +247,9 @@ impl Engine {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut out = Vec::new();
         for slot in &mut self.brands {
+            for post in std::mem::take(&mut slot.reach_pending) {
+                out.push(reach_event(slot, post, now, &self.analyzer));
+            }
             if let Some(notice) = slot.monitor.tick(now) {
                 let names: Vec<&str> = slot.names.iter().map(|n| &**n).collect();
                 let (sample, brief) =
@@ -295,6 +312,44 @@ fn truncate(s: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
     }
+}
+
+/// A `reach` alert: one negative post, its author's reach at least `reach_alert`. Not a surge,
+/// so no thread: it fires once and never resolves; its id also names the post, so two such
+/// posts in one tick are two alerts.
+fn reach_event(
+    slot: &BrandSlot,
+    post: Post,
+    now: DateTime<Utc>,
+    analyzer: &Analyzer,
+) -> AlertEvent {
+    let bar = slot.brand.thresholds.reach_alert.unwrap_or(0);
+    let notice = Notice {
+        status: Status::Firing,
+        level: crate::alert::Level::Warning,
+        kind: Kind::Reach,
+        started_at: post.at,
+        window_seconds: 0,
+        mentions: 1,
+        negative: 1,
+        negative_share: 1.0,
+        expected: 0.0,
+        velocity_ratio: 0.0,
+        reasons: vec![format!(
+            "a negative post by {} with a reach of {} (reach_alert {bar})",
+            post.author.as_deref().unwrap_or("an unnamed author"),
+            post.reach.unwrap_or(0)
+        )],
+    };
+    let names: Vec<&str> = slot.names.iter().map(|n| &**n).collect();
+    let sample = vec![sample_post(&post, 1, true, analyzer, &names)];
+    let mut ev = event_from(&slot.brand.name, notice, now, sample, StormBrief::default());
+    let mut h = Sha256::new();
+    h.update(ev.id.as_bytes());
+    h.update(post.text.as_bytes());
+    h.update(post.author.as_deref().unwrap_or("").as_bytes());
+    ev.id = hex::encode(&h.finalize()[..12]);
+    ev
 }
 
 /// A stable id: the same notice computed twice (a replayed tick) has the same id.
@@ -474,6 +529,44 @@ mod tests {
         assert_eq!(v[0].name, "Acme");
         assert_eq!(v[0].status.mentions, 3);
         assert_eq!(v[1].status.mentions, 0);
+    }
+
+    #[test]
+    fn one_negative_post_with_a_large_reach_is_a_reach_alert_holding_that_post() {
+        let mut b = brand("Nordwind", "nordwind");
+        b.thresholds.reach_alert = Some(100_000);
+        let mut e =
+            Engine::new(&[b, brand("Acme", "acme")], Arc::new(Analyzer::new()), t0()).unwrap();
+        let mut loud = post("Nordwind ist eine Abzocke!", 250_000);
+        loud.author = Some("bigvoice".into());
+        e.process(&loud, t0());
+        // Not negative, or too small a reach, or a brand without reach_alert: nothing.
+        e.process(&post("Nordwind ist super", 500_000), t0());
+        e.process(&post("Nordwind ist eine Abzocke!", 99_999), t0());
+        e.process(&post("acme ist eine Abzocke!", 900_000), t0());
+        let events = e.tick(t0() + Duration::seconds(5));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let ev = &events[0];
+        assert_eq!(
+            (ev.kind, ev.level, ev.status, ev.brand.as_str()),
+            (
+                Kind::Reach,
+                crate::alert::Level::Warning,
+                Status::Firing,
+                "Nordwind"
+            )
+        );
+        assert_eq!(ev.sample.len(), 1);
+        assert_eq!(ev.sample[0].author.as_deref(), Some("bigvoice"));
+        assert_eq!(ev.sample[0].reach, Some(250_000));
+        assert!(ev.reasons[0].contains("bigvoice"), "{:?}", ev.reasons);
+        assert!(
+            ev.headline().contains("reach: Nordwind"),
+            "{}",
+            ev.headline()
+        );
+        // Announced once.
+        assert!(e.tick(t0() + Duration::seconds(10)).is_empty());
     }
 
     #[test]

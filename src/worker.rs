@@ -6,11 +6,12 @@
 //! engine. The async side (the HTTP routes, the daemon's forwarder and ticker) talks to it
 //! through [`CoreHandle`]; this module knows nothing of HTTP or of the daemon's tasks.
 //!
-//! Writes, as this module makes them: an ingest call marks the batch's dedup keys in one
-//! transaction ([`Store::mark_seen`]) and then stores the source's cursor in a second one
-//! ([`Store::set_cursor`]); the counts themselves live in the engine's windows and reach the
-//! store with the brand states (every minute, on every alert, at stop). A tick's alerts,
-//! their outbox rows and the brand states share one transaction ([`Store::record_tick`]).
+//! Writes, as this module makes them: an ingest batch's dedup keys, its count increments (the
+//! count journal) and its source's cursor are one transaction ([`Store::begin_ingest`] …
+//! `commit`), committed before the engine counts the batch and before ingest answers 202, so a
+//! kill -9 can lose no accepted mention. A tick's alerts, their outbox rows and the brand
+//! states share one transaction ([`Store::record_tick`]); saving the brand states every minute
+//! ([`Store::save_brand_states`]) absorbs the journal in the same transaction.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -24,6 +24,6 @@ pub mod terms;
 pub mod types;
 
 pub use drivers::Driver;
-pub use state::{BrandBrief, Post};
+pub use state::{sample_post, BrandBrief, Post};
 pub use terms::TermType;
 pub use types::*;

@@ -89,7 +89,7 @@ fn fits(kind: Kind, p: &Post) -> bool {
     match kind {
         Kind::Storm => p.score < 0.0,
         Kind::Buzz => p.score >= 0.0,
-        Kind::Volume | Kind::Source => true,
+        Kind::Volume | Kind::Source | Kind::Reach => true,
     }
 }
 
@@ -459,7 +459,7 @@ fn scaled_sources(window: &[&Post], mentions: u64) -> SourceCounts {
     SourceCounts::sorted(counts)
 }
 
-fn sample_post(
+pub fn sample_post(
     p: &Post,
     copies: u32,
     with_time: bool,

@@ -41,6 +41,10 @@ pub struct ThresholdsRaw {
     pub cooldown: Option<Spanned<HumanDuration>>,
     /// How often an ongoing alert is announced again.
     pub repeat_interval: Option<Spanned<HumanDuration>>,
+    /// The IANA time zone whose hours and weekdays the seasonal baseline follows.
+    pub timezone: Option<Spanned<String>>,
+    /// A single negative post from an author with at least this reach raises a `reach` alert.
+    pub reach_alert: Option<Spanned<u64>>,
 }
 
 /// The resolved thresholds of one brand.
@@ -56,6 +60,9 @@ pub struct Thresholds {
     pub min_duration: Duration,
     pub cooldown: Duration,
     pub repeat_interval: Duration,
+    pub timezone: chrono_tz::Tz,
+    /// `None`: reach alerts are off.
+    pub reach_alert: Option<u64>,
 }
 
 impl Default for Thresholds {
@@ -71,6 +78,8 @@ impl Default for Thresholds {
             min_duration: Duration::from_secs(600),
             cooldown: Duration::from_secs(6 * 3600),
             repeat_interval: Duration::from_secs(4 * 3600),
+            timezone: chrono_tz::Tz::UTC,
+            reach_alert: None,
         }
     }
 }
@@ -206,6 +215,28 @@ impl Thresholds {
             Duration::from_secs(365 * 86_400),
             &mut t.repeat_interval,
         );
+        if let Some(v) = &raw.timezone {
+            match v.get_ref().parse::<chrono_tz::Tz>() {
+                Ok(tz) => t.timezone = tz,
+                Err(_) => ctx.error(
+                    v.span(),
+                    format!(
+                        "timezone must be an IANA time zone such as \"Europe/Berlin\", not {:?}",
+                        v.get_ref()
+                    ),
+                ),
+            }
+        }
+        if let Some(v) = &raw.reach_alert {
+            if *v.get_ref() == 0 {
+                ctx.error(
+                    v.span(),
+                    "reach_alert must be at least 1 (leave it out for off)",
+                );
+            } else {
+                t.reach_alert = Some(*v.get_ref());
+            }
+        }
         t
     }
 }
@@ -248,6 +279,25 @@ mod tests {
         assert_eq!(t.cooldown, Duration::from_secs(3600));
         assert_eq!(t.repeat_interval, Duration::from_secs(7200));
         assert_eq!(t.min_mentions, 20);
+        assert_eq!((t.timezone, t.reach_alert), (chrono_tz::Tz::UTC, None));
+    }
+
+    #[test]
+    fn timezone_and_reach_alert() {
+        let t =
+            overlay("[thresholds]\ntimezone = \"Europe/Berlin\"\nreach_alert = 100000\n").unwrap();
+        assert_eq!(t.timezone, chrono_tz::Tz::Europe__Berlin);
+        assert_eq!(t.reach_alert, Some(100_000));
+        let e = overlay("[thresholds]\ntimezone = \"Europe/Bonn\"\nreach_alert = 0\n").unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("t.toml:2:12: timezone must be an IANA"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("t.toml:3:15: reach_alert must be at least 1"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The count model of one brand: what is usual per minute, at this hour of a weekday or of a
 //! weekend day, how much the counts scatter around it, and the usual share of negative posts.
 //!
-//! Invariant: constant memory (48 seasonal slots and a handful of numbers), fed once per
+//! Invariant: constant memory (7 × 24 weekday-hour slots, 24 hour-of-day slots and a handful
+//! of numbers), fed once per
 //! completed minute. Every estimate starts from a prior and moves towards the data at a rate
 //! that is fast while little is known and slow (days to weeks) once warm; during an alert the
 //! caller passes a small weight so that a storm does not become the new normal.
 
-use chrono::{DateTime, Utc};
+use std::cell::Cell;
+
+use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// Mentions per minute assumed for a brand nothing is known about yet: three in 15 minutes.
@@ -17,12 +21,22 @@ pub const PRIOR_NEGATIVE_SHARE: f64 = 0.15;
 const PRIOR_SHARE_WEIGHT: f64 = 20.0;
 /// How many minutes the prior rate is worth.
 const PRIOR_RATE_MINUTES: f64 = 30.0;
+/// During an alert a seasonal slot learns at most this many times its expectation…
+const ALERT_CLIP: f64 = 4.0;
+/// …plus this many mentions a minute, the room Poisson noise needs at low rates.
+const ALERT_CLIP_FLOOR: f64 = 2.0;
 /// Memory of the overall level: about a day of minutes.
 const LEVEL_MEMORY: f64 = 1440.0;
-/// Memory of one hour-of-day slot, in minutes of that slot (a weekday hour sees 300 a week).
+/// Memory of one weekday-hour slot, in minutes of that slot (it sees 60 a week): about five
+/// weeks.
 const SLOT_MEMORY: f64 = 300.0;
-/// How many minutes a slot needs before it is trusted as much as the overall level.
+/// How many minutes a weekday-hour slot needs before it is trusted as much as the hour of day
+/// over all days: two weeks.
 const SLOT_TRUST: f64 = 120.0;
+/// Memory of one hour-of-day slot over all days (it sees 420 minutes a week): about a week.
+const HOUR_MEMORY: f64 = 420.0;
+/// How many minutes an hour-of-day slot needs before it is trusted as much as the level.
+const HOUR_TRUST: f64 = 120.0;
 /// Memory of the negative share, in minutes: about a week.
 const SHARE_MEMORY: f64 = 7.0 * 1440.0;
 /// Memory of the dispersion estimate, in minutes: about three days.
@@ -48,13 +62,64 @@ struct Slot {
     seen: f64,
 }
 
-/// The seasonal baseline: 24 hours × (weekday, weekend), an overall level, the scatter of
-/// window counts and the usual negative share.
+/// The calendar the seasonal slots follow: UTC, or an IANA zone whose offset (daylight saving
+/// time included) places each instant in its local hour and weekday.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    tz: Option<Tz>,
+    /// The last two offsets looked up, by quarter hour (unix seconds / 900): a brand asks for
+    /// the same few quarters on every tick, and a zone lookup is a search through its table.
+    cache: Cell<[(i64, i32); 2]>,
+}
+
+impl Calendar {
+    pub fn new(tz: Tz) -> Self {
+        Calendar {
+            tz: (tz != Tz::UTC).then_some(tz),
+            cache: Cell::new([(i64::MIN, 0); 2]),
+        }
+    }
+
+    /// Seconds local time is ahead of UTC at the unix time `secs`.
+    pub fn offset(&self, secs: i64) -> i64 {
+        let Some(tz) = self.tz else { return 0 };
+        let q = secs.div_euclid(900);
+        let mut c = self.cache.get();
+        if let Some(&(_, off)) = c.iter().find(|e| e.0 == q) {
+            return off as i64;
+        }
+        let off = DateTime::from_timestamp(secs, 0)
+            .map(|t| {
+                tz.offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+            })
+            .unwrap_or(0);
+        c = [c[1], (q, off)];
+        self.cache.set(c);
+        off as i64
+    }
+}
+
+/// The seasonal baseline: 24 hours × 7 weekdays of the brand's calendar, shrunk towards the
+/// hour of day over all days and that towards an overall level; the scatter of window counts
+/// and the usual negative share.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Baseline {
-    /// Weekday hours, then weekend hours; inline (not behind a pointer), so that a tick over
-    /// thousands of brands walks memory in order.
-    slots: [[Slot; 24]; 2],
+    /// Per weekday (0 = Thursday, the weekday of day 0 of unix time) its 24 local hours; inline
+    /// (not behind a pointer), so that a tick over thousands of brands walks memory in order.
+    #[serde(default)]
+    days: [[Slot; 24]; 7],
+    /// The 24 local hours over all days: what a weekday hour falls back on while it has
+    /// seen little.
+    #[serde(default)]
+    hours: [Slot; 24],
+    /// The weekday and weekend hours of state saved before 0.2; moved into `days` and `hours`
+    /// by [`Baseline::migrate`].
+    #[serde(default, skip_serializing)]
+    slots: Option<[[Slot; 24]; 2]>,
+    #[serde(skip)]
+    calendar: Calendar,
     level: f64,
     level_seen: f64,
     /// Overdispersion φ of window counts: variance = mean + φ·mean².
@@ -90,7 +155,10 @@ pub struct Baseline {
 impl Default for Baseline {
     fn default() -> Self {
         Baseline {
-            slots: [[Slot::default(); 24]; 2],
+            days: [[Slot::default(); 24]; 7],
+            hours: [Slot::default(); 24],
+            slots: None,
+            calendar: Calendar::default(),
             level: PRIOR_RATE,
             level_seen: 0.0,
             dispersion: PRIOR_DISPERSION,
@@ -108,43 +176,81 @@ impl Default for Baseline {
     }
 }
 
-/// The slot of a unix time: integer arithmetic only, as this runs for every brand on every
-/// tick (1970-01-01 was a Thursday, so day 2 and 3 of each week are Saturday and Sunday).
-fn slot_of_secs(secs: i64) -> usize {
-    let hour = secs.div_euclid(3600).rem_euclid(24) as usize;
-    let weekday = secs.div_euclid(86_400).rem_euclid(7);
-    let weekend = weekday == 2 || weekday == 3;
-    hour + if weekend { 24 } else { 0 }
-}
-
-fn slot_of(at: DateTime<Utc>) -> usize {
-    slot_of_secs(at.timestamp())
+/// The (weekday, hour) of a local unix time: integer arithmetic only, as this runs for every
+/// brand on every tick.
+fn slot_of_local(secs: i64) -> (usize, usize) {
+    let hour = secs.div_euclid(3600);
+    (
+        hour.div_euclid(24).rem_euclid(7) as usize,
+        hour.rem_euclid(24) as usize,
+    )
 }
 
 impl Baseline {
-    /// Expected mentions per minute at `at`: the hour's slot, blended with the overall level
-    /// while the slot has little data.
-    pub fn rate(&self, at: DateTime<Utc>) -> f64 {
-        self.rate_at_slot(slot_of(at))
+    /// Follows `calendar` from now on (after a restore or a reload), and moves state saved
+    /// before weekday profiles existed into them: the weekday hours for Monday to Friday, the
+    /// weekend hours for Saturday and Sunday.
+    pub fn set_calendar(&mut self, tz: Tz) {
+        if self.calendar.tz.unwrap_or(Tz::UTC) != tz {
+            self.calendar = Calendar::new(tz);
+        }
+        if let Some(old) = self.slots.take() {
+            for (d, day) in self.days.iter_mut().enumerate() {
+                *day = old[usize::from(d == 2 || d == 3)];
+            }
+            for (h, s) in self.hours.iter_mut().enumerate() {
+                let (wd, we) = (old[0][h], old[1][h]);
+                let seen = wd.seen + we.seen;
+                *s = Slot {
+                    rate: if seen > 0.0 {
+                        (wd.rate * wd.seen + we.rate * we.seen) / seen
+                    } else {
+                        0.0
+                    },
+                    seen: seen.min(10.0 * HOUR_MEMORY),
+                };
+            }
+        }
     }
 
-    fn rate_at_slot(&self, slot: usize) -> f64 {
-        let s = self.slots[(slot / 24).min(1)][slot % 24];
+    fn slot_of(&self, at: DateTime<Utc>) -> (usize, usize) {
+        let secs = at.timestamp();
+        slot_of_local(secs + self.calendar.offset(secs))
+    }
+
+    /// Expected mentions per minute at `at`: the weekday hour's slot, blended with the hour of
+    /// day over all days and the overall level while it has little data.
+    pub fn rate(&self, at: DateTime<Utc>) -> f64 {
+        let (d, h) = self.slot_of(at);
+        self.rate_at_slot(d, h)
+    }
+
+    fn rate_at_slot(&self, day: usize, hour: usize) -> f64 {
+        let hs = self.hours[hour];
+        let trust = hs.seen / (hs.seen + HOUR_TRUST);
+        let by_hour = trust * hs.rate + (1.0 - trust) * self.level;
+        let s = self.days[day][hour];
         let trust = s.seen / (s.seen + SLOT_TRUST);
-        (trust * s.rate + (1.0 - trust) * self.level).max(1e-4)
+        (trust * s.rate + (1.0 - trust) * by_hour).max(1e-4)
     }
 
     /// Expected mentions in the `minutes` minutes ending at `end`: the current hour's part,
     /// then whole hours backwards (walked with counters: this runs for every brand on every
-    /// tick, and integer divisions are what it would spend its time on).
+    /// tick, and integer divisions are what it would spend its time on). In local time; when
+    /// the zone's offset changes within the window (a daylight-saving change), hour by hour in
+    /// UTC, each hour placed by its own offset.
     pub fn expected(&self, end: DateTime<Utc>, minutes: i64) -> f64 {
-        let minute = end.timestamp().div_euclid(60);
+        let secs = end.timestamp();
+        let off = self.calendar.offset(secs);
+        if self.calendar.offset(secs - (minutes - 1).max(0) * 60) != off {
+            return self.expected_across_change(secs, minutes);
+        }
+        let minute = (secs + off).div_euclid(60);
         let hour_abs = minute.div_euclid(60);
         let mut hour = hour_abs.rem_euclid(24) as usize;
         let mut day = hour_abs.div_euclid(24).rem_euclid(7) as usize;
-        let slot = |hour: usize, day: usize| hour + if day == 2 || day == 3 { 24 } else { 0 };
         let first = (minute.rem_euclid(60) + 1).min(minutes);
-        let mut total = self.rate_at_slot(slot(hour, day)) * first as f64;
+        let mut total = self.rate_at_slot(day, hour) * first as f64;
         let mut left = minutes - first;
         while left > 0 {
             if hour == 0 {
@@ -154,7 +260,22 @@ impl Baseline {
                 hour -= 1;
             }
             let n = left.min(60);
-            total += self.rate_at_slot(slot(hour, day)) * n as f64;
+            total += self.rate_at_slot(day, hour) * n as f64;
+            left -= n;
+        }
+        total
+    }
+
+    fn expected_across_change(&self, end_secs: i64, minutes: i64) -> f64 {
+        let mut minute = end_secs.div_euclid(60);
+        let mut left = minutes;
+        let mut total = 0.0;
+        while left > 0 {
+            let n = (minute.rem_euclid(60) + 1).min(left);
+            let secs = minute * 60;
+            let (d, h) = slot_of_local(secs + self.calendar.offset(secs));
+            total += self.rate_at_slot(d, h) * n as f64;
+            minute -= n;
             left -= n;
         }
         total
@@ -197,12 +318,23 @@ impl Baseline {
             weight * (1.0 / (self.level_seen + 1.0 + PRIOR_RATE_MINUTES)).max(1.0 / LEVEL_MEMORY);
         self.level += a * (mentions - self.level);
         self.level_seen += weight;
-        let slot = slot_of(at);
-        {
-            let s = &mut self.slots[(slot / 24).min(1)][slot % 24];
-            let a = weight * (1.0 / (s.seen + 1.0)).max(1.0 / SLOT_MEMORY);
-            s.rate += a * (mentions - s.rate);
-            s.seen = (s.seen + weight).min(10.0 * SLOT_MEMORY);
+        let (day, hour) = self.slot_of(at);
+        // While an alert is on (a weight below one), what the seasonal slots learn is clipped
+        // to what they expected, a few times over: a storm at an hour that never had one would
+        // otherwise teach that fresh hour that storms are usual there (its small weight moves
+        // a slot with no other data all the same).
+        let learned = if weight < 1.0 {
+            mentions.min(ALERT_CLIP * self.rate_at_slot(day, hour) + ALERT_CLIP_FLOOR)
+        } else {
+            mentions
+        };
+        for (s, memory) in [
+            (&mut self.days[day][hour], SLOT_MEMORY),
+            (&mut self.hours[hour], HOUR_MEMORY),
+        ] {
+            let a = weight * (1.0 / (s.seen + 1.0)).max(1.0 / memory);
+            s.rate += a * (learned - s.rate);
+            s.seen = (s.seen + weight).min(10.0 * memory);
         }
         let keep = 1.0 - share_weight / SHARE_MEMORY;
         self.negative_sum = self.negative_sum * keep + share_weight * negative;
@@ -288,38 +420,109 @@ mod tests {
         format!("2026-03-02T{hour:02}:00:00Z").parse().unwrap()
     }
 
+    /// A baseline whose every weekday-hour slot has a distinct, fully trusted rate: 1 + 24 ×
+    /// weekday (Monday 0 … Sunday 6) + local hour.
+    fn distinct(tz: Tz) -> Baseline {
+        let mut b = Baseline::default();
+        b.set_calendar(tz);
+        for (d, day) in b.days.iter_mut().enumerate() {
+            // Index 0 is Thursday (weekday 3 counted from Monday).
+            let weekday = (d + 3) % 7;
+            for (h, s) in day.iter_mut().enumerate() {
+                *s = Slot {
+                    rate: 1.0 + (24 * weekday + h) as f64,
+                    seen: 1e12,
+                };
+            }
+        }
+        b
+    }
+
+    fn local_slot_rate<T: TimeZone>(t: DateTime<T>) -> f64 {
+        use chrono::{Datelike, Timelike};
+        1.0 + (24 * t.weekday().num_days_from_monday() + t.hour()) as f64
+    }
+
     #[test]
-    fn slots_follow_the_calendar() {
-        use chrono::{Datelike, Timelike, Weekday};
-        let mut t: DateTime<Utc> = "2026-03-01T00:30:00Z".parse().unwrap();
-        for _ in 0..24 * 8 {
-            let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
-            assert_eq!(
-                slot_of(t),
-                t.hour() as usize + if weekend { 24 } else { 0 },
-                "{t}"
-            );
-            t += chrono::Duration::hours(1);
+    fn seven_weekday_profiles_follow_the_local_calendar_across_dst() {
+        // Berlin: CET → CEST on 2026-03-29 at 01:00 UTC, back on 2026-10-25 at 01:00 UTC;
+        // New York: EST → EDT on 2026-03-08 at 07:00 UTC.
+        for tz in [Tz::UTC, Tz::Europe__Berlin, Tz::America__New_York] {
+            let b = distinct(tz);
+            for start in [
+                "2026-03-01T00:30:00Z",
+                "2026-03-27T00:30:00Z",
+                "2026-10-23T00:30:00Z",
+            ] {
+                let mut t: DateTime<Utc> = start.parse().unwrap();
+                for _ in 0..24 * 9 {
+                    let want = local_slot_rate(t.with_timezone(&tz));
+                    assert!((b.rate(t) - want).abs() < 1e-6, "{tz} {t}: {}", b.rate(t));
+                    t += chrono::Duration::hours(1);
+                }
+            }
         }
     }
 
     #[test]
-    fn expected_walks_the_hours_and_days() {
-        let mut b = Baseline::default();
-        // A distinct rate for every slot: 1 + slot index.
-        for (i, s) in b.slots.iter_mut().flatten().enumerate() {
-            *s = Slot {
-                rate: 1.0 + i as f64,
-                seen: 1e9,
-            };
+    fn expected_sums_local_hours_across_a_dst_change() {
+        for tz in [Tz::UTC, Tz::Europe__Berlin] {
+            let b = distinct(tz);
+            // Windows that end on either side of the spring and autumn changes, some across.
+            for end in [
+                "2026-03-02T00:09:00Z",
+                "2026-03-29T00:59:00Z",
+                "2026-03-29T01:00:00Z",
+                "2026-03-29T03:17:00Z",
+                "2026-10-25T00:30:00Z",
+                "2026-10-25T01:30:00Z",
+                "2026-10-25T05:00:00Z",
+            ] {
+                let end: DateTime<Utc> = end.parse().unwrap();
+                for minutes in [1, 15, 130, 360, 7 * 1440] {
+                    // Minute by minute, each minute in its own local hour.
+                    let want: f64 = (0..minutes)
+                        .map(|m| {
+                            local_slot_rate((end - chrono::Duration::minutes(m)).with_timezone(&tz))
+                        })
+                        .sum();
+                    let got = b.expected(end, minutes);
+                    assert!(
+                        (got - want).abs() < 1e-6 * want,
+                        "{tz} {end} {minutes}: {got} vs {want}"
+                    );
+                }
+            }
         }
-        // Monday 00:09 back over 10 + 60 + 60 minutes: Monday 0h, Sunday 23h, Sunday 22h.
-        let end: DateTime<Utc> = "2026-03-02T00:09:00Z".parse().unwrap();
-        let want = 10.0 * b.rate(end)
-            + 60.0 * b.rate(end - chrono::Duration::hours(1))
-            + 60.0 * b.rate(end - chrono::Duration::hours(2));
-        assert!((b.expected(end, 130) - want).abs() < 1e-6 * want);
-        assert!((b.rate(end - chrono::Duration::hours(1)) - 48.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn state_saved_with_weekday_and_weekend_hours_is_migrated() {
+        let mut old = serde_json::to_value(Baseline::default()).unwrap();
+        let obj = old.as_object_mut().unwrap();
+        obj.remove("days");
+        obj.remove("hours");
+        let slot = |rate: f64| serde_json::json!({"rate": rate, "seen": 3000.0});
+        let weekday: Vec<_> = (0..24).map(|_| slot(2.0)).collect();
+        let weekend: Vec<_> = (0..24).map(|_| slot(0.5)).collect();
+        obj.insert("slots".into(), serde_json::json!([weekday, weekend]));
+        let mut b: Baseline = serde_json::from_value(old).unwrap();
+        b.set_calendar(Tz::UTC);
+        // Each weekday hour is shrunk a little towards the hour over all days (1.25 here).
+        assert!(
+            (b.rate(monday(10)) - 2.0).abs() < 0.05,
+            "{}",
+            b.rate(monday(10))
+        );
+        let saturday = monday(10) + chrono::Duration::days(5);
+        assert!(
+            (b.rate(saturday) - 0.5).abs() < 0.05,
+            "{}",
+            b.rate(saturday)
+        );
+        // Saved again, it is in the new form only.
+        let j = serde_json::to_string(&b).unwrap();
+        assert!(!j.contains("\"slots\"") && j.contains("\"days\""));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! passed, and one resolved notice when the numbers have stayed below the hysteresis line for a
 //! whole `window`. After that, for `cooldown`, a new surge that is no worse than the last one
 //! (same kind, same or lower level) is not announced again: a brand that flares up twice in an
-//! afternoon is one story. Worse news is never held back. The state is serialisable, so a
+//! afternoon is one story — unless it is larger than the last one at its height: then it is
+//! announced as having flared up again. Worse news is never held back. The state is serialisable, so a
 //! restart neither forgets nor repeats an alert.
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,15 @@ pub struct Active {
     /// Started by the long horizon (a slow burn).
     #[serde(default)]
     pub long: bool,
+    /// The largest surge while it lasted (the window's ratio to the expected count).
+    #[serde(default)]
+    pub peak: f64,
+}
+
+/// A peak no surge exceeds, for alerts saved before peaks were kept (finite, so that it
+/// serialises).
+fn unknown_peak() -> f64 {
+    f64::MAX
 }
 
 /// The last alert that resolved, for the cooldown.
@@ -38,6 +48,9 @@ pub struct Resolved {
     pub level: Level,
     pub kind: Kind,
     pub at: DateTime<Utc>,
+    /// The alert's largest surge (ratio to the expected count).
+    #[serde(default = "unknown_peak")]
+    pub peak: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -58,6 +71,8 @@ pub struct Announce {
     pub started_at: DateTime<Utc>,
     /// Why a firing notice is sent: new, worse, or a reminder.
     pub repeat: bool,
+    /// Within the cooldown of the last alert, larger than it was at its height (its peak).
+    pub flared: Option<f64>,
 }
 
 /// How long a storm that is not yet critical must hold before it is announced.
@@ -89,11 +104,11 @@ impl Lifecycle {
     ) -> Option<Announce> {
         let surging = j.level > Level::Ok && (warm || j.kind == Kind::Storm);
         let Some(a) = self.active.as_mut() else {
-            let cooling = self.last_resolved.is_some_and(|r| {
-                now - r.at < dur(t.cooldown)
-                    && j.level <= r.level
-                    && (j.kind == r.kind || j.kind != Kind::Storm)
-            });
+            let recent = self.last_resolved.filter(|r| now - r.at < dur(t.cooldown));
+            let no_worse = recent
+                .is_some_and(|r| j.level <= r.level && (j.kind == r.kind || j.kind != Kind::Storm));
+            let flared = recent.filter(|r| j.size > r.peak).map(|r| r.peak);
+            let cooling = no_worse && flared.is_none();
             if !surging || cooling {
                 self.pending_since = None;
                 return None;
@@ -117,6 +132,7 @@ impl Lifecycle {
                 last_sent: now,
                 calm_since: None,
                 long,
+                peak: j.size,
             });
             return Some(Announce {
                 status: Status::Firing,
@@ -124,10 +140,12 @@ impl Lifecycle {
                 kind: j.kind,
                 started_at: since,
                 repeat: false,
+                flared,
             });
         };
         if surging || j.holding {
             a.calm_since = None;
+            a.peak = a.peak.max(j.size);
             let worse =
                 surging && (j.level > a.level || (j.kind == Kind::Storm && a.kind != Kind::Storm));
             // Reminders only while it still surges, not while it merely lingers.
@@ -146,6 +164,7 @@ impl Lifecycle {
                     kind: a.kind,
                     started_at: a.started_at,
                     repeat: !worse,
+                    flared: None,
                 });
             }
             return None;
@@ -160,6 +179,7 @@ impl Lifecycle {
             level: done.level,
             kind: done.kind,
             at: now,
+            peak: done.peak,
         });
         Some(Announce {
             status: Status::Resolved,
@@ -167,6 +187,7 @@ impl Lifecycle {
             kind: done.kind,
             started_at: done.started_at,
             repeat: false,
+            flared: None,
         })
     }
 }
@@ -197,6 +218,7 @@ mod tests {
             obvious: level == Level::Critical,
             surprise: 8.0,
             by_negatives: false,
+            size: 40.0,
         }
     }
     const HOLD: Judgement = Judgement {
@@ -359,6 +381,35 @@ mod tests {
             l.step(min(92), &storm, &t, true, false).map(|a| a.kind),
             Some(Kind::Storm)
         );
+    }
+
+    #[test]
+    fn a_larger_surge_within_the_cooldown_is_announced_as_flared_up_again() {
+        let t = th();
+        let mut l = Lifecycle::default();
+        let buzz = surge(Level::Warning, Kind::Buzz);
+        l.step(min(0), &buzz, &t, true, false);
+        assert_eq!(l.step(min(2), &buzz, &t, true, false).unwrap().flared, None);
+        for m in 3..40 {
+            l.step(min(m), &Judgement::CALM, &t, true, false);
+        }
+        assert!(l.active.is_none());
+        // As large again: held back.
+        for m in 60..70 {
+            assert_eq!(l.step(min(m), &buzz, &t, true, false), None);
+        }
+        // Larger than the last one at its height: announced, saying so.
+        let bigger = Judgement { size: 90.0, ..buzz };
+        assert_eq!(l.step(min(80), &bigger, &t, true, false), None);
+        let a = l.step(min(82), &bigger, &t, true, false).unwrap();
+        assert_eq!((a.status, a.flared), (Status::Firing, Some(40.0)));
+        // A resolved alert saved before peaks were kept never counts as exceeded.
+        let r: Resolved = serde_json::from_str(
+            r#"{"level":"warning","kind":"buzz","at":"2026-03-07T13:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.peak, f64::MAX);
+        assert!(serde_json::to_string(&r).unwrap().contains("peak"));
     }
 
     #[test]

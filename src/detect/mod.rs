@@ -1,7 +1,8 @@
 //! Detection per brand: bucketed counts, a seasonal count model, two horizons judged against
 //! it, and the alert lifecycle, behind one [`BrandMonitor`].
 //!
-//! - [`baseline`]: what is usual (hour of day × weekday/weekend, drift, scatter, usual share).
+//! - [`baseline`]: what is usual (hour × weekday in the brand's `timezone`, drift, scatter,
+//!   usual share).
 //! - [`stats`]: Poisson, negative-binomial and binomial tail probabilities.
 //! - [`signal`]: one window judged on the volume and the negativity channel.
 //! - [`lifecycle`]: ok → warning → critical → resolved, with hysteresis and timers.
@@ -107,11 +108,13 @@ fn minute_start(idx: i64) -> DateTime<Utc> {
 
 impl BrandMonitor {
     pub fn new(thresholds: &Thresholds, now: DateTime<Utc>) -> Self {
+        let mut baseline = Baseline::default();
+        baseline.set_calendar(thresholds.timezone);
         BrandMonitor {
             thresholds: thresholds.clone(),
             minutes: Ring::new(60, MINUTES_KEPT, now),
             hours: Ring::new(3600, HOURS_KEPT, now),
-            baseline: Baseline::default(),
+            baseline,
             learned_until: now.timestamp().div_euclid(60) - 1,
             clock: now,
             lifecycle: Lifecycle::default(),
@@ -122,7 +125,9 @@ impl BrandMonitor {
     }
 
     /// Applies new thresholds (after a reload or a restore) without losing history.
+    /// State saved before weekday profiles is migrated here, as every restore passes through.
     pub fn set_thresholds(&mut self, t: &Thresholds) {
+        self.baseline.set_calendar(t.timezone);
         self.thresholds = t.clone();
         self.dirty = true;
     }
@@ -326,7 +331,20 @@ impl BrandMonitor {
         let warm = self.baseline.minutes_seen() * 60.0 >= t.warmup.as_secs() as f64;
         let a = self.lifecycle.step(now, &j, t, warm, from_long)?;
         let reasons = match a.status {
-            Status::Firing => reasons(&reading, &j),
+            Status::Firing => {
+                let mut r = reasons(&reading, &j);
+                if let Some(peak) = a.flared {
+                    r.insert(
+                        0,
+                        format!(
+                            "flared up again within the cooldown: {:.1}x the expected count, \
+                             more than the {peak:.1}x at the height of the last alert",
+                            reading.ratio()
+                        ),
+                    );
+                }
+                r
+            }
             Status::Resolved => vec![format!(
                 "back to the usual level: {} mentions in {}, {:.1} expected",
                 short.counts.mentions,

@@ -73,6 +73,10 @@ pub struct Judgement {
     pub surprise: f64,
     /// Whether the negative-count channel (rather than the volume channel) decided.
     pub by_negatives: bool,
+    /// How large the surge is: the window's ratio to its expected count, which compares the
+    /// short and the long horizon alike (what "larger than the last one" means for the
+    /// cooldown).
+    pub size: f64,
 }
 
 impl Judgement {
@@ -83,6 +87,7 @@ impl Judgement {
         obvious: false,
         surprise: 0.0,
         by_negatives: false,
+        size: 0.0,
     };
 }
 
@@ -163,6 +168,7 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
             .is_some_and(|n| n.holding && (negative || negatives_only));
     let mut j = Judgement {
         holding,
+        size: r.ratio(),
         ..Judgement::CALM
     };
     let neg_surge = neg.as_ref().filter(|n| n.surge && negative);

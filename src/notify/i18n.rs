@@ -137,10 +137,12 @@ pub fn kind_word(kind: Kind, loc: &Locale) -> &'static str {
         (Kind::Buzz, Language::En) => "buzz",
         (Kind::Volume, Language::En) => "volume",
         (Kind::Source, Language::En) => "source",
+        (Kind::Reach, Language::En) => "reach",
         (Kind::Storm, Language::De) => "Shitstorm",
         (Kind::Buzz, Language::De) => "Welle",
         (Kind::Volume, Language::De) => "Anstieg",
         (Kind::Source, Language::De) => "Quelle",
+        (Kind::Reach, Language::De) => "Reichweite",
     }
 }
 
@@ -167,6 +169,11 @@ pub fn kind_meaning(kind: Kind, loc: &Locale) -> &'static str {
             "a source of mentions has failed or gone silent",
             "eine Quelle liefert nicht mehr",
         ),
+        Kind::Reach => pick(
+            loc,
+            "one negative post from an author with a large reach",
+            "ein negativer Beitrag eines Accounts mit großer Reichweite",
+        ),
     }
 }
 
@@ -192,6 +199,16 @@ pub fn subject(event: &AlertEvent, loc: &Locale) -> String {
             level_word(event.level, loc),
             event.brand
         ),
+        Status::Firing if event.kind == Kind::Reach => {
+            let post = event.sample.first();
+            format!(
+                "[sturmglas] {test}{} Reichweite: {} — ein negativer Beitrag von {} mit {} Reichweite",
+                level_word(event.level, loc),
+                event.brand,
+                post.and_then(|p| p.author.as_deref()).unwrap_or("einem Account"),
+                int(post.and_then(|p| p.reach).unwrap_or(0), loc)
+            )
+        }
         Status::Firing => {
             let mut s = format!(
                 "[sturmglas] {test}{} {}: {} — {} {} in {}",
