@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/brands", get(brands))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/sources", get(sources))
+        .route("/charts/{file}", get(chart))
         .with_state(state)
 }
 
@@ -246,6 +247,73 @@ async fn alerts(State(s): State<AppState>, Query(q): Query<AlertsQuery>) -> Resp
 
 async fn sources(State(s): State<AppState>) -> Response {
     Json((s.sources)()).into_response()
+}
+
+#[derive(Deserialize)]
+struct ChartQuery {
+    lang: Option<String>,
+    tz: Option<String>,
+}
+
+/// `/charts/{id}.png`: the chart of a stored alert, what `links.chart` points chat cards at;
+/// drawn anew from the event's series, in the reader's `lang` (en, de) and `tz` (IANA).
+async fn chart(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(q): Query<ChartQuery>,
+) -> Response {
+    let Some(id) = file.strip_suffix(".png").filter(|id| {
+        !id.is_empty()
+            && id.len() <= 128
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) else {
+        return error(StatusCode::NOT_FOUND, "no such chart");
+    };
+    let mut loc = crate::config::notify::Locale::default();
+    match q.lang.as_deref() {
+        None | Some("en") => {}
+        Some("de") => loc.language = crate::config::notify::Language::De,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("lang: {other:?} is not en or de"),
+            )
+        }
+    }
+    if let Some(tz) = q.tz.as_deref() {
+        match tz.parse::<chrono_tz::Tz>() {
+            Ok(tz) => loc.timezone = tz,
+            Err(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("tz: {tz:?} is not an IANA time zone"),
+                )
+            }
+        }
+    }
+    let id = id.to_string();
+    let store = s.store.clone();
+    // The store read and the drawing are blocking and CPU work: off the runtime.
+    let drawn = tokio::task::spawn_blocking(move || {
+        store
+            .alert(&id)
+            .map(|ev| ev.and_then(|ev| crate::notify::chart::render(&ev, &loc)))
+    })
+    .await;
+    match drawn {
+        Ok(Ok(Some(Ok(png)))) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            png,
+        )
+            .into_response(),
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "no such chart"),
+        Ok(Ok(Some(Err(e)))) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 #[cfg(test)]

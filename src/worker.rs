@@ -375,7 +375,14 @@ impl Core {
 
     fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<AlertEvent>, CoreError> {
         self.metrics.inc("sturmglas_ticks_total", &[]);
-        let events = self.engine.tick(now);
+        let mut events = self.engine.tick(now);
+        // Links are the daemon's to give (the engine knows no URLs): with `server.public_url`,
+        // every event names its chart and dashboard, in the stored event and every delivery.
+        if let Some(base) = self.config.server.public_url.as_deref() {
+            for e in &mut events {
+                e.brief.links = Some(crate::brief::Links::new(base, &e.id, &e.brand));
+            }
+        }
         // A brand's level changes only with a notice, so the gauge follows the notices instead
         // of recomputing every brand's status on every tick.
         for e in &events {

@@ -74,6 +74,22 @@ impl Store {
         Ok(())
     }
 
+    /// The alert event with `id`, if it is still kept.
+    pub fn alert(&self, id: &str) -> Result<Option<AlertEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT event FROM alerts WHERE id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        match rows.next()? {
+            Some(row) => {
+                let json: String = row.get(0)?;
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The newest `limit` alert events, newest first.
     pub fn recent_alerts(&self, limit: usize) -> Result<Vec<AlertEvent>> {
         let conn = self.conn();
@@ -109,6 +125,8 @@ mod tests {
             .map(|e| e.id)
             .collect();
         assert_eq!(ids, vec!["2", "1"]);
+        assert_eq!(s.alert("2").unwrap().map(|e| e.id).as_deref(), Some("2"));
+        assert!(s.alert("3").unwrap().is_none());
         assert_eq!(s.outbox_due(Utc::now(), 10).unwrap().len(), 2);
     }
 }
