@@ -3,7 +3,8 @@
 //! envelope, as Workflows webhooks take it), Discord (`content` plus one embed) and
 //! Mattermost (Markdown `text`). Each shows the brief: what the storm is about (drivers),
 //! where (sources), distinct sample posts with their copies, and the chart where
-//! `server.public_url` is set — in the channel's language and time zone.
+//! `server.public_url` is set — in the channel's language and time zone. Each is a
+//! [`Format`] listed in [`super::format`]; they share this file for the escapes below.
 //!
 //! Invariant: text from outside is escaped for the service's markup and cannot ping anyone
 //! (no `<!channel>` in Slack, `@channel` defused in Mattermost, `allowed_mentions` empty in
@@ -11,7 +12,8 @@
 
 use serde_json::{json, Value};
 
-use super::{i18n, render};
+use super::format::{json_bytes, Format};
+use super::{i18n, render, DeliveryError};
 use crate::alert::{AlertEvent, Level, Status};
 use crate::config::notify::Locale;
 
@@ -106,6 +108,15 @@ fn brief_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
     lines
 }
 
+/// Slack's incoming webhooks: Block Kit with a `text` fallback.
+pub struct Slack;
+
+impl Format for Slack {
+    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&slack(event, loc))
+    }
+}
+
 pub fn slack(event: &AlertEvent, loc: &Locale) -> Value {
     let mut intro = String::new();
     if event.test {
@@ -150,6 +161,15 @@ pub fn slack(event: &AlertEvent, loc: &Locale) -> Value {
     json!({"text": i18n::subject(event, loc), "blocks": blocks})
 }
 
+/// Mattermost's incoming webhooks: Markdown `text`.
+pub struct Mattermost;
+
+impl Format for Mattermost {
+    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&mattermost(event, loc))
+    }
+}
+
 pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {
     let mut t = String::new();
     if event.test {
@@ -190,6 +210,15 @@ pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {
         t.push('\n');
     }
     json!({"username": "sturmglas", "text": clip(&t, 16_000)})
+}
+
+/// Discord's webhooks: `content` plus one embed, pinging nobody.
+pub struct Discord;
+
+impl Format for Discord {
+    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&discord(event, loc))
+    }
 }
 
 pub fn discord(event: &AlertEvent, loc: &Locale) -> Value {
@@ -243,6 +272,15 @@ pub fn discord(event: &AlertEvent, loc: &Locale) -> Value {
         "allowed_mentions": {"parse": []},
         "embeds": [embed],
     })
+}
+
+/// Microsoft Teams (Workflows): an Adaptive Card in a `message` envelope.
+pub struct Teams;
+
+impl Format for Teams {
+    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&teams(event, loc))
+    }
 }
 
 pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
