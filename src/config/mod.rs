@@ -4,6 +4,10 @@
 //! errors (unknown keys, wrong types, bad durations) come from the TOML parser with the span of
 //! the offending item; semantic errors (an empty keyword list, an unreadable secret file) are
 //! collected by [`Ctx`] from `toml::Spanned` fields, all of them at once.
+//!
+//! The `[sources]` table and the webhook `format` values are not declared here: each source
+//! kind and each format is listed once beside its code ([`crate::sources::registry`],
+//! [`crate::notify::format`]), and this module only places their tables in the file.
 
 pub use crate::duration;
 pub mod brand;

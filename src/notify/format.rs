@@ -1,5 +1,5 @@
 //! The one list of webhook formats: the `format` value of a `[[notify.webhook]]` block and
-//! what the channel's body looks like in it. [`webhook_formats!`] turns the list into
+//! what the channel's body looks like in it. `webhook_formats!` turns the list into
 //! [`WebhookFormat`] (the config's value: parsed by name, unknown names rejected with the
 //! list of known ones) and dispatches [`WebhookFormat::body`] and
 //! [`WebhookFormat::content_type`] to each format's [`Format`] impl.

@@ -1,4 +1,6 @@
 //! Bluesky through Jetstream: the whole network's posts over one WebSocket, matched locally.
+//! The whole kind lives here: the `[[sources.bluesky]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: the cursor is the `time_us` of the last event handed to the core; a (re)connect
 //! asks for events from `rewind` before it, so nothing between the last flush and a drop or a

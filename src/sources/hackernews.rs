@@ -1,4 +1,6 @@
 //! Hacker News through the Algolia `search_by_date` API: stories and comments, no key.
+//! The whole kind lives here: the `[[sources.hackernews]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the newest `created_at_i` seen plus the ids seen at that
 //! second; the next poll asks `created_at_i>=` that second and drops those ids, so posts that

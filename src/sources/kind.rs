@@ -1,7 +1,7 @@
 //! What a source kind is: the [`SourceKind`] trait, and the settings and checks every
 //! `[[sources.KIND]]` block shares (its name, silence and back-off keys).
 //!
-//! A kind's file holds its raw block (declared with [`common_raw!`] so the shared keys are
+//! A kind's file holds its raw block (declared with `common_raw!` so the shared keys are
 //! accepted, `deny_unknown_fields` for the rest), its validated config, its validation and
 //! its tasks; [`super::registry`] lists the kinds once. Invariant: a validated source has a
 //! unique name (its cursor key and metrics label, checked by [`Names`] across all kinds) and a
@@ -58,7 +58,7 @@ impl Common {
     }
 }
 
-/// The shared keys of one block as written; [`common_raw!`] gives every raw block
+/// The shared keys of one block as written; `common_raw!` gives every raw block
 /// `common_keys()`.
 pub struct CommonKeys<'a> {
     pub name: &'a Option<Spanned<String>>,

@@ -1,5 +1,7 @@
 //! Mastodon: hashtag timelines over REST, the streaming API (SSE) with a token, and full-text
 //! search (`/api/v2/search`) with a token.
+//! The whole kind lives here: the `[[sources.mastodon]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per hashtag the cursor is the newest status id counted. Polling asks
 //! `min_id=` it and pages forward until caught up; streaming back-fills the same way after

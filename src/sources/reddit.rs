@@ -1,4 +1,6 @@
 //! Reddit search over OAuth (application-only client credentials), newest first.
+//! The whole kind lives here: the `[[sources.reddit]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the fullname of the newest post counted; the next poll
 //! asks `before=` it, which lists only newer posts. Requests stay under Reddit's 100 per

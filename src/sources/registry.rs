@@ -1,4 +1,4 @@
-//! The one list of source kinds. [`source_kinds!`] turns it into the `[sources]` table
+//! The one list of source kinds. `source_kinds!` turns it into the `[sources]` table
 //! ([`SourcesRaw`], one `[[sources.KIND]]` array per kind, unknown kinds rejected), the
 //! validated [`SourcesConfig`], the validation in list order, the `check` summary and the
 //! spawning of every block's tasks.

@@ -1,4 +1,6 @@
 //! RSS 2.0 and Atom feeds (feed-rs), including Google Alerts.
+//! The whole kind lives here: the `[[sources.rss]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: an entry is counted once. The cursor holds the entry ids already seen (the
 //! current feed window plus recent history) and the validators for a conditional GET, so an

@@ -1,4 +1,6 @@
 //! X (Twitter) API v2: recent search with `since_id`, and the filtered stream when enabled.
+//! The whole kind lives here: the `[[sources.x]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the newest tweet id counted. Polling asks `since_id=` it
 //! (paging with `next_token` until caught up); in stream mode every (re)connect first
