@@ -6,21 +6,27 @@
 //! its cursor itself, never blocks the runtime, and stops at its next await on shutdown.
 //!
 //! A kind of source is one file here: its `[[sources.KIND]]` block, validation and tasks
-//! behind [`SourceKind`] ([`kind`]), named once in [`registry`].
+//! behind [`SourceKind`] ([`kind`]), named once in the list below ([`registry`] says what
+//! the list generates).
 
-pub mod bluesky;
-pub mod hackernews;
 pub mod health;
 pub mod http;
 pub mod kind;
-pub mod mastodon;
 pub mod poll;
-pub mod reddit;
 pub mod registry;
-pub mod rss;
 pub mod sse;
 pub mod text;
-pub mod x;
+
+// The one list of source kinds, in the order they are validated and shown by `check`:
+// `[[sources.KEY]] => file::ValidatedConfig`. A new kind is its file plus one line here.
+registry::source_kinds! {
+    rss => rss::RssSource,
+    mastodon => mastodon::MastodonSource,
+    bluesky => bluesky::BlueskySource,
+    reddit => reddit::RedditSource,
+    hackernews => hackernews::HackernewsSource,
+    x => x::XSource,
+}
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +42,6 @@ use crate::store::Store;
 
 pub use health::{HealthChange, SourceHealth, SourceProblem, SourceStatus};
 pub use kind::{Common, SourceKind};
-pub use registry::{SourcesConfig, SourcesRaw};
 
 /// Mentions read in one fetch, and where the source resumes once they are counted.
 #[derive(Debug, Clone)]

@@ -1,56 +1,66 @@
-//! The one list of source kinds. `source_kinds!` turns it into the `[sources]` table
-//! ([`SourcesRaw`], one `[[sources.KIND]]` array per kind, unknown kinds rejected), the
-//! validated [`SourcesConfig`], the validation in list order, the `check` summary and the
-//! spawning of every block's tasks.
+//! What the one list of source kinds (the `source_kinds!` call at the top of
+//! [`crate::sources`]) becomes: the kinds' modules, the `[sources]` table
+//! ([`super::SourcesRaw`], one `[[sources.KIND]]` array per kind, unknown kinds rejected),
+//! the validated [`SourcesConfig`], the validation in list order, the `check` summary and
+//! the spawning of every block's tasks.
 //!
-//! Invariant: a kind is named here and nowhere else. Adding one is its file under
-//! `src/sources/` (raw block, validated config, `impl SourceKind`) plus one line below; the
-//! config loader, `sturmglas check` and the daemon pick it up from this list. Errors come out
-//! in list order, then block order, as `PATH:LINE:COL` through [`Ctx`].
+//! Invariant: a kind is named in that list and nowhere else. Adding one is its file under
+//! `src/sources/` (raw block, validated config, `impl SourceKind`) plus one line in the list;
+//! the config loader, `sturmglas check` and the daemon pick it up from there. Errors come
+//! out in list order, then block order, as `PATH:LINE:COL` through [`crate::config::Ctx`].
 
-use serde::Deserialize;
-use tokio::task::JoinHandle;
+use super::SourcesConfig;
 
-use super::kind::{Names, SourceKind};
-use super::SourceContext;
-use crate::config::Ctx;
-
+/// Declares the kinds: `key => module::Type,` per kind, where `key` is the `[[sources.key]]`
+/// table, `module` the kind's file under `src/sources/` (declared by this macro) and `Type`
+/// its validated config, which implements [`super::SourceKind`].
 macro_rules! source_kinds {
-    ($($(#[$doc:meta])* $key:ident: $kind:ty,)*) => {
+    ($($(#[$doc:meta])* $key:ident => $module:ident :: $kind:ident,)*) => {
+        $(pub mod $module;)*
+
         /// The `[sources]` table as written: one array of blocks per kind.
-        #[derive(Debug, Default, Deserialize)]
+        #[derive(Debug, Default, ::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct SourcesRaw {
             $(
                 $(#[$doc])*
                 #[serde(default)]
-                pub $key: Vec<<$kind as SourceKind>::Raw>,
+                pub $key: Vec<<$module::$kind as $crate::sources::kind::SourceKind>::Raw>,
             )*
         }
 
         /// The validated sources, one list per kind.
         #[derive(Debug, Clone, Default)]
         pub struct SourcesConfig {
-            $(pub $key: Vec<$kind>,)*
+            $(pub $key: Vec<$module::$kind>,)*
         }
 
         /// The kinds' keys (`[[sources.KIND]]`), in list order.
         pub const KINDS: &[&str] = &[$(stringify!($key)),*];
 
         /// Each kind's key and [`SourceKind::EXAMPLE`], in list order.
-        pub const EXAMPLES: &[(&str, &str)] =
-            &[$((stringify!($key), <$kind as SourceKind>::EXAMPLE)),*];
+        pub const EXAMPLES: &[(&str, &str)] = &[$((
+            stringify!($key),
+            <$module::$kind as $crate::sources::kind::SourceKind>::EXAMPLE,
+        )),*];
 
         impl SourcesConfig {
             /// Checks every block, kind by kind in list order; names are unique across kinds.
-            pub fn validate(raw: &SourcesRaw, ctx: &mut Ctx<'_>) -> SourcesConfig {
-                let mut names = Names::default();
+            pub fn validate(
+                raw: &SourcesRaw,
+                ctx: &mut $crate::config::Ctx<'_>,
+            ) -> SourcesConfig {
+                let mut names = $crate::sources::kind::Names::default();
                 // Struct fields are evaluated in the order written: the list's order.
                 SourcesConfig {
                     $($key: raw
                         .$key
                         .iter()
-                        .filter_map(|r| <$kind as SourceKind>::validate(r, ctx, &mut names))
+                        .filter_map(|r| {
+                            <$module::$kind as $crate::sources::kind::SourceKind>::validate(
+                                r, ctx, &mut names,
+                            )
+                        })
                         .collect(),)*
                 }
             }
@@ -61,25 +71,20 @@ macro_rules! source_kinds {
             }
 
             /// Starts every block's tasks, each with its source name.
-            pub fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+            pub fn spawn(
+                &self,
+                ctx: &$crate::sources::SourceContext,
+            ) -> Vec<(String, ::tokio::task::JoinHandle<()>)> {
                 let mut out = Vec::new();
                 $(for s in &self.$key {
-                    out.extend(s.spawn(ctx));
+                    out.extend($crate::sources::kind::SourceKind::spawn(s, ctx));
                 })*
                 out
             }
         }
     };
 }
-
-source_kinds! {
-    rss: super::rss::RssSource,
-    mastodon: super::mastodon::MastodonSource,
-    bluesky: super::bluesky::BlueskySource,
-    reddit: super::reddit::RedditSource,
-    hackernews: super::hackernews::HackernewsSource,
-    x: super::x::XSource,
-}
+pub(crate) use source_kinds;
 
 impl SourcesConfig {
     pub fn is_empty(&self) -> bool {
@@ -102,9 +107,12 @@ impl SourcesConfig {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{SourcesRaw, EXAMPLES, KINDS};
     use super::*;
+    use crate::config::Ctx;
     use crate::sources::bluesky::DEFAULT_JETSTREAM;
     use crate::sources::kind::secs;
+    use serde::Deserialize;
     use std::path::Path;
 
     fn parse(src: &str) -> Result<SourcesConfig, Vec<String>> {
