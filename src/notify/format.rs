@@ -4,14 +4,14 @@
 //! list of known ones) and dispatches [`WebhookFormat::body`] and
 //! [`WebhookFormat::content_type`] to each format's [`Format`] impl.
 //!
-//! Invariant: a format is named here and nowhere else. Adding one is a file with a unit
-//! struct and its `impl Format` (under `src/notify/`) plus one line below; the config, the
+//! Invariant: a format is named here and nowhere else. Adding one is a file under
+//! `src/notify/format/` with a unit struct and its `impl Format`, plus one line below; the config, the
 //! delivery and `check` take it from this list. Every alert the outbox sends — storms,
 //! resolved notices, source notices, test alerts — goes through [`WebhookFormat::body`].
 
 use serde::Deserialize;
 
-use super::{chat, DeliveryError};
+use super::DeliveryError;
 use crate::alert::AlertEvent;
 use crate::config::notify::Locale;
 
@@ -32,7 +32,9 @@ pub fn json_bytes(value: &serde_json::Value) -> Result<Vec<u8>, DeliveryError> {
 }
 
 macro_rules! webhook_formats {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal => $imp:ty,)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal => $module:ident :: $imp:ident,)*) => {
+        $(pub mod $module;)*
+
         /// A `[[notify.webhook]]` block's `format`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
         pub enum WebhookFormat {
@@ -52,37 +54,30 @@ macro_rules! webhook_formats {
 
             pub fn content_type(self) -> &'static str {
                 match self {
-                    $(WebhookFormat::$variant => <$imp as Format>::CONTENT_TYPE,)*
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::CONTENT_TYPE,)*
                 }
             }
 
             /// The request body for `event` in this format.
             pub fn body(self, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
                 match self {
-                    $(WebhookFormat::$variant => <$imp as Format>::body(event, loc),)*
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::body(event, loc),)*
                 }
             }
         }
     };
 }
 
+// The one list of webhook formats, in the order the config's error message names them:
+// `Variant = "config name" => file::Type`, the file under `src/notify/format/` (declared
+// here). A new format is its file plus one line here.
 webhook_formats! {
     /// The contract's alert event, as is (the default).
-    Json = "json" => Json,
-    Slack = "slack" => chat::Slack,
-    Teams = "teams" => chat::Teams,
-    Discord = "discord" => chat::Discord,
-    Mattermost = "mattermost" => chat::Mattermost,
-}
-
-/// The alert event of the contract, unchanged: the body for programs.
-pub struct Json;
-
-impl Format for Json {
-    fn body(event: &AlertEvent, _loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
-        serde_json::to_vec(event)
-            .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
-    }
+    Json = "json" => json::Json,
+    Slack = "slack" => slack::Slack,
+    Teams = "teams" => teams::Teams,
+    Discord = "discord" => discord::Discord,
+    Mattermost = "mattermost" => mattermost::Mattermost,
 }
 
 #[cfg(test)]
