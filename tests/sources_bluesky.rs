@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use sources_support::*;
-use sturmglas::config::sources::{BlueskySource, SourcesConfig};
+use sturmglas::sources::bluesky::BlueskySource;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;

@@ -12,8 +12,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use sources_support::*;
-use sturmglas::config::sources::{HackernewsSource, SourcesConfig};
+use sturmglas::sources::hackernews::HackernewsSource;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 
 #[tokio::test]

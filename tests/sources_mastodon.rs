@@ -17,9 +17,10 @@ use axum::{Json, Router};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use sources_support::*;
-use sturmglas::config::sources::{MastodonSource, SourcesConfig};
 use sturmglas::config::Secret;
+use sturmglas::sources::mastodon::MastodonSource;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 
 fn cfg(addr: std::net::SocketAddr, token: bool, search: Option<Vec<String>>) -> SourcesConfig {

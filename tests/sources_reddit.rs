@@ -14,9 +14,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use sources_support::*;
-use sturmglas::config::sources::{RedditSource, SourcesConfig};
 use sturmglas::config::Secret;
+use sturmglas::sources::reddit::RedditSource;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 
 const UA: &str = "linux:sturmglas-test:1.0 (by /u/sturmglas)";

@@ -12,8 +12,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use sources_support::*;
-use sturmglas::config::sources::{RssSource, SourcesConfig};
+use sturmglas::sources::rss::RssSource;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 
 fn rss_cfg(url: String) -> SourcesConfig {

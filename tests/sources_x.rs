@@ -17,9 +17,10 @@ use axum::{Json, Router};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use sources_support::*;
-use sturmglas::config::sources::{SourcesConfig, XSource};
 use sturmglas::config::Secret;
 use sturmglas::sources::spawn_all;
+use sturmglas::sources::x::XSource;
+use sturmglas::sources::SourcesConfig;
 use sturmglas::store::Store;
 
 const QUERY: &str = "acme -is:retweet";

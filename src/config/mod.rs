@@ -4,13 +4,16 @@
 //! errors (unknown keys, wrong types, bad durations) come from the TOML parser with the span of
 //! the offending item; semantic errors (an empty keyword list, an unreadable secret file) are
 //! collected by [`Ctx`] from `toml::Spanned` fields, all of them at once.
+//!
+//! The `[sources]` table and the webhook `format` values are not declared here: each source
+//! kind and each format is listed once beside its code ([`crate::sources::registry`],
+//! [`crate::notify::format`]), and this module only places their tables in the file.
 
 pub use crate::duration;
 pub mod brand;
 pub mod notify;
 pub mod secret;
 pub mod sentiment;
-pub mod sources;
 pub mod thresholds;
 
 use std::fmt;
@@ -187,7 +190,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn finish(self) -> Vec<ConfigError> {
+    /// The errors collected, in the order they were found.
+    pub(crate) fn finish(self) -> Vec<ConfigError> {
         self.errors
     }
 }
@@ -207,7 +211,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub notify: notify::NotifyRaw,
     #[serde(default)]
-    pub sources: sources::SourcesRaw,
+    pub sources: crate::sources::SourcesRaw,
     #[serde(default)]
     pub sentiment: sentiment::SentimentRaw,
 }
@@ -271,7 +275,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub brands: Vec<Brand>,
     pub notify: notify::NotifyConfig,
-    pub sources: sources::SourcesConfig,
+    pub sources: crate::sources::SourcesConfig,
     pub sentiment: sentiment::SentimentConfig,
 }
 
@@ -406,7 +410,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         });
     }
     let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
-    let sources = sources::SourcesConfig::validate(&raw.sources, ctx);
+    let sources = crate::sources::SourcesConfig::validate(&raw.sources, ctx);
     let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
     Config {
         path: path.to_path_buf(),

@@ -119,15 +119,8 @@ fn locale(language: Option<Language>, tz: Option<&Spanned<String>>, ctx: &mut Ct
     Locale::new(language.unwrap_or_default(), timezone)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookFormat {
-    Json,
-    Slack,
-    Teams,
-    Discord,
-    Mattermost,
-}
+/// The webhook formats are listed once, beside their renderers, in [`crate::notify::format`].
+pub use crate::notify::format::WebhookFormat;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

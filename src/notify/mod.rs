@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod chat;
 pub mod email;
+pub mod format;
 pub mod i18n;
 pub mod outbox;
 pub mod render;

@@ -1,5 +1,5 @@
-//! Webhooks: the contract's JSON body, or chat formats (Slack, Teams, Discord, Mattermost),
-//! signed with HMAC-SHA256 when a secret is set.
+//! Webhooks: the POST of an alert in the channel's format (the list and the bodies are in
+//! [`super::format`]), signed with HMAC-SHA256 when a secret is set.
 //!
 //! Invariant: the signature is computed over exactly the bytes sent, so a receiver can verify
 //! it before parsing. Replies decide what the outbox does next: 2xx delivered; 408, 429, 5xx
@@ -18,7 +18,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT
 use reqwest::StatusCode;
 use sha2::Sha256;
 
-use super::{chat, DeliveryError};
+use super::DeliveryError;
 use crate::alert::AlertEvent;
 use crate::config::notify::{Locale, WebhookChannel, WebhookFormat};
 
@@ -46,7 +46,7 @@ pub async fn send(
     let mut request = http
         .post(channel.url.clone())
         .timeout(channel.timeout)
-        .header(CONTENT_TYPE, "application/json")
+        .header(CONTENT_TYPE, channel.format.content_type())
         .header(USER_AGENT, concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
         .header("X-Sturmglas-Event", event.id.as_str());
     if let Some(secret) = &channel.secret {
@@ -83,24 +83,13 @@ pub async fn send(
     Err(classify_status(status, message, retry_after))
 }
 
-/// The request body in the channel's format.
+/// The request body in the channel's format ([`WebhookFormat::body`]).
 pub fn body(
     format: WebhookFormat,
     event: &AlertEvent,
     loc: &Locale,
 ) -> Result<Vec<u8>, DeliveryError> {
-    let value = match format {
-        WebhookFormat::Json => {
-            return serde_json::to_vec(event)
-                .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
-        }
-        WebhookFormat::Slack => chat::slack(event, loc),
-        WebhookFormat::Teams => chat::teams(event, loc),
-        WebhookFormat::Discord => chat::discord(event, loc),
-        WebhookFormat::Mattermost => chat::mattermost(event, loc),
-    };
-    serde_json::to_vec(&value)
-        .map_err(|e| DeliveryError::Permanent(format!("cannot encode message: {e}")))
+    format.body(event, loc)
 }
 
 /// `sha256=<hex>` of the HMAC-SHA256 of `body` keyed with `secret`.

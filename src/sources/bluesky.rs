@@ -1,4 +1,6 @@
 //! Bluesky through Jetstream: the whole network's posts over one WebSocket, matched locally.
+//! The whole kind lives here: the `[[sources.bluesky]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: the cursor is the `time_us` of the last event handed to the core; a (re)connect
 //! asks for events from `rewind` before it, so nothing between the last flush and a drop or a
@@ -13,11 +15,13 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+use toml::Spanned;
 
 use super::http::{Backoff, SourceError};
+use super::kind::{common_raw, dur, secs, ws_url, Common, Names, SourceKind};
 use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
-use crate::config::sources::BlueskySource;
 use crate::config::Brand;
+use crate::config::{Ctx, HumanDuration};
 use crate::matching::{BrandMatcher, BrandSpec};
 use crate::mention::Mention;
 
@@ -46,6 +50,69 @@ struct PostRecord {
     created_at: Option<String>,
     #[serde(default)]
     langs: Vec<String>,
+}
+
+/// Bluesky's public Jetstream, used when `endpoint` is not set.
+pub const DEFAULT_JETSTREAM: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
+
+common_raw! {
+    /// `[[sources.bluesky]]` as written.
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct BlueskyRaw {
+        pub endpoint: Option<Spanned<String>>,
+        /// How far back to resume before the stored `time_us` (default 5s).
+        pub rewind: Option<HumanDuration>,
+        /// How often matched posts and the cursor are handed to the core (default 2s).
+        pub flush_interval: Option<HumanDuration>,
+        /// A connection without any frame for this long is dead (default 60s).
+        pub idle_timeout: Option<HumanDuration>,
+    }
+}
+
+/// A validated `[[sources.bluesky]]` block: one Jetstream connection.
+#[derive(Debug, Clone)]
+pub struct BlueskySource {
+    pub endpoint: url::Url,
+    pub rewind: Duration,
+    pub flush_interval: Duration,
+    pub idle_timeout: Duration,
+    pub common: Common,
+}
+
+impl SourceKind for BlueskySource {
+    type Raw = BlueskyRaw;
+    const EXAMPLE: &'static str = "";
+
+    fn validate(r: &BlueskyRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let endpoint = match &r.endpoint {
+            Some(e) => ws_url(ctx, e),
+            None => url::Url::parse(DEFAULT_JETSTREAM).ok(),
+        };
+        let anchor = r.endpoint.as_ref().map(|e| e.span()).unwrap_or(0..0);
+        let host = endpoint
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let common = names.common(
+            ctx,
+            anchor,
+            format!("bluesky:{host}"),
+            r.common_keys(),
+            secs(60),
+        );
+        Some(BlueskySource {
+            endpoint: endpoint?,
+            rewind: dur(r.rewind, secs(5)),
+            flush_interval: dur(r.flush_interval, secs(2)),
+            idle_timeout: dur(r.idle_timeout, secs(60)),
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        vec![(self.common.name.clone(), spawn(self.clone(), ctx.clone()))]
+    }
 }
 
 pub fn spawn(cfg: BlueskySource, ctx: SourceContext) -> JoinHandle<()> {
@@ -260,7 +327,6 @@ pub fn handle_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::sources::Common;
 
     #[test]
     fn subscribe_url_rewinds_and_keeps_other_params() {

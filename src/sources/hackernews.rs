@@ -1,4 +1,6 @@
 //! Hacker News through the Algolia `search_by_date` API: stories and comments, no key.
+//! The whole kind lives here: the `[[sources.hackernews]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the newest `created_at_i` seen plus the ids seen at that
 //! second; the next poll asks `created_at_i>=` that second and drops those ids, so posts that
@@ -12,12 +14,14 @@ use chrono::{DateTime, Utc};
 use governor::DefaultDirectRateLimiter;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
+use toml::Spanned;
 
 use super::http::{check, endpoint, SourceError};
+use super::kind::{base_url, common_raw, dur, secs, Common, Names, SourceKind};
 use super::poll::{self, Fetched, Poller};
 use super::text::html_to_text;
 use super::SourceContext;
-use crate::config::sources::HackernewsSource;
+use crate::config::{Ctx, HumanDuration};
 use crate::mention::Mention;
 
 const HITS_PER_PAGE: usize = 100;
@@ -45,6 +49,52 @@ struct Hit {
     points: Option<i64>,
     #[serde(default, rename = "_tags")]
     tags: Vec<String>,
+}
+
+common_raw! {
+    /// `[[sources.hackernews]]` as written.
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct HackernewsRaw {
+        pub query: Option<String>,
+        pub interval: Option<HumanDuration>,
+        pub api_base: Option<Spanned<String>>,
+    }
+}
+
+/// A validated `[[sources.hackernews]]` block: Algolia's HN search.
+#[derive(Debug, Clone)]
+pub struct HackernewsSource {
+    pub query: Option<String>,
+    pub interval: Duration,
+    pub api_base: url::Url,
+    pub common: Common,
+}
+
+impl SourceKind for HackernewsSource {
+    type Raw = HackernewsRaw;
+    const EXAMPLE: &'static str = "";
+
+    fn validate(r: &HackernewsRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let interval = dur(r.interval, secs(120));
+        let default_name = match &r.query {
+            Some(q) => format!("hackernews:{q}"),
+            None => "hackernews".to_string(),
+        };
+        let anchor = r.api_base.as_ref().map(|e| e.span()).unwrap_or(0..0);
+        let common = names.common(ctx, anchor, default_name, r.common_keys(), interval);
+        let api_base = base_url(ctx, &r.api_base, "https://hn.algolia.com")?;
+        Some(HackernewsSource {
+            query: r.query.clone(),
+            interval,
+            api_base,
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        vec![(self.common.name.clone(), spawn(self.clone(), ctx.clone()))]
+    }
 }
 
 pub fn spawn(cfg: HackernewsSource, ctx: SourceContext) -> JoinHandle<()> {

@@ -1,5 +1,7 @@
 //! Mastodon: hashtag timelines over REST, the streaming API (SSE) with a token, and full-text
 //! search (`/api/v2/search`) with a token.
+//! The whole kind lives here: the `[[sources.mastodon]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per hashtag the cursor is the newest status id counted. Polling asks
 //! `min_id=` it and pages forward until caught up; streaming back-fills the same way after
@@ -15,13 +17,15 @@ use governor::DefaultDirectRateLimiter;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
+use toml::Spanned;
 
 use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, SourceError};
+use super::kind::{common_raw, dur, secs, Common, Names, SourceKind};
 use super::poll::{self, Fetched, Poller};
 use super::sse::{SseDecoder, SseItem};
 use super::text::html_to_text;
 use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
-use crate::config::sources::{Common, MastodonSource};
+use crate::config::{Ctx, HumanDuration, Secret};
 use crate::mention::Mention;
 
 /// Mastodon's page size maximum for timelines and search.
@@ -65,6 +69,99 @@ struct Instance {
 enum Query {
     Tag(String),
     Search(String),
+}
+
+common_raw! {
+    /// `[[sources.mastodon]]` as written.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct MastodonRaw {
+        pub instance: Spanned<String>,
+        #[serde(default)]
+        pub hashtags: Vec<Spanned<String>>,
+        pub token: Option<Spanned<String>>,
+        pub token_file: Option<Spanned<String>>,
+        pub interval: Option<HumanDuration>,
+        /// With a token: use the streaming API (default true).
+        pub streaming: Option<bool>,
+        /// Where the streaming API lives when not on the instance's host (see the instance's
+        /// `/api/v2/instance` → `configuration.urls.streaming`).
+        pub streaming_url: Option<Spanned<String>>,
+        /// With a token: full-text search queries (default: the brands' keywords).
+        pub search: Option<Vec<String>>,
+    }
+}
+
+/// A validated `[[sources.mastodon]]` block: one instance, its hashtags and search.
+#[derive(Debug, Clone)]
+pub struct MastodonSource {
+    pub instance: url::Url,
+    pub hashtags: Vec<String>,
+    pub token: Option<Secret>,
+    pub interval: Duration,
+    pub streaming: bool,
+    /// The streaming API's base URL; `None`: the instance itself.
+    pub streaming_url: Option<url::Url>,
+    /// `None`: the brands' keywords (only with a token).
+    pub search: Option<Vec<String>>,
+    pub common: Common,
+}
+
+impl SourceKind for MastodonSource {
+    type Raw = MastodonRaw;
+    const EXAMPLE: &'static str = r#"instance = "https://mastodon.social"
+hashtags = ["nordwind"]"#;
+
+    fn validate(r: &MastodonRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let interval = dur(r.interval, secs(60));
+        let token = ctx.secret("token", r.token.as_ref(), r.token_file.as_ref());
+        let mut hashtags = Vec::new();
+        for h in &r.hashtags {
+            let tag = h.get_ref().trim().trim_start_matches('#');
+            if tag.is_empty() || tag.contains(|c: char| c.is_whitespace() || c == '/') {
+                ctx.error(h.span(), format!("invalid hashtag {:?}", h.get_ref()));
+            } else {
+                hashtags.push(tag.to_string());
+            }
+        }
+        if r.hashtags.is_empty() && r.token.is_none() && r.token_file.is_none() {
+            ctx.error(
+                r.instance.span(),
+                "mastodon needs `hashtags` (or a `token_file` for search)",
+            );
+        }
+        let host = url::Url::parse(r.instance.get_ref())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| r.instance.get_ref().clone());
+        let common = names.common(
+            ctx,
+            r.instance.span(),
+            format!("mastodon:{host}"),
+            r.common_keys(),
+            interval,
+        );
+        let streaming_url = r.streaming_url.as_ref().and_then(|u| {
+            let wss = u.get_ref().replacen("wss://", "https://", 1);
+            let ws = wss.replacen("ws://", "http://", 1);
+            ctx.http_url(&Spanned::new(u.span(), ws))
+        });
+        let instance = ctx.http_url(&r.instance)?;
+        Some(MastodonSource {
+            instance,
+            hashtags,
+            streaming_url,
+            streaming: r.streaming.unwrap_or(true) && token.is_some(),
+            token,
+            interval,
+            search: r.search.clone(),
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        spawn(self.clone(), ctx.clone())
+    }
 }
 
 /// Starts the block's tasks: one per hashtag, and one for search when there is a token.

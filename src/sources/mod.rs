@@ -4,18 +4,29 @@
 //! records a batch's mentions and then its cursor in the store, so a restart resumes after the
 //! last batch that was counted — nothing missed, nothing counted twice. A source never writes
 //! its cursor itself, never blocks the runtime, and stops at its next await on shutdown.
+//!
+//! A kind of source is one file here: its `[[sources.KIND]]` block, validation and tasks
+//! behind [`SourceKind`] ([`kind`]), named once in the list below ([`registry`] says what
+//! the list generates).
 
-pub mod bluesky;
-pub mod hackernews;
 pub mod health;
 pub mod http;
-pub mod mastodon;
+pub mod kind;
 pub mod poll;
-pub mod reddit;
-pub mod rss;
+pub mod registry;
 pub mod sse;
 pub mod text;
-pub mod x;
+
+// The one list of source kinds, in the order they are validated and shown by `check`:
+// `[[sources.KEY]] => file::ValidatedConfig`. A new kind is its file plus one line here.
+registry::source_kinds! {
+    rss => rss::RssSource,
+    mastodon => mastodon::MastodonSource,
+    bluesky => bluesky::BlueskySource,
+    reddit => reddit::RedditSource,
+    hackernews => hackernews::HackernewsSource,
+    x => x::XSource,
+}
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +34,6 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::config::sources::SourcesConfig;
 use crate::config::Brand;
 use crate::mention::Mention;
 use crate::metrics::Metrics;
@@ -31,6 +41,7 @@ use crate::shutdown::Shutdown;
 use crate::store::Store;
 
 pub use health::{HealthChange, SourceHealth, SourceProblem, SourceStatus};
+pub use kind::{Common, SourceKind};
 
 /// Mentions read in one fetch, and where the source resumes once they are counted.
 #[derive(Debug, Clone)]
@@ -54,37 +65,10 @@ pub struct SourceContext {
     pub health: Arc<SourceHealth>,
 }
 
-/// Starts one task per configured source (Mastodon: one per hashtag, plus one for search),
+/// Starts every configured source's tasks (Mastodon: one per hashtag, plus one for search),
 /// registers each with the health registry and forgets sources no longer configured.
 pub fn spawn_all(cfg: &SourcesConfig, ctx: &SourceContext) -> Vec<JoinHandle<()>> {
-    let mut handles = Vec::new();
-    let mut names = Vec::new();
-    for s in &cfg.rss {
-        names.push(s.common.name.clone());
-        handles.push(rss::spawn(s.clone(), ctx.clone()));
-    }
-    for s in &cfg.mastodon {
-        for (name, h) in mastodon::spawn(s.clone(), ctx.clone()) {
-            names.push(name);
-            handles.push(h);
-        }
-    }
-    for s in &cfg.bluesky {
-        names.push(s.common.name.clone());
-        handles.push(bluesky::spawn(s.clone(), ctx.clone()));
-    }
-    for s in &cfg.reddit {
-        names.push(s.common.name.clone());
-        handles.push(reddit::spawn(s.clone(), ctx.clone()));
-    }
-    for s in &cfg.hackernews {
-        names.push(s.common.name.clone());
-        handles.push(hackernews::spawn(s.clone(), ctx.clone()));
-    }
-    for s in &cfg.x {
-        names.push(s.common.name.clone());
-        handles.push(x::spawn(s.clone(), ctx.clone()));
-    }
+    let (names, handles): (Vec<String>, Vec<JoinHandle<()>>) = cfg.spawn(ctx).into_iter().unzip();
     ctx.health.retain(&names);
     handles
 }

@@ -14,8 +14,8 @@ use chrono::Utc;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use super::http::{Backoff, SourceError};
+use super::kind::Common;
 use super::{load_cursor, send_batch, sleep_or_stop, Batch, SourceContext};
-use crate::config::sources::Common;
 use crate::mention::Mention;
 
 /// Longest a poll (all its pages and queries) may take; a server that accepts the connection

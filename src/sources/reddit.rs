@@ -1,4 +1,6 @@
 //! Reddit search over OAuth (application-only client credentials), newest first.
+//! The whole kind lives here: the `[[sources.reddit]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the fullname of the newest post counted; the next poll
 //! asks `before=` it, which lists only newer posts. Requests stay under Reddit's 100 per
@@ -15,13 +17,15 @@ use governor::DefaultDirectRateLimiter;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
+use toml::Spanned;
 
 use super::http::{check, endpoint, rate_limit_wait, SourceError};
+use super::kind::{base_url, common_raw, dur, secs, Common, Names, SourceKind};
 use super::poll::{self, Fetched, Poller};
 use super::text::plain;
 use super::SourceContext;
-use crate::config::sources::RedditSource;
 use crate::config::Secret;
+use crate::config::{Ctx, HumanDuration};
 use crate::mention::Mention;
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +46,102 @@ struct Post {
     created_utc: f64,
     permalink: Option<String>,
     score: Option<i64>,
+}
+
+common_raw! {
+    /// `[[sources.reddit]]` as written.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RedditRaw {
+        pub client_id: Spanned<String>,
+        pub client_secret: Option<Spanned<String>>,
+        pub client_secret_file: Option<Spanned<String>>,
+        pub user_agent: Spanned<String>,
+        pub query: Option<String>,
+        pub interval: Option<HumanDuration>,
+        pub auth_base: Option<Spanned<String>>,
+        pub api_base: Option<Spanned<String>>,
+    }
+}
+
+/// A validated `[[sources.reddit]]` block: one OAuth app and its searches.
+#[derive(Debug, Clone)]
+pub struct RedditSource {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub user_agent: String,
+    /// `None`: one query per brand from its keywords.
+    pub query: Option<String>,
+    pub interval: Duration,
+    pub auth_base: url::Url,
+    pub api_base: url::Url,
+    pub common: Common,
+}
+
+/// Reddit asks for `<platform>:<app ID>:<version> (by /u/<username>)` and throttles others.
+fn valid_user_agent(ua: &str) -> bool {
+    let Some((head, tail)) = ua.split_once(" (by ") else {
+        return false;
+    };
+    head.split(':').filter(|p| !p.trim().is_empty()).count() >= 3
+        && (tail.starts_with("/u/") || tail.starts_with("u/"))
+        && tail.ends_with(')')
+}
+
+impl SourceKind for RedditSource {
+    type Raw = RedditRaw;
+    const EXAMPLE: &'static str = r#"client_id = "id"
+client_secret = "s"
+user_agent = "linux:sturmglas:1.0 (by /u/someone)""#;
+
+    fn validate(r: &RedditRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let interval = dur(r.interval, secs(60));
+        let secret = ctx.secret(
+            "client_secret",
+            r.client_secret.as_ref(),
+            r.client_secret_file.as_ref(),
+        );
+        if secret.is_none() && r.client_secret.is_none() && r.client_secret_file.is_none() {
+            ctx.error(r.client_id.span(), "reddit needs `client_secret_file`");
+        }
+        if !valid_user_agent(r.user_agent.get_ref()) {
+            ctx.error(
+                r.user_agent.span(),
+                "Reddit requires user_agent in the form \
+                 \"<platform>:<app ID>:<version> (by /u/<username>)\"",
+            );
+        }
+        if r.client_id.get_ref().trim().is_empty() {
+            ctx.error(r.client_id.span(), "`client_id` is empty");
+        }
+        let default_name = match &r.query {
+            Some(q) => format!("reddit:{q}"),
+            None => "reddit".to_string(),
+        };
+        let common = names.common(
+            ctx,
+            r.client_id.span(),
+            default_name,
+            r.common_keys(),
+            interval,
+        );
+        let auth_base = base_url(ctx, &r.auth_base, "https://www.reddit.com");
+        let api_base = base_url(ctx, &r.api_base, "https://oauth.reddit.com");
+        Some(RedditSource {
+            client_id: r.client_id.get_ref().trim().to_string(),
+            client_secret: secret?,
+            user_agent: r.user_agent.get_ref().clone(),
+            query: r.query.clone(),
+            interval,
+            auth_base: auth_base?,
+            api_base: api_base?,
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        vec![(self.common.name.clone(), spawn(self.clone(), ctx.clone()))]
+    }
 }
 
 pub fn spawn(cfg: RedditSource, ctx: SourceContext) -> JoinHandle<()> {
@@ -230,4 +330,16 @@ fn post_mention(p: Post, source: &str) -> Result<Mention, String> {
     m.url = p.permalink.map(|l| format!("https://www.reddit.com{l}"));
     m.reach = p.score.and_then(|s| u64::try_from(s).ok());
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_form() {
+        assert!(valid_user_agent("linux:sturmglas:1.0 (by /u/x)"));
+        assert!(!valid_user_agent("sturmglas/1.0"));
+        assert!(!valid_user_agent("linux:sturmglas (by /u/x)"));
+    }
 }

@@ -1,4 +1,6 @@
 //! RSS 2.0 and Atom feeds (feed-rs), including Google Alerts.
+//! The whole kind lives here: the `[[sources.rss]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: an entry is counted once. The cursor holds the entry ids already seen (the
 //! current feed window plus recent history) and the validators for a conditional GET, so an
@@ -7,17 +9,20 @@
 //! unwrapped to the article's own address.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
+use toml::Spanned;
 
 use super::http::{check, SourceError};
+use super::kind::{common_raw, dur, secs, Common, Names, SourceKind};
 use super::poll::{self, Fetched, Poller};
 use super::text::html_to_text;
 use super::SourceContext;
-use crate::config::sources::RssSource;
+use crate::config::{Ctx, HumanDuration};
 use crate::mention::Mention;
 
 /// How many entry ids the cursor remembers beyond the current feed.
@@ -35,6 +40,50 @@ struct Cursor {
     /// Entry ids seen, newest first.
     #[serde(default)]
     seen: Vec<String>,
+}
+
+common_raw! {
+    /// `[[sources.rss]]` as written.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RssRaw {
+        pub url: Spanned<String>,
+        pub interval: Option<HumanDuration>,
+    }
+}
+
+/// A validated `[[sources.rss]]` block: one feed.
+#[derive(Debug, Clone)]
+pub struct RssSource {
+    pub url: url::Url,
+    pub interval: Duration,
+    pub common: Common,
+}
+
+impl SourceKind for RssSource {
+    type Raw = RssRaw;
+    const EXAMPLE: &'static str = r#"url = "https://example.com/feed""#;
+
+    fn validate(r: &RssRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let interval = dur(r.interval, secs(300));
+        let common = names.common(
+            ctx,
+            r.url.span(),
+            format!("rss:{}", r.url.get_ref()),
+            r.common_keys(),
+            interval,
+        );
+        let url = ctx.http_url(&r.url)?;
+        Some(RssSource {
+            url,
+            interval,
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        vec![(self.common.name.clone(), spawn(self.clone(), ctx.clone()))]
+    }
 }
 
 pub fn spawn(cfg: RssSource, ctx: SourceContext) -> JoinHandle<()> {

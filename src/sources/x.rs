@@ -1,4 +1,6 @@
 //! X (Twitter) API v2: recent search with `since_id`, and the filtered stream when enabled.
+//! The whole kind lives here: the `[[sources.x]]` block, its checks and its tasks
+//! ([`SourceKind`]), listed once in [`super::registry`].
 //!
 //! Invariant: per query the cursor is the newest tweet id counted. Polling asks `since_id=` it
 //! (paging with `next_token` until caught up); in stream mode every (re)connect first
@@ -16,12 +18,14 @@ use governor::DefaultDirectRateLimiter;
 use reqwest::header::AUTHORIZATION;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
+use toml::Spanned;
 
 use super::http::{check, endpoint, open_stream, rate_limit_wait, Backoff, SourceError};
+use super::kind::{base_url, common_raw, dur, secs, Common, Names, SourceKind};
 use super::poll::{self, Fetched, Poller};
 use super::text::plain;
 use super::{load_cursor, reconnect_after, send_batch, Batch, SourceContext};
-use crate::config::sources::XSource;
+use crate::config::{Ctx, HumanDuration, Secret};
 use crate::mention::Mention;
 
 const MAX_PAGES: usize = 10;
@@ -57,6 +61,76 @@ struct UserMetrics {
 }
 
 type Cursors = BTreeMap<String, String>;
+
+common_raw! {
+    /// `[[sources.x]]` as written.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct XRaw {
+        pub bearer_token: Option<Spanned<String>>,
+        pub bearer_token_file: Option<Spanned<String>>,
+        pub query: Option<String>,
+        pub interval: Option<HumanDuration>,
+        /// Use the filtered stream (with recent search to back-fill after reconnects).
+        pub stream: Option<bool>,
+        pub idle_timeout: Option<HumanDuration>,
+        pub api_base: Option<Spanned<String>>,
+    }
+}
+
+/// A validated `[[sources.x]]` block: recent search, or the filtered stream.
+#[derive(Debug, Clone)]
+pub struct XSource {
+    pub bearer_token: Secret,
+    pub query: Option<String>,
+    pub interval: Duration,
+    pub stream: bool,
+    pub idle_timeout: Duration,
+    pub api_base: url::Url,
+    pub common: Common,
+}
+
+impl SourceKind for XSource {
+    type Raw = XRaw;
+    const EXAMPLE: &'static str = r#"bearer_token = "t""#;
+
+    fn validate(r: &XRaw, ctx: &mut Ctx<'_>, names: &mut Names) -> Option<Self> {
+        let interval = dur(r.interval, secs(300));
+        let token = ctx.secret(
+            "bearer_token",
+            r.bearer_token.as_ref(),
+            r.bearer_token_file.as_ref(),
+        );
+        let anchor = r
+            .bearer_token_file
+            .as_ref()
+            .or(r.bearer_token.as_ref())
+            .map(|e| e.span())
+            .unwrap_or(0..0);
+        if r.bearer_token.is_none() && r.bearer_token_file.is_none() {
+            ctx.error(anchor.clone(), "x needs `bearer_token_file`");
+        }
+        let default_name = match &r.query {
+            Some(q) => format!("x:{q}"),
+            None => "x".to_string(),
+        };
+        let common = names.common(ctx, anchor, default_name, r.common_keys(), interval);
+        let api_base = base_url(ctx, &r.api_base, "https://api.x.com");
+        Some(XSource {
+            bearer_token: token?,
+            query: r.query.clone(),
+            interval,
+            stream: r.stream.unwrap_or(false),
+            idle_timeout: dur(r.idle_timeout, secs(60)),
+            api_base: api_base?,
+            common,
+        })
+    }
+
+    fn spawn(&self, ctx: &SourceContext) -> Vec<(String, JoinHandle<()>)> {
+        vec![(self.common.name.clone(), spawn(self.clone(), ctx.clone()))]
+    }
+}
 
 pub fn spawn(cfg: XSource, ctx: SourceContext) -> JoinHandle<()> {
     let queries = match &cfg.query {

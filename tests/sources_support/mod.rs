@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sturmglas::config::sources::Common;
 use sturmglas::config::{Brand, Thresholds};
 use sturmglas::metrics::Metrics;
 use sturmglas::shutdown::{self, ShutdownTrigger};
+use sturmglas::sources::Common;
 use sturmglas::sources::{Batch, SourceContext, SourceHealth};
 use sturmglas::store::Store;
 use tokio::sync::mpsc;

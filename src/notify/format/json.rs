@@ -1,0 +1,19 @@
+//! The contract's alert event as the body, unchanged: the format for programs (the default).
+//!
+//! Invariant: the body is exactly the `AlertEvent` JSON of the contract, so a receiver can
+//! parse it with the same schema as `/api/v1/alerts` and `backtest --json`.
+
+use super::super::DeliveryError;
+use super::Format;
+use crate::alert::AlertEvent;
+use crate::config::notify::Locale;
+
+/// The alert event of the contract, unchanged.
+pub struct Json;
+
+impl Format for Json {
+    fn body(event: &AlertEvent, _loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+        serde_json::to_vec(event)
+            .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
+    }
+}
