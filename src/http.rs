@@ -45,6 +45,9 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(dashboard))
+        // A brand's page (the alerts' `links.dashboard`): the dashboard, which reads the
+        // brand from its path.
+        .route("/brands/{name}", get(dashboard))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/mentions", post(ingest))

@@ -36,7 +36,7 @@ async fn an_alert_links_its_chart_and_the_daemon_serves_it() {
     assert_eq!(chart, format!("{base}/charts/{id}.png"));
     assert_eq!(
         links["dashboard"].as_str(),
-        Some(format!("{base}/?brand=Nordwind%20Energie").as_str())
+        Some(format!("{base}/brands/Nordwind%20Energie").as_str())
     );
 
     let http = reqwest::Client::new();
@@ -54,7 +54,7 @@ async fn an_alert_links_its_chart_and_the_daemon_serves_it() {
         let first = &buf[..info.line_size.min(buf.len())][..3];
         assert!(buf.chunks(3).any(|px| px != first), "a blank chart");
     }
-    // The dashboard link opens the dashboard.
+    // The dashboard link opens the dashboard on the brand's page.
     let r = http
         .get(links["dashboard"].as_str().unwrap())
         .send()

@@ -110,8 +110,7 @@ impl Links {
         let base = base.trim_end_matches('/');
         let brand: String = url::form_urlencoded::byte_serialize(brand.as_bytes()).collect();
         Links {
-            // The dashboard is one page; it opens on the brand the query names.
-            dashboard: Some(format!("{base}/?brand={}", brand.replace('+', "%20"))),
+            dashboard: Some(format!("{base}/brands/{}", brand.replace('+', "%20"))),
             chart: Some(format!("{base}/charts/{event_id}.png")),
             ack: None,
         }
@@ -205,7 +204,7 @@ mod tests {
         assert_eq!(l.chart.as_deref(), Some("https://s.example/charts/abc.png"));
         assert_eq!(
             l.dashboard.as_deref(),
-            Some("https://s.example/?brand=Nordwind%20Energie%20%26%20Co")
+            Some("https://s.example/brands/Nordwind%20Energie%20%26%20Co")
         );
     }
 }
