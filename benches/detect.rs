@@ -3,7 +3,9 @@
 //! 1. One engine tick over 10,000 brands (target: under 10 ms), both within a minute (the
 //!    daemon ticks every 5 s) and at a minute boundary, where every baseline also learns.
 //! 2. Memory per brand with a week of history (target: under 64 KiB), in memory and as the
-//!    JSON the store persists.
+//!    JSON the store persists; and the storm brief's state per brand (term and author
+//!    baselines, the 24-hour timeline, recent posts) after a week of varied posts, and the
+//!    two together.
 //! 3. `backtest --format counts-csv` over a year of minute buckets for one brand (target: well
 //!    under a second), parsing included.
 
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use sturmglas::brief::{BrandBrief, Post};
 use sturmglas::config::{Brand, Thresholds};
 use sturmglas::detect::BrandMonitor;
 use sturmglas::engine::Engine;
@@ -118,6 +121,47 @@ fn memory_per_brand() {
         m.memory_bytes(),
         json.len()
     );
+    let b = brief_after_a_week();
+    println!(
+        "storm brief per brand after a week of posts: {} bytes ({} in its bounded tables, the rest recent posts); detector and brief together {} bytes (target < 65536)",
+        b.memory_bytes(),
+        b.table_bytes(),
+        b.memory_bytes() + m.memory_bytes()
+    );
+}
+
+/// A brief fed a week of posts at the same rate as the monitor above, each drawing a few
+/// words from a vocabulary of 5,000, with authors from 2,000 and links from 50 domains: the
+/// term and author tables see far more distinct keys than they have slots.
+fn brief_after_a_week() -> BrandBrief {
+    let keywords = vec!["Nordwind Energie".to_string()];
+    let mut b = BrandBrief::new(&keywords, t0());
+    let mut rng = Rng::new(4);
+    for minute in 0..7 * 1440 {
+        let t = t0() + Duration::minutes(minute);
+        for _ in 0..rng.poisson(0.5 * rhythm(t)) {
+            let words: Vec<String> = (0..12).map(|_| format!("wort{}", rng.below(5000))).collect();
+            let text = format!(
+                "Nordwind Energie {} #tag{} @konto{} https://site{}.example/x",
+                words.join(" "),
+                rng.below(300),
+                rng.below(2000),
+                rng.below(50)
+            );
+            let post = Post {
+                at: t,
+                text,
+                url: Some(format!("https://social.example/{minute}")),
+                author: Some(format!("@autor{}", rng.below(2000))),
+                reach: Some(rng.below(10_000) as u64),
+                score: -0.2,
+                lang: sturmglas::sentiment::Lang::De,
+                source: Some("mastodon".into()),
+            };
+            b.push(post, rng.chance(0.15), 900);
+        }
+    }
+    b
 }
 
 fn backtest_a_year() {
