@@ -140,7 +140,9 @@ fn brief_after_a_week() -> BrandBrief {
     for minute in 0..7 * 1440 {
         let t = t0() + Duration::minutes(minute);
         for _ in 0..rng.poisson(0.5 * rhythm(t)) {
-            let words: Vec<String> = (0..12).map(|_| format!("wort{}", rng.below(5000))).collect();
+            let words: Vec<String> = (0..12)
+                .map(|_| format!("wort{}", rng.below(5000)))
+                .collect();
             let text = format!(
                 "Nordwind Energie {} #tag{} @konto{} https://site{}.example/x",
                 words.join(" "),
