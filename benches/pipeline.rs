@@ -13,16 +13,9 @@ use sturmglas::mention::Mention;
 use sturmglas::sentiment::Analyzer;
 use sturmglas::store::Store;
 
-const TEXTS: &[&str] = &[
-    "Nordwind Energie hat schon wieder die Preise erhöht, eine Frechheit!",
-    "Just switched to brand7, the app is great and support answered in minutes",
-    "Heute im Radio: brand42 eröffnet ein neues Werk in Leipzig.",
-    "Wer kennt einen guten Stromanbieter? Bitte Tipps!",
-    "@brand300 my order never arrived and nobody answers. Worst service ever.",
-    "Was für ein schöner Tag am See, endlich Sonne.",
-    "brand999 und brand5 im Vergleich: beide teuer, aber ok",
-    "lol this meme is everything",
-];
+#[path = "support/texts.rs"]
+mod texts;
+use texts::TEXTS;
 
 fn brands(n: usize) -> Vec<Brand> {
     let mut v: Vec<Brand> = (0..n)
