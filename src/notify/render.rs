@@ -344,14 +344,22 @@ pub fn reasons(event: &AlertEvent, loc: &Locale) -> Vec<String> {
         out.push(i18n::chance_phrase(s, event.window_seconds, loc));
     }
     if let Some(n) = b.new_author_share {
-        out.push(if is_de(loc) {
+        // Said the way round that needs no double negative; "0 % are new" reads as a riddle.
+        out.push(if n <= 0.0 {
+            pick(
+                loc,
+                "Every account has posted about the brand before.",
+                "Alle Accounts haben schon früher über die Marke geschrieben.",
+            )
+            .to_string()
+        } else if is_de(loc) {
             format!(
-                "{} der Accounts haben bisher nicht über die Marke geschrieben.",
+                "{} der Accounts schreiben zum ersten Mal über die Marke.",
                 percent(n, loc)
             )
         } else {
             format!(
-                "{} of the accounts have not posted about the brand before.",
+                "{} of the accounts post about the brand for the first time.",
                 percent(n, loc)
             )
         });
