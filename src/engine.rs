@@ -324,26 +324,21 @@ fn event_from(
     sample: Vec<SampleMention>,
     brief: StormBrief,
 ) -> AlertEvent {
-    AlertEvent {
-        version: 1,
-        id: event_id(brand, &n, now),
-        brand: brand.to_string(),
-        status: n.status,
-        level: n.level,
-        kind: n.kind,
-        observed_at: now.trunc_subsecs(0),
-        started_at: n.started_at.trunc_subsecs(0),
-        window_seconds: n.window_seconds,
-        mentions: n.mentions,
-        negative: n.negative,
-        negative_share: round2(n.negative_share),
-        expected: round1(n.expected),
-        velocity_ratio: round1(n.velocity_ratio),
-        reasons: n.reasons,
-        sample,
-        test: false,
-        brief,
-    }
+    AlertEvent::new(
+        event_id(brand, &n, now),
+        brand,
+        n.status,
+        n.level,
+        n.kind,
+        now.trunc_subsecs(0),
+    )
+    .with_started_at(n.started_at.trunc_subsecs(0))
+    .with_window_seconds(n.window_seconds)
+    .with_counts(n.mentions, n.negative, round2(n.negative_share))
+    .with_velocity(round1(n.expected), round1(n.velocity_ratio))
+    .with_reasons(n.reasons)
+    .with_sample(sample)
+    .with_brief(brief)
 }
 
 #[cfg(test)]

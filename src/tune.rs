@@ -483,26 +483,16 @@ mod tests {
     }
 
     fn firing(brand: &str, started: &str, observed: &str) -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: String::new(),
-            brand: brand.into(),
-            status: Status::Firing,
-            level: Level::Warning,
-            kind: Kind::Volume,
-            observed_at: t(observed),
-            started_at: t(started),
-            window_seconds: 900,
-            mentions: 0,
-            negative: 0,
-            negative_share: 0.0,
-            expected: 0.0,
-            velocity_ratio: 0.0,
-            reasons: vec![],
-            sample: vec![],
-            test: false,
-            brief: Default::default(),
-        }
+        AlertEvent::new(
+            "",
+            brand,
+            Status::Firing,
+            Level::Warning,
+            Kind::Volume,
+            t(observed),
+        )
+        .with_started_at(t(started))
+        .with_window_seconds(900)
     }
 
     #[test]
