@@ -16,6 +16,7 @@ use crate::alert::{AlertEvent, SampleMention};
 use crate::brief::{BrandBrief, Post, StormBrief};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
+use crate::ellipsis::truncate;
 use crate::matching::{BrandMatcher, BrandSpec, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
@@ -287,13 +288,6 @@ impl Engine {
             }
         }
         bad
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 

@@ -53,12 +53,7 @@ pub fn thousands(n: u64) -> String {
 /// A sample post's text on one line, cut to a readable length.
 pub fn sample_text(s: &SampleMention) -> String {
     let one_line = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX_SAMPLE_CHARS {
-        return one_line;
-    }
-    let mut cut: String = one_line.chars().take(MAX_SAMPLE_CHARS).collect();
-    cut.push('…');
-    cut
+    crate::ellipsis::truncate(&one_line, MAX_SAMPLE_CHARS)
 }
 
 /// `user42, reach 1,200, sentiment -0.80 (Skandal -3.0, abgebucht -1.9), and 16 near-identical
