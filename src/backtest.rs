@@ -21,7 +21,7 @@ use crate::engine::Engine;
 use crate::mention::{parse_ndjson_line, Mention};
 use crate::sentiment::Analyzer;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Mention records, one JSON object per line (the contract's mention record).
     Jsonl,
@@ -29,20 +29,16 @@ pub enum Format {
     CountsCsv,
 }
 
-/// Replay history through the detector and print the alerts that would have fired.
-#[derive(Debug, Clone, clap::Args)]
+/// What `backtest` replays and how it prints; the binary's `cli.rs` fills it from the flags.
+#[derive(Debug, Clone)]
 pub struct BacktestArgs {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
     /// with counts-csv]
-    #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// The history to replay.
-    #[arg(long)]
     pub input: PathBuf,
-    #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Print one alert event per line as JSON, and nothing else on stdout.
-    #[arg(long)]
     pub json: bool,
 }
 

@@ -25,6 +25,50 @@ impl From<TrainLang> for Lang {
     }
 }
 
+impl From<cli::Format> for sturmglas::backtest::Format {
+    fn from(f: cli::Format) -> Self {
+        match f {
+            cli::Format::Jsonl => Self::Jsonl,
+            cli::Format::CountsCsv => Self::CountsCsv,
+        }
+    }
+}
+
+impl From<cli::BacktestArgs> for sturmglas::backtest::BacktestArgs {
+    fn from(a: cli::BacktestArgs) -> Self {
+        Self {
+            config: a.config,
+            input: a.input,
+            format: a.format.into(),
+            json: a.json,
+        }
+    }
+}
+
+impl From<cli::TuneArgs> for sturmglas::tune::TuneArgs {
+    fn from(a: cli::TuneArgs) -> Self {
+        Self {
+            config: a.config,
+            input: a.input,
+            format: a.format.into(),
+            incidents: a.incidents,
+            max_false_per_month: a.max_false_per_month,
+        }
+    }
+}
+
+impl From<cli::MatchArgs> for sturmglas::match_tool::MatchArgs {
+    fn from(a: cli::MatchArgs) -> Self {
+        Self {
+            config: a.config,
+            brand: a.brand,
+            lang: a.lang,
+            source: a.source,
+            text: a.text,
+        }
+    }
+}
+
 /// Logs go to journald when systemd connected stderr to the journal, else to stderr.
 fn init_logging() {
     use tracing_subscriber::prelude::*;
@@ -137,13 +181,13 @@ fn main() -> ExitCode {
             calibrate(lang.into(), &input, configured)
         }
         Command::Demo { out, lang } => demo(&out, &lang),
-        Command::Backtest(args) => sturmglas::backtest::run(&args)
+        Command::Backtest(args) => sturmglas::backtest::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
-        Command::Tune(args) => sturmglas::tune::run(&args)
+        Command::Tune(args) => sturmglas::tune::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("tune: {e:#}")),
-        Command::Match(args) => return sturmglas::match_tool::run(&args),
+        Command::Match(args) => return sturmglas::match_tool::run(&args.into()),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {
@@ -469,4 +513,35 @@ fn test_alert(cfg: config::Config, channel: Option<String>) -> anyhow::Result<Ex
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// cli.rs writes the training defaults as literals (build.rs renders it without the
+    /// library); they must be the library's.
+    #[test]
+    fn cli_defaults_are_the_library_defaults() {
+        let cmd = super::Cli::command();
+        let train = cmd.find_subcommand("train").expect("a train subcommand");
+        let default = |id: &str| -> String {
+            let arg = train
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("train has no --{id}"));
+            arg.get_default_values()[0].to_string_lossy().into_owned()
+        };
+        use sturmglas::sentiment::learned;
+        assert_eq!(default("l2"), learned::DEFAULT_L2.to_string());
+        assert_eq!(default("buckets"), learned::DEFAULT_BUCKETS.to_string());
+        assert_eq!(
+            default("negative_weight"),
+            learned::DEFAULT_NEGATIVE_WEIGHT.to_string()
+        );
+        assert_eq!(
+            default("nb_smoothing"),
+            learned::DEFAULT_NB_SMOOTHING.to_string()
+        );
+    }
 }

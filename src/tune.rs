@@ -24,24 +24,19 @@ use crate::engine::Engine;
 use crate::mention::{parse_ndjson_line, Mention};
 use crate::sentiment::Analyzer;
 
-/// Replay history over a grid of thresholds; print alerts, delays to known incidents, false
-/// alerts per month and the config lines of the best setting.
-#[derive(Debug, Clone, clap::Args)]
+/// What `tune` replays, against which incidents and within which false-alert budget; the
+/// binary's `cli.rs` fills it from the flags.
+#[derive(Debug, Clone)]
 pub struct TuneArgs {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
     /// with counts-csv]
-    #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// The history to replay.
-    #[arg(long)]
     pub input: PathBuf,
-    #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Known incidents, `brand,start,end` rows with RFC 3339 times.
-    #[arg(long)]
     pub incidents: Option<PathBuf>,
     /// The recommendation may cost at most this many false alerts a month.
-    #[arg(long, value_name = "N", default_value_t = 2.0)]
     pub max_false_per_month: f64,
 }
 
