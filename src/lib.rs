@@ -22,10 +22,13 @@
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 //! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
+//! - [`train`], [`calibrate`]: `sturmglas train` and `calibrate`, a team's labelled posts turned
+//!   into a model or a calibration.
 
 pub mod alert;
 pub mod backtest;
 pub mod brief;
+pub mod calibrate;
 pub mod config;
 pub mod daemon;
 pub mod demo;
@@ -48,6 +51,7 @@ pub mod sentiment;
 pub mod shutdown;
 pub mod sources;
 pub mod store;
+pub mod train;
 pub mod tune;
 pub mod window;
 pub mod worker;

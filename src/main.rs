@@ -14,7 +14,7 @@ use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 use anyhow::Context;
 use sturmglas::config;
 use sturmglas::sentiment::learned::{self, Model, Models};
-use sturmglas::sentiment::{Analyzer, Label, Lang};
+use sturmglas::sentiment::Lang;
 
 impl From<TrainLang> for Lang {
     fn from(l: TrainLang) -> Lang {
@@ -167,7 +167,16 @@ fn main() -> ExitCode {
                 naive_bayes: (nb_smoothing != 0.0).then_some(nb_smoothing),
                 ..learned::TrainOptions::default()
             };
-            train(lang.into(), &input, &output, holdout, cv, &opts)
+            let args = sturmglas::train::TrainArgs {
+                lang: lang.into(),
+                input,
+                output,
+                holdout,
+                cv,
+                options: opts,
+            };
+            sturmglas::train::run(&args, &mut std::io::stdout(), &mut std::io::stderr())
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Calibrate {
             lang,
@@ -178,7 +187,12 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            calibrate(lang.into(), &input, configured)
+            let args = sturmglas::calibrate::CalibrateArgs {
+                lang: lang.into(),
+                input,
+                configured,
+            };
+            sturmglas::calibrate::run(&args, &mut std::io::stdout()).map(|()| ExitCode::SUCCESS)
         }
         Command::Demo { out, lang } => demo(&out, &lang),
         Command::Backtest(args) => sturmglas::backtest::run(&args.into())
@@ -297,173 +311,6 @@ fn sentiment(
         for t in &text {
             score(t, &mut out)?;
         }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn train(
-    lang: Lang,
-    input: &std::path::Path,
-    output: &std::path::Path,
-    holdout: Option<f64>,
-    cv: Option<usize>,
-    opts: &learned::TrainOptions,
-) -> anyhow::Result<ExitCode> {
-    if let Some(f) = holdout {
-        anyhow::ensure!(
-            f > 0.0 && f < 1.0,
-            "--holdout must be a fraction between 0 and 1, not {f}"
-        );
-    }
-    if let Some(k) = cv {
-        anyhow::ensure!(k >= 2, "--cv needs at least 2 folds, not {k}");
-    }
-    if let Some(a) = opts.naive_bayes {
-        anyhow::ensure!(
-            a.is_finite() && a > 0.0,
-            "--nb-smoothing must be 0 (off) or a positive count, not {a}"
-        );
-    }
-    let examples = read_labelled(input)?;
-    let analyzer = Analyzer::new();
-    let lexicon_only = |posts: &[learned::Example]| -> learned::Confusion {
-        posts
-            .iter()
-            .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).label))
-            .collect()
-    };
-    if let Some(k) = cv {
-        eprintln!("cross-validating: training {k} models, each without one fold of the posts");
-        let predicted = learned::cross_validate(&analyzer, lang, &examples, opts, k)?;
-        let c: learned::Confusion = examples
-            .iter()
-            .zip(&predicted)
-            .map(|(e, p)| (e.label, p.label()))
-            .collect();
-        println!("cross-validation ({k} folds): {c}");
-        println!("lexicon only:               {}", lexicon_only(&examples));
-    }
-    let (train_set, holdout_set) = match holdout {
-        Some(f) => {
-            let (t, h) = learned::holdout_split(&examples, f, learned::HOLDOUT_SEED);
-            let pick = |idx: &[usize]| -> Vec<learned::Example> {
-                idx.iter().map(|i| examples[*i].clone()).collect()
-            };
-            (pick(&t), pick(&h))
-        }
-        None => (examples, Vec::new()),
-    };
-    let model = learned::train(&analyzer, lang, &train_set, opts)?;
-    let measured = learned::evaluate(&analyzer, &model, &train_set);
-    println!("training set: {measured}");
-    if !holdout_set.is_empty() {
-        let h = learned::evaluate(&analyzer, &model, &holdout_set);
-        println!("holdout:      {h}");
-        println!("lexicon only: {}", lexicon_only(&holdout_set));
-    }
-    model.save(output)?;
-    println!(
-        "wrote {} ({} model, {} buckets, {} words in its word table); use it with `sturmglas sentiment --model {}` or `model_{}` in [sentiment]",
-        output.display(),
-        lang.as_str(),
-        model.buckets(),
-        model.table_words(),
-        output.display(),
-        lang.as_str()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Reads labelled posts for `train` or `calibrate` and says how many of each class there are.
-fn read_labelled(input: &std::path::Path) -> anyhow::Result<Vec<learned::Example>> {
-    let examples = learned::read_examples(input)?;
-    let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
-    println!(
-        "{}: {} posts: {} negative, {} neutral, {} positive",
-        input.display(),
-        examples.len(),
-        count(Label::Negative),
-        count(Label::Neutral),
-        count(Label::Positive)
-    );
-    Ok(examples)
-}
-
-fn calibrate(
-    lang: Lang,
-    input: &std::path::Path,
-    configured: Option<config::sentiment::SentimentConfig>,
-) -> anyhow::Result<ExitCode> {
-    let examples = read_labelled(input)?;
-    let classes = [Label::Negative, Label::Neutral, Label::Positive]
-        .iter()
-        .filter(|l| examples.iter().any(|e| e.label == **l))
-        .count();
-    anyhow::ensure!(
-        classes >= 2,
-        "{}: calibration needs posts of at least two classes",
-        input.display()
-    );
-    // Raw lexicon scores: a calibration weighs and labels them, and a model ignores it.
-    let analyzer = Analyzer::new();
-    let mut gold = Vec::with_capacity(examples.len());
-    let mut scores = Vec::with_capacity(examples.len());
-    let mut linked = Vec::with_capacity(examples.len());
-    for e in &examples {
-        gold.push(e.label);
-        scores.push(analyzer.analyze(&e.text, Some(lang)).score);
-        linked.push(sturmglas::sentiment::has_link(&e.text));
-    }
-    let with_links = linked.iter().filter(|l| **l).count();
-    if with_links > 0 {
-        println!("{with_links} of them share a link");
-    }
-    let (start, name, the_one) = match &configured {
-        Some(c) => (c.calibration(lang), "in use:  ", "the one in use"),
-        None => (analyzer.calibration(lang), "built in:", "the built-in one"),
-    };
-    if configured.as_ref().is_some_and(|c| c.has_model(lang)) {
-        println!(
-            "Note: the config's {} model labels these posts in the daemon; a calibration only labels the posts no model does.",
-            lang.as_str()
-        );
-    }
-    let before = start.confusion(&gold, &scores, &linked);
-    let (best, after) = sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, start);
-    // Five folds, or one post each when there are fewer (at least two posts: two classes).
-    let folds = examples.len().min(5);
-    let unseen =
-        sturmglas::sentiment::cross_validated_calibration(&gold, &scores, &linked, start, folds);
-    let shown = |c: sturmglas::sentiment::Calibration| {
-        let t = c.thresholds;
-        let mut s = format!("{:+.2} / {:+.2}", t.negative, t.positive);
-        if c.link_weight != 1.0 {
-            s.push_str(&format!(", linked posts x{}", c.link_weight));
-        }
-        s
-    };
-    println!("{name}        {}: {before}", shown(start));
-    println!("best for these:  {}: {after}", shown(best));
-    println!("chosen on other posts ({folds}-fold cross-validation): {unseen}");
-    // The cross-validated figure decides: a calibration that only wins on the posts it was
-    // chosen on has fitted their noise. The gain must show at the precision printed.
-    const WORTH_IT: f64 = 0.001;
-    let gain = unseen.macro_f1() - before.macro_f1();
-    if gain < WORTH_IT {
-        println!(
-            "Chosen on other posts, a calibration gains {gain:+.3} macro-F1 over {the_one}: keep {the_one}."
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let l = lang.as_str();
-    println!(
-        "Chosen on other posts, a calibration gains {gain:+.3} macro-F1. \
-         To use this one, set in the [sentiment] section of the config:"
-    );
-    println!("negative_{l} = {}", best.thresholds.negative);
-    println!("positive_{l} = {}", best.thresholds.positive);
-    if best.link_weight != start.link_weight {
-        println!("link_weight_{l} = {}", best.link_weight);
     }
     Ok(ExitCode::SUCCESS)
 }
