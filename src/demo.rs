@@ -5,7 +5,6 @@
 //! clock, and writes each alert email as an `.eml` file a mail client can open. Nothing leaves
 //! the machine. The recording is made by `examples/gen_demo_recording.rs`.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +16,7 @@ use crate::config::notify::{Language, Locale};
 use crate::config::{self, Config};
 use crate::engine::Engine;
 use crate::mention::{self, Mention};
+use crate::replay::Replay;
 use crate::sentiment::Analyzer;
 
 /// The bundled recording, one mention record (JSON) per line.
@@ -110,29 +110,17 @@ pub fn run(
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let mut engine = Engine::new(&config.brands, Arc::new(Analyzer::new()), start)
+    let engine = Engine::new(&config.brands, Arc::new(Analyzer::new()), start)
         .map_err(|e| DemoError::Config(e.to_string()))?;
-    let mut seen = HashSet::new();
-    let mut next_tick = start + Duration::seconds(TICK);
+    let tick = std::time::Duration::from_secs(TICK as u64);
+    let mut replay = Replay::every(engine, tick, start + Duration::seconds(TICK));
     for m in recording {
-        let at = m.created_at.unwrap_or(start);
-        while next_tick <= at {
-            report.alerts.extend(engine.tick(next_tick));
-            next_tick += Duration::seconds(TICK);
-        }
-        if !seen.insert(m.dedup_key()) {
-            continue;
-        }
-        if !engine.process(m, at).brands.is_empty() {
-            report.matched += 1;
-        }
+        replay.feed(m);
     }
+    report.matched = replay.matched();
     // Let the last storm run its course so the "all clear" is part of the story.
-    let end = report.last.unwrap_or(start) + Duration::hours(3);
-    while next_tick <= end {
-        report.alerts.extend(engine.tick(next_tick));
-        next_tick += Duration::seconds(TICK);
-    }
+    replay.advance(report.last.unwrap_or(start) + Duration::hours(3));
+    report.alerts = replay.finish(Duration::zero());
     write_emails(config, &mut report, out_dir)?;
     Ok(report)
 }

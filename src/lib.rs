@@ -18,7 +18,8 @@
 //! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
-//! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
+//! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock, through
+//!   the one [`replay`] driver.
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 //! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
@@ -46,6 +47,7 @@ pub mod mention;
 pub mod metrics;
 pub mod nab;
 pub mod notify;
+pub mod replay;
 pub mod scenario;
 pub mod sentiment;
 pub mod shutdown;

@@ -18,10 +18,11 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::alert::{AlertEvent, Status};
-use crate::backtest::{self, Format, Replay};
+use crate::backtest::{self, Format};
 use crate::config::{self, Brand, Thresholds};
 use crate::engine::Engine;
 use crate::mention::{parse_ndjson_line, Mention};
+use crate::replay::Replay;
 use crate::sentiment::Analyzer;
 
 /// What `tune` replays, against which incidents and within which false-alert budget; the
