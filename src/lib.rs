@@ -23,6 +23,7 @@
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 //! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
+//! - [`sentiment_tool`]: `sturmglas sentiment`, texts scored as the daemon would.
 //! - [`train`], [`calibrate`]: `sturmglas train` and `calibrate`, a team's labelled posts turned
 //!   into a model or a calibration.
 
@@ -50,6 +51,7 @@ pub mod notify;
 pub mod replay;
 pub mod scenario;
 pub mod sentiment;
+pub mod sentiment_tool;
 pub mod shutdown;
 pub mod sources;
 pub mod store;

@@ -1,8 +1,6 @@
 //! The `sturmglas` binary: parses the command line, sets up logging, and hands over to the
 //! library. Errors end here, as `anyhow` messages and exit codes.
 
-use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,7 +11,7 @@ use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 
 use anyhow::Context;
 use sturmglas::config;
-use sturmglas::sentiment::learned::{self, Model, Models};
+use sturmglas::sentiment::learned;
 use sturmglas::sentiment::Lang;
 
 impl From<TrainLang> for Lang {
@@ -142,7 +140,20 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            sentiment(lang, json, explain, &model, configured, text)
+            let args = sturmglas::sentiment_tool::SentimentArgs {
+                lang: match lang {
+                    LangArg::Auto => None,
+                    LangArg::De => Some(Lang::De),
+                    LangArg::En => Some(Lang::En),
+                },
+                json,
+                explain,
+                models: model,
+                configured,
+                text,
+            };
+            sturmglas::sentiment_tool::run(&args, &mut std::io::stdout().lock())
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Train {
             lang,
@@ -243,75 +254,6 @@ fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
         let (shutdown, reload) = sturmglas::daemon::unix_signals()?;
         sturmglas::daemon::run_with_reload(cfg, listener, shutdown, reload).await
     })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn sentiment(
-    lang: LangArg,
-    json: bool,
-    explain: bool,
-    model_paths: &[PathBuf],
-    configured: Option<config::sentiment::SentimentConfig>,
-    text: Vec<String>,
-) -> anyhow::Result<ExitCode> {
-    let configured = configured.unwrap_or_default();
-    let mut models = configured.models();
-    let mut given = Models::new();
-    for p in model_paths {
-        let m = std::sync::Arc::new(
-            Model::load(p).with_context(|| format!("cannot use model {}", p.display()))?,
-        );
-        let lang = m.lang();
-        if given.insert(m.clone()).is_some() {
-            anyhow::bail!("two --model files for {}", lang.as_str());
-        }
-        models.insert(m);
-    }
-    let analyzer = configured.analyzer().with_models(models);
-    let lang = match lang {
-        LangArg::Auto => None,
-        LangArg::De => Some(Lang::De),
-        LangArg::En => Some(Lang::En),
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let score = |t: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let s = analyzer.analyze(t, lang);
-        if json {
-            let mut v = serde_json::json!({
-                "text": t, "lang": s.lang, "score": (s.score * 1000.0).round() / 1000.0, "label": s.label,
-            });
-            if explain {
-                v["explain"] = serde_json::to_value(analyzer.explain(t, lang))?;
-            }
-            writeln!(out, "{v}")?;
-        } else {
-            writeln!(
-                out,
-                "{:>6.3}  {:<8}  {}  {}",
-                s.score,
-                serde_json::to_value(s.label)?.as_str().unwrap_or(""),
-                s.lang.as_str(),
-                t
-            )?;
-            if explain {
-                writeln!(out, "{}", analyzer.explain(t, lang))?;
-            }
-        }
-        Ok(())
-    };
-    if text.is_empty() {
-        for line in std::io::stdin().lock().lines() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                score(&line, &mut out)?;
-            }
-        }
-    } else {
-        for t in &text {
-            score(t, &mut out)?;
-        }
-    }
     Ok(ExitCode::SUCCESS)
 }
 
