@@ -189,9 +189,9 @@ pub enum Format {
     CountsCsv,
 }
 
-/// Replay history through the detector and print the alerts that would have fired.
+/// The history `backtest` and `tune` replay, and the config that names its brands.
 #[derive(Debug, Clone, clap::Args)]
-pub struct BacktestArgs {
+pub struct History {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
     /// with counts-csv]
     #[arg(short, long)]
@@ -201,6 +201,13 @@ pub struct BacktestArgs {
     pub input: PathBuf,
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
+}
+
+/// Replay history through the detector and print the alerts that would have fired.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub history: History,
     /// Print one alert event per line as JSON, and nothing else on stdout.
     #[arg(long)]
     pub json: bool,
@@ -210,15 +217,8 @@ pub struct BacktestArgs {
 /// alerts per month and the config lines of the best setting.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuneArgs {
-    /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
-    /// with counts-csv]
-    #[arg(short, long)]
-    pub config: Option<PathBuf>,
-    /// The history to replay.
-    #[arg(long)]
-    pub input: PathBuf,
-    #[arg(long, value_enum, default_value = "jsonl")]
-    pub format: Format,
+    #[command(flatten)]
+    pub history: History,
     /// Known incidents, `brand,start,end` rows with RFC 3339 times.
     #[arg(long)]
     pub incidents: Option<PathBuf>,

@@ -35,9 +35,9 @@ impl From<cli::Format> for sturmglas::backtest::Format {
 impl From<cli::BacktestArgs> for sturmglas::backtest::BacktestArgs {
     fn from(a: cli::BacktestArgs) -> Self {
         Self {
-            config: a.config,
-            input: a.input,
-            format: a.format.into(),
+            config: a.history.config,
+            input: a.history.input,
+            format: a.history.format.into(),
             json: a.json,
         }
     }
@@ -46,9 +46,9 @@ impl From<cli::BacktestArgs> for sturmglas::backtest::BacktestArgs {
 impl From<cli::TuneArgs> for sturmglas::tune::TuneArgs {
     fn from(a: cli::TuneArgs) -> Self {
         Self {
-            config: a.config,
-            input: a.input,
-            format: a.format.into(),
+            config: a.history.config,
+            input: a.history.input,
+            format: a.history.format.into(),
             incidents: a.incidents,
             max_false_per_month: a.max_false_per_month,
         }
