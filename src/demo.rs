@@ -69,6 +69,18 @@ pub fn set_language(config: &mut Config, language: Language) {
     }
 }
 
+/// `sturmglas demo`: the bundled recording replayed with the bundled config (its emails in
+/// English when `english`), the emails written into `out_dir`; returns the account to print.
+pub fn run_bundled(out_dir: &Path, english: bool) -> Result<String, DemoError> {
+    let mut config = demo_config()?;
+    if english {
+        set_language(&mut config, Language::En);
+    }
+    let recording = parse_recording(RECORDING)?;
+    let report = run(&config, &recording, out_dir)?;
+    Ok(account(&config, &report, out_dir))
+}
+
 /// Reads a recording: every line must be a valid mention with a `created_at`.
 pub fn parse_recording(text: &str) -> Result<Vec<Mention>, DemoError> {
     let mut out = Vec::new();

@@ -205,7 +205,12 @@ fn main() -> ExitCode {
             };
             sturmglas::calibrate::run(&args, &mut std::io::stdout()).map(|()| ExitCode::SUCCESS)
         }
-        Command::Demo { out, lang } => demo(&out, &lang),
+        Command::Demo { out, lang } => sturmglas::demo::run_bundled(&out, lang == "en")
+            .map(|account| {
+                print!("{account}");
+                ExitCode::SUCCESS
+            })
+            .map_err(anyhow::Error::from),
         Command::Backtest(args) => sturmglas::backtest::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
@@ -254,19 +259,6 @@ fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
         let (shutdown, reload) = sturmglas::daemon::unix_signals()?;
         sturmglas::daemon::run_with_reload(cfg, listener, shutdown, reload).await
     })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn demo(out: &std::path::Path, lang: &str) -> anyhow::Result<ExitCode> {
-    use sturmglas::config::notify::Language;
-    use sturmglas::demo;
-    let mut cfg = demo::demo_config()?;
-    if lang == "en" {
-        demo::set_language(&mut cfg, Language::En);
-    }
-    let recording = demo::parse_recording(demo::RECORDING)?;
-    let report = demo::run(&cfg, &recording, out)?;
-    print!("{}", demo::account(&cfg, &report, out));
     Ok(ExitCode::SUCCESS)
 }
 
