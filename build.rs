@@ -9,10 +9,9 @@
 //! profile directory holds exactly one copy, replaced whole on every run, so a page of a removed
 //! subcommand never lingers.
 //!
-//! `cli.rs` names a few library items, and a build script cannot link the library it belongs to,
-//! so the crate is aliased as `sturmglas` here and the items are stand-ins below. A stand-in that
-//! drifts from the real item changes the rendered pages, which main.rs's test
-//! `build_time_assets_match_the_binary` catches.
+//! A build script cannot link the library it belongs to, so `cli.rs` names no library item: its
+//! argument structs are its own, and main.rs turns them into the library's. main.rs's test
+//! `build_time_assets_match_the_binary` checks that the pages rendered here are the binary's.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,101 +26,6 @@ mod cli;
 #[allow(dead_code)]
 #[path = "src/cli_assets.rs"]
 mod cli_assets;
-
-// `sturmglas::...` in cli.rs resolves to the stand-ins below.
-extern crate self as sturmglas;
-
-/// Stand-in for `sturmglas::backtest`'s command-line part (keep it word for word).
-mod backtest {
-    use std::path::PathBuf;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-    pub enum Format {
-        /// Mention records, one JSON object per line (the contract's mention record).
-        Jsonl,
-        /// `timestamp,value` rows: one volume-only series named after the file.
-        CountsCsv,
-    }
-
-    /// Replay history through the detector and print the alerts that would have fired.
-    #[derive(Debug, Clone, clap::Args)]
-    pub struct BacktestArgs {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
-        /// with counts-csv]
-        #[arg(short, long)]
-        pub config: Option<PathBuf>,
-        /// The history to replay.
-        #[arg(long)]
-        pub input: PathBuf,
-        #[arg(long, value_enum, default_value = "jsonl")]
-        pub format: Format,
-        /// Print one alert event per line as JSON, and nothing else on stdout.
-        #[arg(long)]
-        pub json: bool,
-    }
-}
-
-/// Stand-in for `sturmglas::tune`'s command-line part (keep it word for word).
-mod tune {
-    use super::backtest::Format;
-    use std::path::PathBuf;
-
-    /// Replay history over a grid of thresholds; print alerts, delays to known incidents, false
-    /// alerts per month and the config lines of the best setting.
-    #[derive(Debug, Clone, clap::Args)]
-    pub struct TuneArgs {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
-        /// with counts-csv]
-        #[arg(short, long)]
-        pub config: Option<PathBuf>,
-        /// The history to replay.
-        #[arg(long)]
-        pub input: PathBuf,
-        #[arg(long, value_enum, default_value = "jsonl")]
-        pub format: Format,
-        /// Known incidents, `brand,start,end` rows with RFC 3339 times.
-        #[arg(long)]
-        pub incidents: Option<PathBuf>,
-        /// The recommendation may cost at most this many false alerts a month.
-        #[arg(long, value_name = "N", default_value_t = 2.0)]
-        pub max_false_per_month: f64,
-    }
-}
-
-/// Stand-in for `sturmglas::match_tool`'s command-line part (keep it word for word).
-mod match_tool {
-    use std::path::PathBuf;
-
-    /// Try the config's brands on texts.
-    #[derive(Debug, Clone, clap::Args)]
-    pub struct MatchArgs {
-        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
-        #[arg(short, long)]
-        pub config: Option<PathBuf>,
-        /// Only this brand.
-        #[arg(long, value_name = "B")]
-        pub brand: Option<String>,
-        /// The texts' language, as a mention's `lang` would declare it; detected when absent.
-        #[arg(long, value_name = "CODE")]
-        pub lang: Option<String>,
-        /// The texts' source, as a mention's `source` would name it; without it, brands'
-        /// `sources` filters are not applied (and said so).
-        #[arg(long, value_name = "NAME")]
-        pub source: Option<String>,
-        /// Texts to try; stdin lines when none are given.
-        pub text: Vec<String>,
-    }
-}
-
-/// Stand-ins for the training defaults `cli.rs` shows (`sentiment::learned`).
-mod sentiment {
-    pub mod learned {
-        pub const DEFAULT_BUCKETS: u32 = 1 << 18;
-        pub const DEFAULT_L2: f64 = 3e-4;
-        pub const DEFAULT_NEGATIVE_WEIGHT: f32 = 1.0;
-        pub const DEFAULT_NB_SMOOTHING: f64 = 0.5;
-    }
-}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -76,6 +76,88 @@ pub struct AlertEvent {
 }
 
 impl AlertEvent {
+    /// The one place an event is put together: everything that is not a figure of the storm
+    /// (the contract `version`, an empty brief, no sample, not a test) is set here, so a new
+    /// field is added once. Counts start at zero and `started_at` at `observed_at`; the
+    /// `with_*` methods below set the rest.
+    pub fn new(
+        id: impl Into<String>,
+        brand: impl Into<String>,
+        status: Status,
+        level: Level,
+        kind: Kind,
+        observed_at: DateTime<Utc>,
+    ) -> Self {
+        AlertEvent {
+            version: 1,
+            id: id.into(),
+            brand: brand.into(),
+            status,
+            level,
+            kind,
+            observed_at,
+            started_at: observed_at,
+            window_seconds: 0,
+            mentions: 0,
+            negative: 0,
+            negative_share: 0.0,
+            expected: 0.0,
+            velocity_ratio: 0.0,
+            reasons: Vec::new(),
+            sample: Vec::new(),
+            test: false,
+            brief: Default::default(),
+        }
+    }
+
+    /// When the storm began.
+    pub fn with_started_at(mut self, started_at: DateTime<Utc>) -> Self {
+        self.started_at = started_at;
+        self
+    }
+
+    /// The window the counts were taken over.
+    pub fn with_window_seconds(mut self, window_seconds: u64) -> Self {
+        self.window_seconds = window_seconds;
+        self
+    }
+
+    /// How many mentions the window held, how many of them negative, and that share.
+    pub fn with_counts(mut self, mentions: u64, negative: u64, negative_share: f64) -> Self {
+        self.mentions = mentions;
+        self.negative = negative;
+        self.negative_share = negative_share;
+        self
+    }
+
+    /// The baseline the count was measured against, and the ratio to it.
+    pub fn with_velocity(mut self, expected: f64, velocity_ratio: f64) -> Self {
+        self.expected = expected;
+        self.velocity_ratio = velocity_ratio;
+        self
+    }
+
+    pub fn with_reasons(mut self, reasons: Vec<String>) -> Self {
+        self.reasons = reasons;
+        self
+    }
+
+    pub fn with_sample(mut self, sample: Vec<SampleMention>) -> Self {
+        self.sample = sample;
+        self
+    }
+
+    pub fn with_brief(mut self, brief: crate::brief::StormBrief) -> Self {
+        self.brief = brief;
+        self
+    }
+
+    /// Marks a `test-alert` notice.
+    pub fn as_test(mut self) -> Self {
+        self.test = true;
+        self
+    }
+
     /// The one-line headline used as email subject and chat title.
     pub fn headline(&self) -> String {
         let window = crate::duration::format(std::time::Duration::from_secs(self.window_seconds));
@@ -122,26 +204,17 @@ impl AlertEvent {
 /// A plain storm warning for brand "B", for tests across the crate.
 #[cfg(test)]
 pub(crate) fn test_event(id: &str) -> AlertEvent {
-    AlertEvent {
-        version: 1,
-        id: id.into(),
-        brand: "B".into(),
-        status: Status::Firing,
-        level: Level::Warning,
-        kind: Kind::Storm,
-        observed_at: chrono::Utc::now(),
-        started_at: chrono::Utc::now(),
-        window_seconds: 900,
-        mentions: 30,
-        negative: 20,
-        negative_share: 0.66,
-        expected: 3.0,
-        velocity_ratio: 10.0,
-        reasons: vec![],
-        sample: vec![],
-        test: false,
-        brief: Default::default(),
-    }
+    AlertEvent::new(
+        id,
+        "B",
+        Status::Firing,
+        Level::Warning,
+        Kind::Storm,
+        chrono::Utc::now(),
+    )
+    .with_window_seconds(900)
+    .with_counts(30, 20, 0.66)
+    .with_velocity(3.0, 10.0)
 }
 
 #[cfg(test)]
@@ -149,26 +222,19 @@ mod tests {
     use super::*;
 
     pub(crate) fn sample_event() -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: "a1".into(),
-            brand: "Nordwind Energie".into(),
-            status: Status::Firing,
-            level: Level::Critical,
-            kind: Kind::Storm,
-            observed_at: "2026-03-07T13:58:00Z".parse().unwrap(),
-            started_at: "2026-03-07T13:52:00Z".parse().unwrap(),
-            window_seconds: 900,
-            mentions: 61,
-            negative: 50,
-            negative_share: 0.82,
-            expected: 4.1,
-            velocity_ratio: 14.9,
-            reasons: vec!["61 mentions in 15m, 14.9x the expected 4.1".into()],
-            sample: vec![],
-            test: false,
-            brief: Default::default(),
-        }
+        AlertEvent::new(
+            "a1",
+            "Nordwind Energie",
+            Status::Firing,
+            Level::Critical,
+            Kind::Storm,
+            "2026-03-07T13:58:00Z".parse().unwrap(),
+        )
+        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
+        .with_window_seconds(900)
+        .with_counts(61, 50, 0.82)
+        .with_velocity(4.1, 14.9)
+        .with_reasons(vec!["61 mentions in 15m, 14.9x the expected 4.1".into()])
     }
 
     #[test]

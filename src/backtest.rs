@@ -18,10 +18,10 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use crate::alert::{AlertEvent, Status};
 use crate::config::{self, Brand, Ctx, Thresholds};
 use crate::engine::Engine;
-use crate::mention::{parse_ndjson_line, Mention};
+use crate::mention::parse_ndjson_line;
 use crate::sentiment::Analyzer;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Mention records, one JSON object per line (the contract's mention record).
     Jsonl,
@@ -29,22 +29,21 @@ pub enum Format {
     CountsCsv,
 }
 
-/// Replay history through the detector and print the alerts that would have fired.
-#[derive(Debug, Clone, clap::Args)]
+/// What `backtest` replays and how it prints; the binary's `cli.rs` fills it from the flags.
+#[derive(Debug, Clone)]
 pub struct BacktestArgs {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
     /// with counts-csv]
-    #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// The history to replay.
-    #[arg(long)]
     pub input: PathBuf,
-    #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Print one alert event per line as JSON, and nothing else on stdout.
-    #[arg(long)]
     pub json: bool,
 }
+
+// The one replay driver, here before it had a module of its own.
+pub use crate::replay::Replay;
 
 /// How long the replay goes on after the last record, so that alerts at the end resolve.
 const RUN_OUT: i64 = 3600;
@@ -98,91 +97,6 @@ pub(crate) fn default_thresholds(path: &Path) -> Thresholds {
 fn reader(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(BufReader::new(f))
-}
-
-/// Replays mentions through an engine with a simulated clock: a tick every `step` while
-/// mentions arrive and at every minute boundary while none do, as the daemon would look.
-/// Duplicates (by de-duplication key) count once. `demo` and the scenario tests use it too.
-pub struct Replay {
-    engine: Engine,
-    step: Duration,
-    next: Option<DateTime<Utc>>,
-    last_activity: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
-    seen: HashSet<String>,
-    events: Vec<AlertEvent>,
-}
-
-impl Replay {
-    pub fn new(engine: Engine, step: std::time::Duration) -> Self {
-        Replay {
-            engine,
-            step: Duration::from_std(step)
-                .ok()
-                .filter(|d| *d > Duration::zero())
-                .unwrap_or(Duration::seconds(5)),
-            next: None,
-            last_activity: None,
-            last: None,
-            seen: HashSet::new(),
-            events: Vec::new(),
-        }
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// The alert events so far.
-    pub fn events(&self) -> &[AlertEvent] {
-        &self.events
-    }
-
-    /// Runs every tick due up to and including `to`.
-    pub fn advance(&mut self, to: DateTime<Utc>) {
-        let mut next = *self.next.get_or_insert(to);
-        while next <= to {
-            self.events.extend(self.engine.tick(next));
-            let busy = self
-                .last_activity
-                .is_some_and(|a| next - a < Duration::seconds(60));
-            let after = next + self.step;
-            next = if busy {
-                after
-            } else {
-                // Idle: the next minute boundary, or the next mention if it comes sooner.
-                let m = next.timestamp().div_euclid(60) + 1;
-                let boundary = DateTime::from_timestamp(m * 60, 0).unwrap_or(after);
-                boundary.max(after).min(to.max(after))
-            };
-        }
-        self.next = Some(next);
-    }
-
-    /// Feeds one mention, placed at its `created_at` (or the latest time seen); returns false
-    /// when it has no time to be placed at.
-    pub fn feed(&mut self, m: &Mention) -> bool {
-        let Some(at) = m.created_at.or(self.last) else {
-            return false;
-        };
-        if !self.seen.insert(m.dedup_key()) {
-            return true;
-        }
-        self.advance(at);
-        self.engine.process(m, at);
-        self.last_activity = Some(at);
-        self.last = Some(self.last.map_or(at, |l| l.max(at)));
-        true
-    }
-
-    /// Ticks on for `run_out` after the last mention, so that alerts at the end resolve, and
-    /// returns every event.
-    pub fn finish(mut self, run_out: Duration) -> Vec<AlertEvent> {
-        if let Some(l) = self.last {
-            self.advance(l + run_out);
-        }
-        self.events
-    }
 }
 
 /// The events, and the names of the brands replayed.

@@ -8,8 +8,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use sturmglas::sentiment::learned;
-
 #[derive(Parser)]
 #[command(
     name = "sturmglas",
@@ -70,7 +68,7 @@ pub enum Command {
         #[arg(long)]
         output: PathBuf,
         /// L2 regularisation strength (larger: single rare words and n-grams count less).
-        #[arg(long, default_value_t = learned::DEFAULT_L2)]
+        #[arg(long, default_value_t = 3e-4)]
         l2: f64,
         /// Keep this fraction of each class out of training and report metrics on it (the
         /// saved model is the one measured, trained without these posts).
@@ -82,18 +80,18 @@ pub enum Command {
         #[arg(long, value_name = "K", conflicts_with = "holdout")]
         cv: Option<usize>,
         /// Hash buckets for word and character features (more: fewer collisions, bigger file).
-        #[arg(long, default_value_t = learned::DEFAULT_BUCKETS)]
+        #[arg(long, default_value_t = 1 << 18)]
         buckets: u32,
         /// `balanced` weighs each class equally however rare it is; `uniform` counts posts.
         #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
         class_weights: ClassWeightArg,
         /// Extra weight on negative posts (missed negatives cost most in a storm warning).
-        #[arg(long, default_value_t = learned::DEFAULT_NEGATIVE_WEIGHT)]
+        #[arg(long, default_value_t = 1.0)]
         negative_weight: f32,
         /// Count smoothing of the Naive-Bayes-scaled penalty (words that tell the classes
         /// apart may weigh more than words found in every class); 0 turns it off, leaving
         /// one L2 strength for every weight.
-        #[arg(long, value_name = "ALPHA", default_value_t = learned::DEFAULT_NB_SMOOTHING)]
+        #[arg(long, value_name = "ALPHA", default_value_t = 0.5)]
         nb_smoothing: f64,
     },
     /// Choose the label thresholds of one language's lexicon, and the weight of posts that
@@ -131,12 +129,12 @@ pub enum Command {
         channel: Option<String>,
     },
     /// Replay history through the detector with a simulated clock; print the alerts.
-    Backtest(sturmglas::backtest::BacktestArgs),
+    Backtest(BacktestArgs),
     /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.
-    Tune(sturmglas::tune::TuneArgs),
+    Tune(TuneArgs),
     /// Try the brands' keywords and queries on texts (arguments, or each line of stdin):
     /// prints per text the brands it counts for and the terms that matched.
-    Match(sturmglas::match_tool::MatchArgs),
+    Match(MatchArgs),
     /// Print the shell completion script for bash, zsh or fish on stdout.
     Completions {
         /// The shell the script is for.
@@ -176,4 +174,75 @@ pub enum LangArg {
     Auto,
     De,
     En,
+}
+
+// The argument structs of the replay and match commands. main.rs turns each into the library's
+// plain argument struct; the defaults written here as literals are checked against the
+// library's constants by main.rs's tests.
+
+/// The format of a history to replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Mention records, one JSON object per line (the contract's mention record).
+    Jsonl,
+    /// `timestamp,value` rows: one volume-only series named after the file.
+    CountsCsv,
+}
+
+/// The history `backtest` and `tune` replay, and the config that names its brands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct History {
+    /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
+    /// with counts-csv]
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// The history to replay.
+    #[arg(long)]
+    pub input: PathBuf,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: Format,
+}
+
+/// Replay history through the detector and print the alerts that would have fired.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub history: History,
+    /// Print one alert event per line as JSON, and nothing else on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Replay history over a grid of thresholds; print alerts, delays to known incidents, false
+/// alerts per month and the config lines of the best setting.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuneArgs {
+    #[command(flatten)]
+    pub history: History,
+    /// Known incidents, `brand,start,end` rows with RFC 3339 times.
+    #[arg(long)]
+    pub incidents: Option<PathBuf>,
+    /// The recommendation may cost at most this many false alerts a month.
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub max_false_per_month: f64,
+}
+
+/// Try the config's brands on texts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MatchArgs {
+    /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Only this brand.
+    #[arg(long, value_name = "B")]
+    pub brand: Option<String>,
+    /// The texts' language, as a mention's `lang` would declare it; detected when absent.
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
+    /// The texts' source, as a mention's `source` would name it; without it, brands'
+    /// `sources` filters are not applied (and said so).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// Texts to try; stdin lines when none are given.
+    pub text: Vec<String>,
 }

@@ -5,7 +5,6 @@
 //! clock, and writes each alert email as an `.eml` file a mail client can open. Nothing leaves
 //! the machine. The recording is made by `examples/gen_demo_recording.rs`.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +16,7 @@ use crate::config::notify::{Language, Locale};
 use crate::config::{self, Config};
 use crate::engine::Engine;
 use crate::mention::{self, Mention};
+use crate::replay::Replay;
 use crate::sentiment::Analyzer;
 
 /// The bundled recording, one mention record (JSON) per line.
@@ -69,6 +69,18 @@ pub fn set_language(config: &mut Config, language: Language) {
     }
 }
 
+/// `sturmglas demo`: the bundled recording replayed with the bundled config (its emails in
+/// English when `english`), the emails written into `out_dir`; returns the account to print.
+pub fn run_bundled(out_dir: &Path, english: bool) -> Result<String, DemoError> {
+    let mut config = demo_config()?;
+    if english {
+        set_language(&mut config, Language::En);
+    }
+    let recording = parse_recording(RECORDING)?;
+    let report = run(&config, &recording, out_dir)?;
+    Ok(account(&config, &report, out_dir))
+}
+
 /// Reads a recording: every line must be a valid mention with a `created_at`.
 pub fn parse_recording(text: &str) -> Result<Vec<Mention>, DemoError> {
     let mut out = Vec::new();
@@ -110,29 +122,17 @@ pub fn run(
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let mut engine = Engine::new(&config.brands, Arc::new(Analyzer::new()), start)
+    let engine = Engine::new(&config.brands, Arc::new(Analyzer::new()), start)
         .map_err(|e| DemoError::Config(e.to_string()))?;
-    let mut seen = HashSet::new();
-    let mut next_tick = start + Duration::seconds(TICK);
+    let tick = std::time::Duration::from_secs(TICK as u64);
+    let mut replay = Replay::every(engine, tick, start + Duration::seconds(TICK));
     for m in recording {
-        let at = m.created_at.unwrap_or(start);
-        while next_tick <= at {
-            report.alerts.extend(engine.tick(next_tick));
-            next_tick += Duration::seconds(TICK);
-        }
-        if !seen.insert(m.dedup_key()) {
-            continue;
-        }
-        if !engine.process(m, at).brands.is_empty() {
-            report.matched += 1;
-        }
+        replay.feed(m);
     }
+    report.matched = replay.matched();
     // Let the last storm run its course so the "all clear" is part of the story.
-    let end = report.last.unwrap_or(start) + Duration::hours(3);
-    while next_tick <= end {
-        report.alerts.extend(engine.tick(next_tick));
-        next_tick += Duration::seconds(TICK);
-    }
+    replay.advance(report.last.unwrap_or(start) + Duration::hours(3));
+    report.alerts = replay.finish(Duration::zero());
     write_emails(config, &mut report, out_dir)?;
     Ok(report)
 }

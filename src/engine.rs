@@ -16,6 +16,7 @@ use crate::alert::{AlertEvent, Kind, SampleMention, Status};
 use crate::brief::{sample_post, BrandBrief, Post, StormBrief};
 use crate::config::Brand;
 use crate::detect::{BrandMonitor, BrandStatus, Notice};
+use crate::ellipsis::truncate;
 use crate::matching::{BrandMatcher, BrandSpec, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
@@ -307,13 +308,6 @@ impl Engine {
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 /// A `reach` alert: one negative post, its author's reach at least `reach_alert`. Not a surge,
 /// so no thread: it fires once and never resolves; its id also names the post, so two such
 /// posts in one tick are two alerts.
@@ -379,26 +373,21 @@ fn event_from(
     sample: Vec<SampleMention>,
     brief: StormBrief,
 ) -> AlertEvent {
-    AlertEvent {
-        version: 1,
-        id: event_id(brand, &n, now),
-        brand: brand.to_string(),
-        status: n.status,
-        level: n.level,
-        kind: n.kind,
-        observed_at: now.trunc_subsecs(0),
-        started_at: n.started_at.trunc_subsecs(0),
-        window_seconds: n.window_seconds,
-        mentions: n.mentions,
-        negative: n.negative,
-        negative_share: round2(n.negative_share),
-        expected: round1(n.expected),
-        velocity_ratio: round1(n.velocity_ratio),
-        reasons: n.reasons,
-        sample,
-        test: false,
-        brief,
-    }
+    AlertEvent::new(
+        event_id(brand, &n, now),
+        brand,
+        n.status,
+        n.level,
+        n.kind,
+        now.trunc_subsecs(0),
+    )
+    .with_started_at(n.started_at.trunc_subsecs(0))
+    .with_window_seconds(n.window_seconds)
+    .with_counts(n.mentions, n.negative, round2(n.negative_share))
+    .with_velocity(round1(n.expected), round1(n.velocity_ratio))
+    .with_reasons(n.reasons)
+    .with_sample(sample)
+    .with_brief(brief)
 }
 
 #[cfg(test)]

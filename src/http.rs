@@ -101,8 +101,7 @@ async fn healthz(State(s): State<AppState>) -> Response {
 async fn metrics(State(s): State<AppState>) -> Response {
     let store = s.store.clone();
     if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || store.outbox_stats()).await {
-        s.metrics
-            .set("sturmglas_outbox_pending", &[], stats.pending as f64);
+        s.metrics.set_outbox_pending(stats.pending);
     }
     s.metrics.set(
         "sturmglas_store_errors_total",

@@ -18,33 +18,44 @@
 //! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
-//! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
+//! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock, through
+//!   the one [`replay`] driver.
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 //! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
+//! - [`sentiment_tool`]: `sturmglas sentiment`, texts scored as the daemon would.
+//! - [`train`], [`calibrate`]: `sturmglas train` and `calibrate`, a team's labelled posts turned
+//!   into a model or a calibration.
 
 pub mod alert;
 pub mod backtest;
 pub mod brief;
+pub mod calibrate;
 pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod detect;
 pub mod duration;
+pub mod ellipsis;
 pub mod engine;
 pub mod http;
+pub mod http_client;
 pub mod level;
+pub mod lock;
 pub mod match_tool;
 pub mod matching;
 pub mod mention;
 pub mod metrics;
 pub mod nab;
 pub mod notify;
+pub mod replay;
 pub mod scenario;
 pub mod sentiment;
+pub mod sentiment_tool;
 pub mod shutdown;
 pub mod sources;
 pub mod store;
+pub mod train;
 pub mod tune;
 pub mod window;
 pub mod worker;

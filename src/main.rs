@@ -1,8 +1,6 @@
 //! The `sturmglas` binary: parses the command line, sets up logging, and hands over to the
 //! library. Errors end here, as `anyhow` messages and exit codes.
 
-use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,14 +11,58 @@ use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 
 use anyhow::Context;
 use sturmglas::config;
-use sturmglas::sentiment::learned::{self, Model, Models};
-use sturmglas::sentiment::{Analyzer, Label, Lang};
+use sturmglas::sentiment::learned;
+use sturmglas::sentiment::Lang;
 
 impl From<TrainLang> for Lang {
     fn from(l: TrainLang) -> Lang {
         match l {
             TrainLang::De => Lang::De,
             TrainLang::En => Lang::En,
+        }
+    }
+}
+
+impl From<cli::Format> for sturmglas::backtest::Format {
+    fn from(f: cli::Format) -> Self {
+        match f {
+            cli::Format::Jsonl => Self::Jsonl,
+            cli::Format::CountsCsv => Self::CountsCsv,
+        }
+    }
+}
+
+impl From<cli::BacktestArgs> for sturmglas::backtest::BacktestArgs {
+    fn from(a: cli::BacktestArgs) -> Self {
+        Self {
+            config: a.history.config,
+            input: a.history.input,
+            format: a.history.format.into(),
+            json: a.json,
+        }
+    }
+}
+
+impl From<cli::TuneArgs> for sturmglas::tune::TuneArgs {
+    fn from(a: cli::TuneArgs) -> Self {
+        Self {
+            config: a.history.config,
+            input: a.history.input,
+            format: a.history.format.into(),
+            incidents: a.incidents,
+            max_false_per_month: a.max_false_per_month,
+        }
+    }
+}
+
+impl From<cli::MatchArgs> for sturmglas::match_tool::MatchArgs {
+    fn from(a: cli::MatchArgs) -> Self {
+        Self {
+            config: a.config,
+            brand: a.brand,
+            lang: a.lang,
+            source: a.source,
+            text: a.text,
         }
     }
 }
@@ -98,7 +140,20 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            sentiment(lang, json, explain, &model, configured, text)
+            let args = sturmglas::sentiment_tool::SentimentArgs {
+                lang: match lang {
+                    LangArg::Auto => None,
+                    LangArg::De => Some(Lang::De),
+                    LangArg::En => Some(Lang::En),
+                },
+                json,
+                explain,
+                models: model,
+                configured,
+                text,
+            };
+            sturmglas::sentiment_tool::run(&args, &mut std::io::stdout().lock())
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Train {
             lang,
@@ -123,7 +178,16 @@ fn main() -> ExitCode {
                 naive_bayes: (nb_smoothing != 0.0).then_some(nb_smoothing),
                 ..learned::TrainOptions::default()
             };
-            train(lang.into(), &input, &output, holdout, cv, &opts)
+            let args = sturmglas::train::TrainArgs {
+                lang: lang.into(),
+                input,
+                output,
+                holdout,
+                cv,
+                options: opts,
+            };
+            sturmglas::train::run(&args, &mut std::io::stdout(), &mut std::io::stderr())
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Calibrate {
             lang,
@@ -134,16 +198,26 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            calibrate(lang.into(), &input, configured)
+            let args = sturmglas::calibrate::CalibrateArgs {
+                lang: lang.into(),
+                input,
+                configured,
+            };
+            sturmglas::calibrate::run(&args, &mut std::io::stdout()).map(|()| ExitCode::SUCCESS)
         }
-        Command::Demo { out, lang } => demo(&out, &lang),
-        Command::Backtest(args) => sturmglas::backtest::run(&args)
+        Command::Demo { out, lang } => sturmglas::demo::run_bundled(&out, lang == "en")
+            .map(|account| {
+                print!("{account}");
+                ExitCode::SUCCESS
+            })
+            .map_err(anyhow::Error::from),
+        Command::Backtest(args) => sturmglas::backtest::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),
-        Command::Tune(args) => sturmglas::tune::run(&args)
+        Command::Tune(args) => sturmglas::tune::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("tune: {e:#}")),
-        Command::Match(args) => return sturmglas::match_tool::run(&args),
+        Command::Match(args) => return sturmglas::match_tool::run(&args.into()),
         Command::TestAlert { config, channel } => {
             init_logging();
             let cfg = match load_config(config.as_deref()) {
@@ -188,255 +262,6 @@ fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sentiment(
-    lang: LangArg,
-    json: bool,
-    explain: bool,
-    model_paths: &[PathBuf],
-    configured: Option<config::sentiment::SentimentConfig>,
-    text: Vec<String>,
-) -> anyhow::Result<ExitCode> {
-    let configured = configured.unwrap_or_default();
-    let mut models = configured.models();
-    let mut given = Models::new();
-    for p in model_paths {
-        let m = std::sync::Arc::new(
-            Model::load(p).with_context(|| format!("cannot use model {}", p.display()))?,
-        );
-        let lang = m.lang();
-        if given.insert(m.clone()).is_some() {
-            anyhow::bail!("two --model files for {}", lang.as_str());
-        }
-        models.insert(m);
-    }
-    let analyzer = configured.analyzer().with_models(models);
-    let lang = match lang {
-        LangArg::Auto => None,
-        LangArg::De => Some(Lang::De),
-        LangArg::En => Some(Lang::En),
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let score = |t: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let s = analyzer.analyze(t, lang);
-        if json {
-            let mut v = serde_json::json!({
-                "text": t, "lang": s.lang, "score": (s.score * 1000.0).round() / 1000.0, "label": s.label,
-            });
-            if explain {
-                v["explain"] = serde_json::to_value(analyzer.explain(t, lang))?;
-            }
-            writeln!(out, "{v}")?;
-        } else {
-            writeln!(
-                out,
-                "{:>6.3}  {:<8}  {}  {}",
-                s.score,
-                serde_json::to_value(s.label)?.as_str().unwrap_or(""),
-                s.lang.as_str(),
-                t
-            )?;
-            if explain {
-                writeln!(out, "{}", analyzer.explain(t, lang))?;
-            }
-        }
-        Ok(())
-    };
-    if text.is_empty() {
-        for line in std::io::stdin().lock().lines() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                score(&line, &mut out)?;
-            }
-        }
-    } else {
-        for t in &text {
-            score(t, &mut out)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn train(
-    lang: Lang,
-    input: &std::path::Path,
-    output: &std::path::Path,
-    holdout: Option<f64>,
-    cv: Option<usize>,
-    opts: &learned::TrainOptions,
-) -> anyhow::Result<ExitCode> {
-    if let Some(f) = holdout {
-        anyhow::ensure!(
-            f > 0.0 && f < 1.0,
-            "--holdout must be a fraction between 0 and 1, not {f}"
-        );
-    }
-    if let Some(k) = cv {
-        anyhow::ensure!(k >= 2, "--cv needs at least 2 folds, not {k}");
-    }
-    if let Some(a) = opts.naive_bayes {
-        anyhow::ensure!(
-            a.is_finite() && a > 0.0,
-            "--nb-smoothing must be 0 (off) or a positive count, not {a}"
-        );
-    }
-    let examples = read_labelled(input)?;
-    let analyzer = Analyzer::new();
-    let lexicon_only = |posts: &[learned::Example]| -> learned::Confusion {
-        posts
-            .iter()
-            .map(|e| (e.label, analyzer.analyze(&e.text, Some(lang)).label))
-            .collect()
-    };
-    if let Some(k) = cv {
-        eprintln!("cross-validating: training {k} models, each without one fold of the posts");
-        let predicted = learned::cross_validate(&analyzer, lang, &examples, opts, k)?;
-        let c: learned::Confusion = examples
-            .iter()
-            .zip(&predicted)
-            .map(|(e, p)| (e.label, p.label()))
-            .collect();
-        println!("cross-validation ({k} folds): {c}");
-        println!("lexicon only:               {}", lexicon_only(&examples));
-    }
-    let (train_set, holdout_set) = match holdout {
-        Some(f) => {
-            let (t, h) = learned::holdout_split(&examples, f, learned::HOLDOUT_SEED);
-            let pick = |idx: &[usize]| -> Vec<learned::Example> {
-                idx.iter().map(|i| examples[*i].clone()).collect()
-            };
-            (pick(&t), pick(&h))
-        }
-        None => (examples, Vec::new()),
-    };
-    let model = learned::train(&analyzer, lang, &train_set, opts)?;
-    let measured = learned::evaluate(&analyzer, &model, &train_set);
-    println!("training set: {measured}");
-    if !holdout_set.is_empty() {
-        let h = learned::evaluate(&analyzer, &model, &holdout_set);
-        println!("holdout:      {h}");
-        println!("lexicon only: {}", lexicon_only(&holdout_set));
-    }
-    model.save(output)?;
-    println!(
-        "wrote {} ({} model, {} buckets, {} words in its word table); use it with `sturmglas sentiment --model {}` or `model_{}` in [sentiment]",
-        output.display(),
-        lang.as_str(),
-        model.buckets(),
-        model.table_words(),
-        output.display(),
-        lang.as_str()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Reads labelled posts for `train` or `calibrate` and says how many of each class there are.
-fn read_labelled(input: &std::path::Path) -> anyhow::Result<Vec<learned::Example>> {
-    let examples = learned::read_examples(input)?;
-    let count = |l: Label| examples.iter().filter(|e| e.label == l).count();
-    println!(
-        "{}: {} posts: {} negative, {} neutral, {} positive",
-        input.display(),
-        examples.len(),
-        count(Label::Negative),
-        count(Label::Neutral),
-        count(Label::Positive)
-    );
-    Ok(examples)
-}
-
-fn calibrate(
-    lang: Lang,
-    input: &std::path::Path,
-    configured: Option<config::sentiment::SentimentConfig>,
-) -> anyhow::Result<ExitCode> {
-    let examples = read_labelled(input)?;
-    let classes = [Label::Negative, Label::Neutral, Label::Positive]
-        .iter()
-        .filter(|l| examples.iter().any(|e| e.label == **l))
-        .count();
-    anyhow::ensure!(
-        classes >= 2,
-        "{}: calibration needs posts of at least two classes",
-        input.display()
-    );
-    // Raw lexicon scores: a calibration weighs and labels them, and a model ignores it.
-    let analyzer = Analyzer::new();
-    let mut gold = Vec::with_capacity(examples.len());
-    let mut scores = Vec::with_capacity(examples.len());
-    let mut linked = Vec::with_capacity(examples.len());
-    for e in &examples {
-        gold.push(e.label);
-        scores.push(analyzer.analyze(&e.text, Some(lang)).score);
-        linked.push(sturmglas::sentiment::has_link(&e.text));
-    }
-    let with_links = linked.iter().filter(|l| **l).count();
-    if with_links > 0 {
-        println!("{with_links} of them share a link");
-    }
-    let (start, name, the_one) = match &configured {
-        Some(c) => (c.calibration(lang), "in use:  ", "the one in use"),
-        None => (analyzer.calibration(lang), "built in:", "the built-in one"),
-    };
-    if configured.as_ref().is_some_and(|c| c.has_model(lang)) {
-        println!(
-            "Note: the config's {} model labels these posts in the daemon; a calibration only labels the posts no model does.",
-            lang.as_str()
-        );
-    }
-    let before = start.confusion(&gold, &scores, &linked);
-    let (best, after) = sturmglas::sentiment::calibrate_with_links(&gold, &scores, &linked, start);
-    // Five folds, or one post each when there are fewer (at least two posts: two classes).
-    let folds = examples.len().min(5);
-    let unseen =
-        sturmglas::sentiment::cross_validated_calibration(&gold, &scores, &linked, start, folds);
-    let shown = |c: sturmglas::sentiment::Calibration| {
-        let t = c.thresholds;
-        let mut s = format!("{:+.2} / {:+.2}", t.negative, t.positive);
-        if c.link_weight != 1.0 {
-            s.push_str(&format!(", linked posts x{}", c.link_weight));
-        }
-        s
-    };
-    println!("{name}        {}: {before}", shown(start));
-    println!("best for these:  {}: {after}", shown(best));
-    println!("chosen on other posts ({folds}-fold cross-validation): {unseen}");
-    // The cross-validated figure decides: a calibration that only wins on the posts it was
-    // chosen on has fitted their noise. The gain must show at the precision printed.
-    const WORTH_IT: f64 = 0.001;
-    let gain = unseen.macro_f1() - before.macro_f1();
-    if gain < WORTH_IT {
-        println!(
-            "Chosen on other posts, a calibration gains {gain:+.3} macro-F1 over {the_one}: keep {the_one}."
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let l = lang.as_str();
-    println!(
-        "Chosen on other posts, a calibration gains {gain:+.3} macro-F1. \
-         To use this one, set in the [sentiment] section of the config:"
-    );
-    println!("negative_{l} = {}", best.thresholds.negative);
-    println!("positive_{l} = {}", best.thresholds.positive);
-    if best.link_weight != start.link_weight {
-        println!("link_weight_{l} = {}", best.link_weight);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn demo(out: &std::path::Path, lang: &str) -> anyhow::Result<ExitCode> {
-    use sturmglas::config::notify::Language;
-    use sturmglas::demo;
-    let mut cfg = demo::demo_config()?;
-    if lang == "en" {
-        demo::set_language(&mut cfg, Language::En);
-    }
-    let recording = demo::parse_recording(demo::RECORDING)?;
-    let report = demo::run(&cfg, &recording, out)?;
-    print!("{}", demo::account(&cfg, &report, out));
-    Ok(ExitCode::SUCCESS)
-}
-
 fn test_alert(cfg: config::Config, channel: Option<String>) -> anyhow::Result<ExitCode> {
     let names = cfg.notify.channel_names();
     if names.is_empty() {
@@ -469,4 +294,35 @@ fn test_alert(cfg: config::Config, channel: Option<String>) -> anyhow::Result<Ex
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// cli.rs writes the training defaults as literals (build.rs renders it without the
+    /// library); they must be the library's.
+    #[test]
+    fn cli_defaults_are_the_library_defaults() {
+        let cmd = super::Cli::command();
+        let train = cmd.find_subcommand("train").expect("a train subcommand");
+        let default = |id: &str| -> String {
+            let arg = train
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("train has no --{id}"));
+            arg.get_default_values()[0].to_string_lossy().into_owned()
+        };
+        use sturmglas::sentiment::learned;
+        assert_eq!(default("l2"), learned::DEFAULT_L2.to_string());
+        assert_eq!(default("buckets"), learned::DEFAULT_BUCKETS.to_string());
+        assert_eq!(
+            default("negative_weight"),
+            learned::DEFAULT_NEGATIVE_WEIGHT.to_string()
+        );
+        assert_eq!(
+            default("nb_smoothing"),
+            learned::DEFAULT_NB_SMOOTHING.to_string()
+        );
+    }
 }

@@ -13,21 +13,17 @@ use crate::config::{self, Brand, Config};
 use crate::matching::{BrandMatcher, BrandSpec, Candidate};
 use crate::sentiment::Analyzer;
 
-/// Try the config's brands on texts.
-#[derive(Debug, Clone, clap::Args)]
+/// Which brands `match` tries on which texts; the binary's `cli.rs` fills it from the flags.
+#[derive(Debug, Clone)]
 pub struct MatchArgs {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
-    #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// Only this brand.
-    #[arg(long, value_name = "B")]
     pub brand: Option<String>,
     /// The texts' language, as a mention's `lang` would declare it; detected when absent.
-    #[arg(long, value_name = "CODE")]
     pub lang: Option<String>,
     /// The texts' source, as a mention's `source` would name it; without it, brands'
     /// `sources` filters are not applied (and said so).
-    #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
     /// Texts to try; stdin lines when none are given.
     pub text: Vec<String>,

@@ -53,7 +53,7 @@ impl Metrics {
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<(&'static str, Labels), f64>> {
-        self.series.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock::lock(&self.series)
     }
 
     pub fn inc(&self, name: &'static str, l: &[(&str, &str)]) {
@@ -62,6 +62,11 @@ impl Metrics {
 
     pub fn add(&self, name: &'static str, l: &[(&str, &str)], by: f64) {
         *self.map().entry((name, labels(l))).or_insert(0.0) += by;
+    }
+
+    /// The outbox gauge, set by the delivery worker between deliveries and fresh on each scrape.
+    pub fn set_outbox_pending(&self, pending: u64) {
+        self.set("sturmglas_outbox_pending", &[], pending as f64);
     }
 
     pub fn set(&self, name: &'static str, l: &[(&str, &str)], v: f64) {

@@ -18,30 +18,26 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::alert::{AlertEvent, Status};
-use crate::backtest::{self, Format, Replay};
+use crate::backtest::{self, Format};
 use crate::config::{self, Brand, Thresholds};
 use crate::engine::Engine;
 use crate::mention::{parse_ndjson_line, Mention};
+use crate::replay::Replay;
 use crate::sentiment::Analyzer;
 
-/// Replay history over a grid of thresholds; print alerts, delays to known incidents, false
-/// alerts per month and the config lines of the best setting.
-#[derive(Debug, Clone, clap::Args)]
+/// What `tune` replays, against which incidents and within which false-alert budget; the
+/// binary's `cli.rs` fills it from the flags.
+#[derive(Debug, Clone)]
 pub struct TuneArgs {
     /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml; optional
     /// with counts-csv]
-    #[arg(short, long)]
     pub config: Option<PathBuf>,
     /// The history to replay.
-    #[arg(long)]
     pub input: PathBuf,
-    #[arg(long, value_enum, default_value = "jsonl")]
     pub format: Format,
     /// Known incidents, `brand,start,end` rows with RFC 3339 times.
-    #[arg(long)]
     pub incidents: Option<PathBuf>,
     /// The recommendation may cost at most this many false alerts a month.
-    #[arg(long, value_name = "N", default_value_t = 2.0)]
     pub max_false_per_month: f64,
 }
 
@@ -483,26 +479,16 @@ mod tests {
     }
 
     fn firing(brand: &str, started: &str, observed: &str) -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: String::new(),
-            brand: brand.into(),
-            status: Status::Firing,
-            level: Level::Warning,
-            kind: Kind::Volume,
-            observed_at: t(observed),
-            started_at: t(started),
-            window_seconds: 900,
-            mentions: 0,
-            negative: 0,
-            negative_share: 0.0,
-            expected: 0.0,
-            velocity_ratio: 0.0,
-            reasons: vec![],
-            sample: vec![],
-            test: false,
-            brief: Default::default(),
-        }
+        AlertEvent::new(
+            "",
+            brand,
+            Status::Firing,
+            Level::Warning,
+            Kind::Volume,
+            t(observed),
+        )
+        .with_started_at(t(started))
+        .with_window_seconds(900)
     }
 
     #[test]

@@ -41,50 +41,44 @@ fn webhook_channel(name: &str, url: &str, extra: &str) -> String {
 }
 
 fn storm() -> AlertEvent {
-    AlertEvent {
-        version: 1,
-        id: "nordwind-energie-1772891520-1".into(),
-        brand: "Nordwind Energie".into(),
-        status: Status::Firing,
-        level: Level::Critical,
-        kind: Kind::Storm,
-        observed_at: "2026-03-07T13:58:00Z".parse().unwrap(),
-        started_at: "2026-03-07T13:52:00Z".parse().unwrap(),
-        window_seconds: 900,
-        mentions: 61,
-        negative: 50,
-        negative_share: 0.82,
-        expected: 4.1,
-        velocity_ratio: 14.9,
-        reasons: vec![
-            "61 mentions in 15m, 14.9x the expected 4.1".into(),
-            "82% negative (usual: 12%)".into(),
-        ],
-        sample: vec![
-            SampleMention {
-                text: "Schon wieder Stromausfall & keiner geht ans Telefon <3 #nordwind".into(),
-                url: Some("https://social.example/@hanna/109876".into()),
-                author: Some("hanna".into()),
-                reach: Some(12_400),
-                score: -0.82,
-                copies: 1,
-                at: None,
-                words: Vec::new(),
-            },
-            SampleMention {
-                text: "Nordwind Energie raises prices again, switching today.".into(),
-                url: Some("https://news.example/t/42".into()),
-                author: Some("jo".into()),
-                reach: Some(800),
-                score: -0.6,
-                copies: 1,
-                at: None,
-                words: Vec::new(),
-            },
-        ],
-        test: false,
-        brief: Default::default(),
-    }
+    AlertEvent::new(
+        "nordwind-energie-1772891520-1",
+        "Nordwind Energie",
+        Status::Firing,
+        Level::Critical,
+        Kind::Storm,
+        "2026-03-07T13:58:00Z".parse().unwrap(),
+    )
+    .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
+    .with_window_seconds(900)
+    .with_counts(61, 50, 0.82)
+    .with_velocity(4.1, 14.9)
+    .with_reasons(vec![
+        "61 mentions in 15m, 14.9x the expected 4.1".into(),
+        "82% negative (usual: 12%)".into(),
+    ])
+    .with_sample(vec![
+        SampleMention {
+            text: "Schon wieder Stromausfall & keiner geht ans Telefon <3 #nordwind".into(),
+            url: Some("https://social.example/@hanna/109876".into()),
+            author: Some("hanna".into()),
+            reach: Some(12_400),
+            score: -0.82,
+            copies: 1,
+            at: None,
+            words: Vec::new(),
+        },
+        SampleMention {
+            text: "Nordwind Energie raises prices again, switching today.".into(),
+            url: Some("https://news.example/t/42".into()),
+            author: Some("jo".into()),
+            reach: Some(800),
+            score: -0.6,
+            copies: 1,
+            at: None,
+            words: Vec::new(),
+        },
+    ])
 }
 
 #[tokio::test]

@@ -44,26 +44,18 @@ fn mail(name: &str, port: u16) -> String {
 }
 
 fn event(id: &str) -> AlertEvent {
-    AlertEvent {
-        version: 1,
-        id: id.into(),
-        brand: "Acme".into(),
-        status: Status::Firing,
-        level: Level::Critical,
-        kind: Kind::Storm,
-        observed_at: Utc::now(),
-        started_at: Utc::now(),
-        window_seconds: 900,
-        mentions: 130,
-        negative: 120,
-        negative_share: 0.92,
-        expected: 2.0,
-        velocity_ratio: 65.0,
-        reasons: vec!["130 mentions in 15m, 65.0x the expected 2.0".into()],
-        sample: vec![],
-        test: false,
-        brief: Default::default(),
-    }
+    AlertEvent::new(
+        id,
+        "Acme",
+        Status::Firing,
+        Level::Critical,
+        Kind::Storm,
+        Utc::now(),
+    )
+    .with_window_seconds(900)
+    .with_counts(130, 120, 0.92)
+    .with_velocity(2.0, 65.0)
+    .with_reasons(vec!["130 mentions in 15m, 65.0x the expected 2.0".into()])
 }
 
 struct Worker {

@@ -205,10 +205,7 @@ pub async fn run_with_reload(
 
     let listen = listener.local_addr().unwrap_or(config.server.listen);
     let (trigger, stop) = shutdown::channel();
-    let http_client = reqwest::Client::builder()
-        .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
+    let http_client = crate::http_client::fetch()
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
     let delivery_client = crate::notify::webhook::client()
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;

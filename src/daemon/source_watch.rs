@@ -41,30 +41,14 @@ pub fn notice(change: &HealthChange, now: DateTime<Utc>) -> AlertEvent {
         Status::Firing => "down",
         Status::Resolved => "up",
     };
-    AlertEvent {
-        version: 1,
-        id: format!(
-            "source-{}-{}-{status_tag}",
-            sanitize(&name),
-            now.timestamp()
-        ),
-        brand: name,
-        status,
-        level: Level::Warning,
-        kind: Kind::Source,
-        observed_at: now,
-        started_at,
-        window_seconds: 0,
-        mentions: 0,
-        negative: 0,
-        negative_share: 0.0,
-        expected: 0.0,
-        velocity_ratio: 0.0,
-        reasons,
-        sample: vec![],
-        test: false,
-        brief: Default::default(),
-    }
+    let id = format!(
+        "source-{}-{}-{status_tag}",
+        sanitize(&name),
+        now.timestamp()
+    );
+    AlertEvent::new(id, name, status, Level::Warning, Kind::Source, now)
+        .with_started_at(started_at)
+        .with_reasons(reasons)
 }
 
 fn sanitize(s: &str) -> String {

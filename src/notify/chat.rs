@@ -16,14 +16,7 @@ use crate::config::notify::Locale;
 /// Sample posts shown in chat messages; the email has room for all of them.
 const CHAT_SAMPLES: usize = 3;
 
-pub(crate) fn clip(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub(crate) use crate::ellipsis::clip;
 
 /// Slack's mrkdwn needs only `&`, `<` and `>` escaped; that also defuses `<!channel>`.
 pub(crate) fn slack_escape(s: &str) -> String {

@@ -194,35 +194,29 @@ mod tests {
     use crate::alert::{Kind, Level, SampleMention, Status};
 
     fn event() -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: "nw/1".into(),
-            brand: "Nordwind Energie".into(),
-            status: Status::Firing,
-            level: Level::Critical,
-            kind: Kind::Storm,
-            observed_at: "2026-03-07T13:58:00Z".parse().unwrap(),
-            started_at: "2026-03-07T13:52:00Z".parse().unwrap(),
-            window_seconds: 900,
-            mentions: 61,
-            negative: 50,
-            negative_share: 0.82,
-            expected: 4.1,
-            velocity_ratio: 14.9,
-            reasons: vec!["Kündigungswelle <b>jetzt</b>".into()],
-            sample: vec![SampleMention {
-                text: "Überall Ärger & Frust".into(),
-                url: Some("https://social.example/@a/1".into()),
-                author: Some("a".into()),
-                reach: Some(1200),
-                score: -0.9,
-                copies: 1,
-                at: None,
-                words: Vec::new(),
-            }],
-            test: false,
-            brief: Default::default(),
-        }
+        AlertEvent::new(
+            "nw/1",
+            "Nordwind Energie",
+            Status::Firing,
+            Level::Critical,
+            Kind::Storm,
+            "2026-03-07T13:58:00Z".parse().unwrap(),
+        )
+        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
+        .with_window_seconds(900)
+        .with_counts(61, 50, 0.82)
+        .with_velocity(4.1, 14.9)
+        .with_reasons(vec!["Kündigungswelle <b>jetzt</b>".into()])
+        .with_sample(vec![SampleMention {
+            text: "Überall Ärger & Frust".into(),
+            url: Some("https://social.example/@a/1".into()),
+            author: Some("a".into()),
+            reach: Some(1200),
+            score: -0.9,
+            copies: 1,
+            at: None,
+            words: Vec::new(),
+        }])
     }
 
     fn parse(raw: &[u8]) -> mailparse::ParsedMail<'_> {

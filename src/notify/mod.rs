@@ -136,39 +136,34 @@ pub async fn test_alert(
 /// A plausible storm notice, marked as a test everywhere it shows.
 pub fn test_event(brand: &str) -> AlertEvent {
     let now = Utc::now();
-    AlertEvent {
-        version: 1,
-        id: format!("test-{}", now.timestamp_millis()),
-        brand: brand.to_string(),
-        status: Status::Firing,
-        level: Level::Critical,
-        kind: Kind::Storm,
-        observed_at: now,
-        started_at: now - chrono::Duration::minutes(6),
-        window_seconds: 900,
-        mentions: 61,
-        negative: 50,
-        negative_share: 0.82,
-        expected: 4.1,
-        velocity_ratio: 14.9,
-        reasons: vec![
-            "This is a test alert sent by `sturmglas test-alert`; nothing is happening.".into(),
-            "61 mentions in 15m, 14.9x the expected 4.1".into(),
-            "82% negative (usual: 12%)".into(),
-        ],
-        sample: vec![SampleMention {
-            text: format!("Test post about {brand}: if you can read this, alerts reach you."),
-            url: Some("https://example.org/sturmglas/test-alert".into()),
-            author: Some("sturmglas".into()),
-            reach: Some(1200),
-            score: -0.8,
-            copies: 1,
-            at: None,
-            words: Vec::new(),
-        }],
-        test: true,
-        brief: Default::default(),
-    }
+    AlertEvent::new(
+        format!("test-{}", now.timestamp_millis()),
+        brand,
+        Status::Firing,
+        Level::Critical,
+        Kind::Storm,
+        now,
+    )
+    .with_started_at(now - chrono::Duration::minutes(6))
+    .with_window_seconds(900)
+    .with_counts(61, 50, 0.82)
+    .with_velocity(4.1, 14.9)
+    .with_reasons(vec![
+        "This is a test alert sent by `sturmglas test-alert`; nothing is happening.".into(),
+        "61 mentions in 15m, 14.9x the expected 4.1".into(),
+        "82% negative (usual: 12%)".into(),
+    ])
+    .with_sample(vec![SampleMention {
+        text: format!("Test post about {brand}: if you can read this, alerts reach you."),
+        url: Some("https://example.org/sturmglas/test-alert".into()),
+        author: Some("sturmglas".into()),
+        reach: Some(1200),
+        score: -0.8,
+        copies: 1,
+        at: None,
+        words: Vec::new(),
+    }])
+    .as_test()
 }
 
 #[cfg(test)]

@@ -180,9 +180,7 @@ impl Worker {
         self.sync_limiters(cfg);
         self.retry_unrecorded().await;
         match db(&self.store, |s| s.outbox_stats()).await {
-            Ok(stats) => self
-                .metrics
-                .set("sturmglas_outbox_pending", &[], stats.pending as f64),
+            Ok(stats) => self.metrics.set_outbox_pending(stats.pending),
             Err(error) => tracing::error!(%error, "Cannot read the outbox."),
         }
     }
@@ -364,9 +362,7 @@ impl Worker {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::lock::lock;
 
 /// Runs a store call on the blocking pool.
 async fn db<T, F>(store: &Arc<Store>, f: F) -> Result<T, StoreError>

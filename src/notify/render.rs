@@ -53,12 +53,7 @@ pub fn thousands(n: u64) -> String {
 /// A sample post's text on one line, cut to a readable length.
 pub fn sample_text(s: &SampleMention) -> String {
     let one_line = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX_SAMPLE_CHARS {
-        return one_line;
-    }
-    let mut cut: String = one_line.chars().take(MAX_SAMPLE_CHARS).collect();
-    cut.push('…');
-    cut
+    crate::ellipsis::truncate(&one_line, MAX_SAMPLE_CHARS)
 }
 
 /// `user42, reach 1,200, sentiment -0.80 (Skandal -3.0, abgebucht -1.9), and 16 near-identical
@@ -757,56 +752,50 @@ mod tests {
     };
 
     pub(crate) fn event() -> AlertEvent {
-        AlertEvent {
-            version: 1,
-            id: "nw-1".into(),
-            brand: "Nordwind <Energie> & Co".into(),
-            status: Status::Firing,
-            level: Level::Critical,
-            kind: Kind::Storm,
-            observed_at: "2026-03-07T13:58:00Z".parse().unwrap(),
-            started_at: "2026-03-07T13:52:00Z".parse().unwrap(),
-            window_seconds: 900,
-            mentions: 61,
-            negative: 50,
-            negative_share: 0.82,
-            expected: 4.1,
-            velocity_ratio: 14.9,
-            reasons: vec!["82% negative (usual: 12%)".into()],
-            sample: vec![
-                SampleMention {
-                    text: "Stromausfall <script>alert(1)</script>\nschon wieder!".into(),
-                    url: Some("https://social.example/@user42/1".into()),
-                    author: Some("user42".into()),
-                    reach: Some(12_000),
-                    score: -0.8,
-                    copies: 1,
-                    at: None,
-                    words: vec![
-                        crate::alert::SampleWord {
-                            word: "Stromausfall".into(),
-                            valence: -1.6,
-                        },
-                        crate::alert::SampleWord {
-                            word: "<script>".into(),
-                            valence: -0.04,
-                        },
-                    ],
-                },
-                SampleMention {
-                    text: "bad link".into(),
-                    url: Some("javascript:alert(1)".into()),
-                    author: None,
-                    reach: None,
-                    score: -0.5,
-                    copies: 1,
-                    at: None,
-                    words: Vec::new(),
-                },
-            ],
-            test: false,
-            brief: Default::default(),
-        }
+        AlertEvent::new(
+            "nw-1",
+            "Nordwind <Energie> & Co",
+            Status::Firing,
+            Level::Critical,
+            Kind::Storm,
+            "2026-03-07T13:58:00Z".parse().unwrap(),
+        )
+        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
+        .with_window_seconds(900)
+        .with_counts(61, 50, 0.82)
+        .with_velocity(4.1, 14.9)
+        .with_reasons(vec!["82% negative (usual: 12%)".into()])
+        .with_sample(vec![
+            SampleMention {
+                text: "Stromausfall <script>alert(1)</script>\nschon wieder!".into(),
+                url: Some("https://social.example/@user42/1".into()),
+                author: Some("user42".into()),
+                reach: Some(12_000),
+                score: -0.8,
+                copies: 1,
+                at: None,
+                words: vec![
+                    crate::alert::SampleWord {
+                        word: "Stromausfall".into(),
+                        valence: -1.6,
+                    },
+                    crate::alert::SampleWord {
+                        word: "<script>".into(),
+                        valence: -0.04,
+                    },
+                ],
+            },
+            SampleMention {
+                text: "bad link".into(),
+                url: Some("javascript:alert(1)".into()),
+                author: None,
+                reach: None,
+                score: -0.5,
+                copies: 1,
+                at: None,
+                words: Vec::new(),
+            },
+        ])
     }
 
     #[test]

@@ -30,11 +30,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// The HTTP client for deliveries: no redirects followed, a bounded connect time.
 pub fn client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .build()
+    crate::http_client::delivery()
 }
 
 pub async fn send(

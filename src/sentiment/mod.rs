@@ -19,6 +19,7 @@ mod german;
 mod lexicon;
 mod rules;
 mod text;
+mod types;
 mod vader_words;
 
 pub mod langid;
@@ -30,69 +31,12 @@ pub use calibration::{
 };
 pub use explain::{Explanation, Step};
 pub use text::has_link;
+pub(crate) use types::Scored;
+pub use types::{Label, Lang, Sentiment};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use explain::{NoTrace, Recorder, Trace};
-
-/// The languages with a lexicon. Posts in other languages are scored with the closest one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    De,
-    En,
-}
-
-impl Lang {
-    /// Reads an ISO 639-1 code (`"de"`, `"en-GB"`, `"de_AT"`); `None` for other languages.
-    pub fn from_code(code: &str) -> Option<Lang> {
-        let c = code.trim().to_ascii_lowercase();
-        let primary = c.split(['-', '_']).next().unwrap_or("");
-        match primary {
-            "de" | "deu" | "ger" => Some(Lang::De),
-            "en" | "eng" => Some(Lang::En),
-            _ => None,
-        }
-    }
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Lang::De => "de",
-            Lang::En => "en",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    Negative,
-    Neutral,
-    Positive,
-}
-
-impl Label {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Neutral => "neutral",
-            Label::Positive => "positive",
-        }
-    }
-}
-
-/// The score of one text: `score` in [-1, 1] and the label chosen from it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Sentiment {
-    pub lang: Lang,
-    pub score: f64,
-    pub label: Label,
-}
-
-impl Sentiment {
-    pub fn is_negative(&self) -> bool {
-        self.label == Label::Negative
-    }
-}
 
 /// How the language of a text was settled; shown by `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -342,13 +286,6 @@ pub fn name_words<S: AsRef<str>>(keywords: &[S]) -> Vec<Box<str>> {
         add(joined);
     }
     out
-}
-
-/// What a language scorer returns: the score and how many tokens its lexicon knew.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Scored {
-    pub score: f64,
-    pub hits: u32,
 }
 
 #[cfg(test)]

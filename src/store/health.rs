@@ -14,7 +14,7 @@ pub struct StoreHealth {
 
 impl StoreHealth {
     pub(super) fn write_ok(&self) {
-        let mut g = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = crate::lock::lock(&self.last_error);
         if g.is_some() {
             tracing::info!("The store accepts writes again.");
             *g = None;
@@ -23,7 +23,7 @@ impl StoreHealth {
 
     pub(super) fn write_failed(&self, e: &super::StoreError) {
         self.errors.fetch_add(1, Ordering::Relaxed);
-        let mut g = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = crate::lock::lock(&self.last_error);
         *g = Some(e.to_string());
     }
 
@@ -34,10 +34,7 @@ impl StoreHealth {
 
     /// Why the last write failed, if it did.
     pub fn last_error(&self) -> Option<String> {
-        self.last_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        crate::lock::lock(&self.last_error).clone()
     }
 }
 

@@ -167,7 +167,7 @@ impl Store {
     /// The connection. A panic while it was held cannot leave SQLite in a half-written state
     /// (transactions roll back), so a poisoned lock is safe to take over.
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock::lock(&self.conn)
     }
 
     /// Deletes what has outlived its retention: old dedup keys, old alerts, finished deliveries.
