@@ -104,7 +104,7 @@ impl SourceHealth {
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock::lock(&self.entries)
     }
 
     /// Adds a source (or updates its settings after a reload, keeping its history).
