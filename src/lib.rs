@@ -14,9 +14,12 @@
 //! - [`alert`]: the per-brand alert lifecycle and the alert event of the contract.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
+//! - [`people`]: silences and acknowledgements applied to notices in the core thread.
+//! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
 //! - [`store`]: the one SQLite database: dedup keys, brand state, alerts, outbox, cursors.
 //! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
+//! - [`http_people`]: the API of silences and acknowledgements.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
@@ -33,6 +36,7 @@ pub mod detect;
 pub mod duration;
 pub mod engine;
 pub mod http;
+pub mod http_people;
 pub mod level;
 pub mod match_tool;
 pub mod matching;
@@ -40,6 +44,8 @@ pub mod mention;
 pub mod metrics;
 pub mod nab;
 pub mod notify;
+pub mod people;
+pub mod people_client;
 pub mod scenario;
 pub mod sentiment;
 pub mod shutdown;

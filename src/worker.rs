@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::engine::{BrandView, Engine, Processed};
 use crate::mention::Mention;
 use crate::metrics::Metrics;
-use crate::notify;
 use crate::sentiment::Analyzer;
 use crate::store::{CountIncrement, Store};
 
@@ -399,15 +398,18 @@ impl Core {
         // Notices a failed tick could not record come first: the detector has moved past them,
         // so they exist nowhere but here until the store takes them.
         let mut queued = std::mem::take(&mut self.unrecorded);
-        queued.extend(
-            events
-                .iter()
-                .map(|e| (e.clone(), notify::targets(&self.config.notify, e))),
-        );
+        // Silences hold notices back (recorded, no outbox rows); see `people`.
+        queued.extend(crate::people::route(
+            &self.store,
+            &self.config,
+            &mut events,
+            now,
+        ));
         if queued.is_empty() {
             if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
                 self.persist(now);
             }
+            self.release_silences(now);
             return Ok(events);
         }
         // Alerts, their deliveries and the monitors that raised them in one transaction: a
@@ -440,8 +442,30 @@ impl Core {
                 e.headline()
             );
         }
+        self.release_silences(now);
         self.outbox_wake.notify_one();
         Ok(events)
+    }
+
+    /// Releases the silences that have ended (after this tick's notices are recorded, so a
+    /// fresh notice supersedes a held one rather than both being sent).
+    fn release_silences(&mut self, now: DateTime<Utc>) {
+        let engine = &mut self.engine;
+        let mut views: Option<Vec<BrandView>> = None;
+        let still_firing = |brand: &str| {
+            let v = views.get_or_insert_with(|| engine.views(now));
+            v.iter()
+                .any(|v| v.name == brand && v.status.level != crate::level::Level::Ok)
+        };
+        match crate::people::release_ended(&self.store, &self.config, still_firing, now) {
+            Ok(0) => {}
+            Ok(_) => self.outbox_wake.notify_one(),
+            Err(error) => {
+                tracing::error!(%error, "Releasing ended silences failed; retrying on the next tick.");
+                self.metrics
+                    .inc("sturmglas_errors_total", &[("component", "store")]);
+            }
+        }
     }
 
     /// Saves the monitors (absorbing the count journal). Skipped while notices are waiting to

@@ -1,7 +1,7 @@
 //! The one embedded SQLite database (WAL) under the state directory.
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
-//! alert events, the delivery outbox, source cursors — and each write that belongs together
+//! alert events, the delivery outbox, source cursors, silences — and each write that belongs together
 //! (an alert and its outbox rows; a batch's dedup keys, its counts and its cursor) is one
 //! transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
@@ -13,6 +13,7 @@ mod dedup;
 mod health;
 mod journal;
 mod outbox;
+mod silences;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 pub use health::StoreHealth;
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
+pub use silences::Silence;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,6 +100,17 @@ CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
     cursor     TEXT NOT NULL,
     updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS silences (
+    id          TEXT PRIMARY KEY,
+    brand       TEXT NOT NULL,
+    kinds       TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    comment     TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    released_at INTEGER
 );
 "#;
 

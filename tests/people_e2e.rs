@@ -1,0 +1,222 @@
+//! End-to-end, people in the loop: the real daemon on loopback with a real SMTP receiver.
+//! A silence holds a storm's email back and its end releases exactly one email; silences
+//! survive a restart; bad silences get 400 with the reason; the CLI talks to the daemon.
+
+mod harness;
+mod support;
+
+use std::time::Duration;
+
+use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use serde_json::{json, Value};
+use support::smtp::SmtpServer;
+
+const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
+
+fn brands_and_mail(smtp_port: u16, thresholds: &str) -> String {
+    format!(
+        r##"
+[[brands]]
+name = "Nordwind Energie"
+keywords = ["Nordwind", "#nordwind"]
+{thresholds}
+
+[[notify.email]]
+name = "pr-team"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+tls = "none"
+from = "sturmglas@example.org"
+to = ["pr@example.org"]
+
+[notify.retry]
+initial_backoff = "200ms"
+max_backoff = "1s"
+"##
+    )
+}
+
+async fn post(d: &Daemon, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(d.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn delete(d: &Daemon, path: &str) -> u16 {
+    reqwest::Client::new()
+        .delete(d.url(path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn cli(d: &Daemon, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+        .args(args)
+        .arg("-c")
+        .arg(&d.config_path)
+        .env("USER", "anna")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_silence_holds_a_storm_back_and_its_end_releases_one_email() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = brands_and_mail(smtp.port(), "");
+    let mut d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+
+    let (status, silence) = post(
+        &d,
+        "/api/v1/silences",
+        json!({"brand": "Nordwind Energie", "duration": "2h",
+               "comment": "Preiskampagne", "created_by": "anna"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{silence}");
+    let id = silence["id"].as_str().unwrap().to_string();
+    let starts =
+        chrono::DateTime::parse_from_rfc3339(silence["starts_at"].as_str().unwrap()).unwrap();
+    let ends = chrono::DateTime::parse_from_rfc3339(silence["ends_at"].as_str().unwrap()).unwrap();
+    assert_eq!(ends - starts, chrono::Duration::hours(2));
+    assert_eq!(silence["comment"], "Preiskampagne");
+    assert_eq!(silence["created_by"], "anna");
+    assert_eq!(silence["state"], "active");
+
+    d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+    let alerts = d
+        .wait_alerts(10, |a| a.iter().any(|e| e["status"] == "firing"))
+        .await;
+    assert_eq!(alerts[0]["silenced_by"], id.as_str(), "{}", alerts[0]);
+    // Recorded, not sent: no mail, nothing queued.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp.messages().is_empty(), "a silenced notice was sent");
+    assert!(
+        d.metrics().await.contains("sturmglas_outbox_pending 0"),
+        "a silenced notice was queued"
+    );
+
+    // The silence survives a restart, still holding.
+    assert!(d.stop().await.success());
+    let mut d = Daemon::start_existing(dir.path(), port).await;
+    let list = d.get_json("/api/v1/silences").await;
+    assert_eq!(list[0]["id"], id.as_str(), "{list}");
+    assert_eq!(list[0]["state"], "active");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(smtp.messages().is_empty(), "sent after the restart");
+
+    // Ending it while the storm goes on sends the current notice, once.
+    assert_eq!(delete(&d, &format!("/api/v1/silences/{id}")).await, 204);
+    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
+    let subject = mails[0].header("Subject").unwrap();
+    assert!(subject.contains("Nordwind Energie"), "{subject}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 1, "released more than once");
+    let list = d.get_json("/api/v1/silences").await;
+    assert_eq!(list[0]["state"], "ended", "{list}");
+    assert_eq!(delete(&d, &format!("/api/v1/silences/{id}")).await, 204);
+    assert_eq!(delete(&d, "/api/v1/silences/nope").await, 404);
+
+    // A restart after the release sends nothing again.
+    assert!(d.stop().await.success());
+    let d = Daemon::start_existing(dir.path(), port).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 1, "released again after a restart");
+    drop(d);
+}
+
+#[tokio::test]
+async fn bad_silences_get_400_with_the_reason_and_the_cli_manages_silences() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = brands_and_mail(smtp.port(), "");
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+
+    for (body, reason) in [
+        (
+            json!({"brand": "Südwind", "duration": "2h", "comment": "x"}),
+            "brand",
+        ),
+        (
+            json!({"brand": "*", "ends_at": "2020-01-01T00:00:00Z", "comment": "x"}),
+            "is not after starts_at",
+        ),
+        (
+            json!({"brand": "*", "duration": "zwei Stunden", "comment": "x"}),
+            "duration",
+        ),
+        (
+            json!({"brand": "*", "duration": "2h", "kinds": ["rain"], "comment": "x"}),
+            "kinds",
+        ),
+        (json!({"brand": "*", "duration": "2h"}), "comment"),
+        (json!({"duration": "2h", "comment": "x"}), "brand"),
+    ] {
+        let (status, answer) = post(&d, "/api/v1/silences", body.clone()).await;
+        assert_eq!(status, 400, "{body} → {answer}");
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(error.contains(reason), "{body} → {error}");
+    }
+    assert_eq!(d.get_json("/api/v1/silences").await, json!([]));
+
+    let out = cli(
+        &d,
+        &[
+            "silence",
+            "add",
+            "--brand",
+            "*",
+            "--for",
+            "90m",
+            "--comment",
+            "Wartung",
+            "--kind",
+            "buzz",
+        ],
+    );
+    let text = harness::stdout_ok(&out);
+    assert!(text.starts_with("Silence "), "{text}");
+    let list = d.get_json("/api/v1/silences").await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(list[0]["kinds"], json!(["buzz"]));
+    assert_eq!(list[0]["created_by"], "anna");
+
+    let text = harness::stdout_ok(&cli(&d, &["silence", "list"]));
+    assert!(
+        text.contains(&id) && text.contains("Wartung") && text.contains("active"),
+        "{text}"
+    );
+    let out = cli(
+        &d,
+        &[
+            "silence",
+            "add",
+            "--brand",
+            "Nope",
+            "--for",
+            "1h",
+            "--comment",
+            "x",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("400") && err.contains("not a configured brand"),
+        "{err}"
+    );
+
+    harness::stdout_ok(&cli(&d, &["silence", "expire", &id]));
+    let list = d.get_json("/api/v1/silences").await;
+    assert_eq!(list[0]["state"], "ended", "{list}");
+}
