@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources", get(sources))
         .route("/charts/{file}", get(chart))
         .merge(crate::http_people::routes())
+        .merge(crate::http_people::link_routes())
         .with_state(state)
 }
 

@@ -1,21 +1,24 @@
-//! HTTP routes for people in the loop: silences (`/api/v1/silences`).
+//! HTTP routes for people in the loop: silences (`/api/v1/silences`), acknowledgements
+//! through the API (`/api/v1/alerts/{id}/ack`) and through signed links (`/ack/{token}`).
 //!
 //! Invariant: a request is checked whole before anything is stored — an unknown brand or
 //! kind, a malformed duration, an end before the start gets 400 naming the field, and nothing
-//! changes. Store calls run on the blocking pool.
+//! changes. A GET on an ack link never changes anything (mail scanners open links); only its
+//! form's POST acknowledges. Store calls run on the blocking pool.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::alert::AlertEvent;
 use crate::http::AppState;
-use crate::store::Silence;
+use crate::store::{Ack, Silence};
 
 /// The routes of this module; `http::router` merges them. All of them are API routes that
 /// `server.api_token` must guard.
@@ -23,6 +26,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/silences", get(list_silences).post(add_silence))
         .route("/api/v1/silences/{id}", delete(expire_silence))
+        .route("/api/v1/alerts/{id}/ack", post(ack_api))
+}
+
+/// The ack-link pages: open by design (the link's signature is the permission), so they must
+/// stay outside any `server.api_token` check.
+pub fn link_routes() -> Router<AppState> {
+    Router::new().route("/ack/{token}", get(ack_page).post(ack_form))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -199,6 +209,151 @@ async fn expire_silence(State(s): State<AppState>, Path(id): Path<String>) -> Re
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no silence {id:?}")),
+        Err(r) => r,
+    }
+}
+
+/// The body of `POST /api/v1/alerts/{id}/ack`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckRequest {
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Trimmed and cut to `max` characters: names and notes are shown, not stored at any length.
+fn clean(s: &str, max: usize) -> String {
+    s.trim().chars().take(max).collect()
+}
+
+async fn ack_api(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AckRequest>, JsonRejection>,
+) -> Response {
+    let req = match body {
+        Ok(Json(r)) => r,
+        Err(JsonRejection::MissingJsonContentType(_)) => AckRequest::default(),
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let by = match clean(&req.by, 100) {
+        b if b.is_empty() => "api".to_string(),
+        b => b,
+    };
+    let comment = clean(&req.comment, 1000);
+    let store = s.store.clone();
+    let key = id.clone();
+    match blocking(move || store.ack_thread(&key, &by, &comment, Utc::now())).await {
+        Ok(Some(ack)) => {
+            tracing::info!(alert = %id, brand = %ack.brand, by = %ack.acknowledged_by, "Storm acknowledged.");
+            Json(ack).into_response()
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no alert {id:?}")),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            // The link is the permission: it must not leak to other sites.
+            (axum::http::header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Checks the link and loads what the pages show: the alert and its thread's ack.
+async fn open_link(
+    s: &AppState,
+    token: String,
+    de: bool,
+) -> Result<(AlertEvent, Option<Ack>), Response> {
+    let store = s.store.clone();
+    let checked = blocking(move || {
+        let secret = store.ack_secret()?;
+        let id = match crate::ack_link::verify(&secret, &token, Utc::now()) {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let Some(event) = store.alert(&id)? else {
+            return Ok(Err("this storm is no longer kept".to_string()));
+        };
+        let ack = store.thread_ack(&event.brand, event.started_at)?;
+        Ok(Ok((event, ack)))
+    })
+    .await?;
+    checked.map_err(|reason| html(StatusCode::FORBIDDEN, crate::ack_page::invalid(&reason, de)))
+}
+
+async fn ack_page(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let de = q.lang.as_deref() == Some("de");
+    match open_link(&s, token, de).await {
+        Ok((event, ack)) => html(
+            StatusCode::OK,
+            crate::ack_page::confirm(&event, ack.as_ref(), de),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn ack_form(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let de = q.lang.as_deref() == Some("de");
+    let (event, _) = match open_link(&s, token, de).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut by = String::new();
+    let mut comment = String::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match &*k {
+            "by" => by = clean(&v, 100),
+            "comment" => comment = clean(&v, 1000),
+            _ => {}
+        }
+    }
+    if by.is_empty() {
+        let reason = if de {
+            "Bitte Ihren Namen angeben."
+        } else {
+            "Please give your name."
+        };
+        return html(
+            StatusCode::BAD_REQUEST,
+            crate::ack_page::invalid(reason, de),
+        );
+    }
+    let store = s.store.clone();
+    let id = event.id.clone();
+    match blocking(move || store.ack_thread(&id, &by, &comment, Utc::now())).await {
+        Ok(Some(ack)) => {
+            tracing::info!(alert = %event.id, brand = %ack.brand, by = %ack.acknowledged_by, "Storm acknowledged by link.");
+            html(StatusCode::OK, crate::ack_page::done(&event, &ack, de))
+        }
+        Ok(None) => html(
+            StatusCode::FORBIDDEN,
+            crate::ack_page::invalid("this storm is no longer kept", de),
+        ),
         Err(r) => r,
     }
 }

@@ -19,6 +19,8 @@
 //! - [`store`]: the one SQLite database: dedup keys, brand state, alerts, outbox, cursors.
 //! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
+//! - [`ack_link`]: signed, expiring links that acknowledge a storm without a token.
+//! - [`ack_page`]: the confirmation pages behind an ack link.
 //! - [`http_people`]: the API of silences and acknowledgements.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock.
@@ -26,6 +28,8 @@
 //! - [`nab`]: the Numenta Anomaly Benchmark's scoring recipe, for the detector's figures.
 //! - [`match_tool`]: `sturmglas match`, the brands' matching tried on texts.
 
+pub mod ack_link;
+pub mod ack_page;
 pub mod alert;
 pub mod backtest;
 pub mod brief;

@@ -1,9 +1,10 @@
 //! People in the loop, as the core thread applies them to notices: silences hold notices
-//! back, and a silence that ends releases the current notice of an alert that still fires.
+//! back, a silence that ends releases the current notice of an alert that still fires, and an
+//! acknowledged storm thread gets no reminders.
 //!
 //! Invariant: every notice is recorded whatever holds it back; a held notice gets no outbox
 //! rows, so it cannot be sent while held, and is queued at most once when released. A store
-//! error while reading silences fails open (the notice is sent): a lost storm warning is worse
+//! error while reading silences or acknowledgements fails open (the notice is sent): a lost storm warning is worse
 //! than one that should have been quiet.
 
 use chrono::{DateTime, Utc};
@@ -37,6 +38,15 @@ pub fn route(
                 e.brief.silenced_by = Some(s.id.clone());
                 return (e.clone(), Vec::new());
             }
+            if let Some(ack) = acknowledged_reminder(store, e) {
+                tracing::info!(
+                    brand = %e.brand, by = %ack.acknowledged_by,
+                    "Reminder of an acknowledged storm; recorded, not sent."
+                );
+                e.brief.acknowledged_by = Some(ack.acknowledged_by);
+                e.brief.acknowledged_at = Some(ack.acknowledged_at);
+                return (e.clone(), Vec::new());
+            }
             let channels = notify::targets(&config.notify, e);
             (e.clone(), channels)
         })
@@ -48,6 +58,22 @@ fn holding<'a>(silences: &'a [Silence], e: &AlertEvent) -> Option<&'a Silence> {
         return None;
     }
     silences.iter().find(|s| s.matches(e))
+}
+
+/// The thread's acknowledgement, when `e` is a firing notice of an acknowledged thread that
+/// brings nothing new: no higher level than the thread had when acknowledged, the same kind.
+/// A notice that is worse, and the resolved notice, still go out.
+fn acknowledged_reminder(store: &Store, e: &AlertEvent) -> Option<crate::store::Ack> {
+    if e.test || e.status != Status::Firing {
+        return None;
+    }
+    let ack = store
+        .thread_ack(&e.brand, e.started_at)
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "Reading acknowledgements failed; sending the notice.");
+            None
+        })?;
+    (e.level <= ack.level && e.kind.as_str() == ack.kind).then_some(ack)
 }
 
 /// Releases every silence that has ended by `now`: per brand, the notice it held, if that is

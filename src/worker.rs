@@ -141,6 +141,8 @@ struct Core {
     last_persist: DateTime<Utc>,
     /// Notices raised by the detector that the store has not yet taken (disk full, read-only).
     unrecorded: Vec<(AlertEvent, Vec<String>)>,
+    /// The key of ack links (`ack_link`), once read from the store.
+    ack_secret: Option<Vec<u8>>,
 }
 
 /// How often brand states are written when nothing happened; on every alert they are written
@@ -164,6 +166,7 @@ pub fn spawn(
         outbox_wake,
         last_persist: Utc::now(),
         unrecorded: Vec::new(),
+        ack_secret: None,
     };
     let join = std::thread::Builder::new()
         .name("sturmglas-core".into())
@@ -377,9 +380,15 @@ impl Core {
         let mut events = self.engine.tick(now);
         // Links are the daemon's to give (the engine knows no URLs): with `server.public_url`,
         // every event names its chart and dashboard, in the stored event and every delivery.
-        if let Some(base) = self.config.server.public_url.as_deref() {
+        if let Some(base) = self.config.server.public_url.clone() {
+            let secret = self.ack_secret();
             for e in &mut events {
-                e.brief.links = Some(crate::brief::Links::new(base, &e.id, &e.brand));
+                let mut links = crate::brief::Links::new(&base, &e.id, &e.brand);
+                // The signed, expiring link that acknowledges the storm without a token.
+                if let (Some(secret), false) = (&secret, e.test) {
+                    links.ack = Some(crate::ack_link::url(&base, secret, &e.id, now));
+                }
+                e.brief.links = Some(links);
             }
         }
         // A brand's level changes only with a notice, so the gauge follows the notices instead
@@ -445,6 +454,19 @@ impl Core {
         self.release_silences(now);
         self.outbox_wake.notify_one();
         Ok(events)
+    }
+
+    /// The secret that signs ack links, read from the store once (made there on first use).
+    fn ack_secret(&mut self) -> Option<Vec<u8>> {
+        if self.ack_secret.is_none() {
+            match self.store.ack_secret() {
+                Ok(s) => self.ack_secret = Some(s),
+                Err(error) => {
+                    tracing::error!(%error, "Reading the ack-link secret failed; notices go without an ack link.");
+                }
+            }
+        }
+        self.ack_secret.clone()
     }
 
     /// Releases the silences that have ended (after this tick's notices are recorded, so a

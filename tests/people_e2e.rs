@@ -220,3 +220,153 @@ async fn bad_silences_get_400_with_the_reason_and_the_cli_manages_silences() {
     let list = d.get_json("/api/v1/silences").await;
     assert_eq!(list[0]["state"], "ended", "{list}");
 }
+
+/// The email's plain-text part.
+fn text_of(mail: &support::smtp::ReceivedMail) -> String {
+    mail.part("text/plain").unwrap_or_default()
+}
+
+/// The daemon in-process (`daemon::run`), so the test can set what the config file may not:
+/// a reminder every second (`repeat_interval` accepts 5m and more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let text = config(port, dir.path(), &brands_and_mail(smtp.port(), "")).replacen(
+        "tick = ",
+        &format!("public_url = \"{base}\"\ntick = "),
+        1,
+    );
+    let config_path = dir.path().join("sturmglas.toml");
+    std::fs::write(&config_path, &text).unwrap();
+    let mut cfg = sturmglas::config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
+    cfg.brands[0].thresholds.repeat_interval = Duration::from_secs(1);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(sturmglas::daemon::run(cfg, listener, async {
+        let _ = stopped.await;
+    }));
+    let d = Daemon {
+        child: None,
+        port,
+        dir: dir.path().to_path_buf(),
+        config_path,
+        log_path: dir.path().join("none.log"),
+    };
+    support::eventually("the daemon to answer", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    })
+    .await;
+    d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+
+    let first = smtp.wait_for(1, Duration::from_secs(10)).await;
+    let alerts = d.wait_alerts(10, |a| !a.is_empty()).await;
+    let ack = alerts[0]["links"]["ack"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no ack link: {}", alerts[0]))
+        .to_string();
+    assert!(ack.starts_with(&format!("{base}/ack/")), "{ack}");
+    assert!(
+        text_of(&first[0]).contains("Acknowledge"),
+        "{}",
+        text_of(&first[0])
+    );
+    // Reminders flow while nobody has acknowledged.
+    smtp.wait_for(2, Duration::from_secs(10)).await;
+
+    // GET (a mail scanner, a preview) shows the page and changes nothing.
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        let r = http.get(&ack).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<form method=\"post\">"), "{page}");
+        assert!(page.contains("Nordwind Energie"), "{page}");
+    }
+    let r = http.get(format!("{ack}?lang=de")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Quittieren"));
+    assert!(d
+        .alerts()
+        .await
+        .iter()
+        .all(|a| a.get("acknowledged_by").is_none()));
+    // A forged or altered link is refused.
+    let forged = format!("{}0", &ack[..ack.len() - 1]);
+    let forged = if forged == ack {
+        format!("{ack}1")
+    } else {
+        forged
+    };
+    assert_eq!(http.get(&forged).send().await.unwrap().status(), 403);
+    assert_eq!(
+        http.post(&forged)
+            .form(&[("by", "mallory")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // POST from the page's form acknowledges the thread.
+    let r = http
+        .post(&ack)
+        .form(&[
+            ("by", "Anna Peters"),
+            ("comment", "Statement kommt um 15 Uhr"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Anna Peters"));
+    let acked = d.alerts().await;
+    assert!(
+        acked
+            .iter()
+            .all(|a| a["acknowledged_by"] == "Anna Peters" && a["acknowledged_at"].is_string()),
+        "{acked:#?}"
+    );
+
+    // No more reminders: notices are still recorded, but no more mail goes out.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let sent = smtp.messages().len();
+    let recorded = d.alerts().await.len();
+    tokio::time::sleep(Duration::from_millis(4000)).await;
+    assert!(
+        d.alerts().await.len() > recorded,
+        "the reminders should still be recorded"
+    );
+    assert_eq!(
+        smtp.messages().len(),
+        sent,
+        "a reminder was sent after the ack"
+    );
+
+    // The API and the CLI: the first acknowledgement is kept; an unknown alert is 404.
+    let id = acked[0]["id"].as_str().unwrap();
+    let (status, body) = post(
+        &d,
+        &format!("/api/v1/alerts/{id}/ack"),
+        json!({"by": "ben", "comment": "x"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["acknowledged_by"], "Anna Peters");
+    let (status, _) = post(&d, "/api/v1/alerts/nope/ack", json!({"by": "ben"})).await;
+    assert_eq!(status, 404);
+    let out = cli(&d, &["ack", id, "--by", "ben"]);
+    let printed = harness::stdout_ok(&out);
+    assert!(printed.contains("Anna Peters"), "{printed}");
+    let out = cli(&d, &["ack", "nope"]);
+    assert!(!out.status.success());
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(sturmglas::daemon::STOP_DEADLINE, running)
+        .await
+        .expect("the daemon did not stop")
+        .unwrap()
+        .unwrap();
+}

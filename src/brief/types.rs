@@ -103,7 +103,7 @@ pub struct Totals {
     pub negative: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Links {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<String>,

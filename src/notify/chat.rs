@@ -101,6 +101,9 @@ pub(crate) fn brief_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
             drivers.join("; ")
         ));
     }
+    if let Some(a) = render::ack_url(event, loc) {
+        lines.push(format!("{}: {a}", i18n::ack_label(loc)));
+    }
     lines
 }
 

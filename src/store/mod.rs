@@ -1,12 +1,13 @@
 //! The one embedded SQLite database (WAL) under the state directory.
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
-//! alert events, the delivery outbox, source cursors, silences — and each write that belongs together
-//! (an alert and its outbox rows; a batch's dedup keys, its counts and its cursor) is one
-//! transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
+//! alert events, the delivery outbox, source cursors, silences, acknowledgements and the secret
+//! that signs ack links — and each write that belongs together (an alert and its outbox rows;
+//! a batch's dedup keys, its counts and its cursor) is one transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
 //! the last write failed → unhealthy, until a write succeeds again.
 
+mod acks;
 mod alerts;
 mod cursors;
 mod dedup;
@@ -21,6 +22,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use acks::Ack;
 pub use health::StoreHealth;
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
@@ -111,6 +113,23 @@ CREATE TABLE IF NOT EXISTS silences (
     comment     TEXT NOT NULL,
     created_by  TEXT NOT NULL,
     released_at INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS acks (
+    brand      TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    alert_id   TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    level      INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    PRIMARY KEY (brand, started_at)
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 "#;
 
