@@ -194,7 +194,7 @@ fn view(s: &Silence, now: DateTime<Utc>) -> serde_json::Value {
 async fn list_silences(State(s): State<AppState>) -> Response {
     let store = s.store.clone();
     let now = Utc::now();
-    match blocking(move || store.silences_since(now, now - Duration::hours(24))).await {
+    match blocking(move || store.silences_since(now - Duration::hours(24))).await {
         Ok(list) => Json(list.iter().map(|x| view(x, now)).collect::<Vec<_>>()).into_response(),
         Err(r) => r,
     }

@@ -87,14 +87,14 @@ impl Store {
         self.track(r.map(|_| ()).map_err(Into::into))
     }
 
-    /// The silences active at `now` and those that ended at `since` or later, newest first.
-    pub fn silences_since(&self, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<Vec<Silence>> {
+    /// The silences that end at `since` or later: active, still to start, or ended since then;
+    /// newest first.
+    pub fn silences_since(&self, since: DateTime<Utc>) -> Result<Vec<Silence>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM silences WHERE starts_at <= ?1 AND ends_at >= ?2
-             ORDER BY starts_at DESC, id"
+            "SELECT {COLUMNS} FROM silences WHERE ends_at >= ?1 ORDER BY starts_at DESC, id"
         ))?;
-        let rows = stmt.query_map(params![now.timestamp(), since.timestamp()], from_row)?;
+        let rows = stmt.query_map([since.timestamp()], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -242,11 +242,13 @@ mod tests {
             .unwrap();
         s.add_silence(&silence("old", "*", &[], -100_000, -90_000))
             .unwrap();
+        s.add_silence(&silence("later", "B", &[], 5000, 9000))
+            .unwrap();
         let active = s.active_silences(at(10)).unwrap();
         assert_eq!(active.len(), 1);
         assert_eq!(active[0].kinds, vec!["storm", "buzz"]);
-        assert_eq!(s.silences_since(at(10), at(10 - 86_400)).unwrap().len(), 1);
-        assert_eq!(s.silences_since(at(10), at(-95_000)).unwrap().len(), 2);
+        assert_eq!(s.silences_since(at(10 - 86_400)).unwrap().len(), 2);
+        assert_eq!(s.silences_since(at(-95_000)).unwrap().len(), 3);
 
         let mut held = test_event("n1");
         held.brief.silenced_by = Some("a".into());
