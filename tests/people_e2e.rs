@@ -135,6 +135,51 @@ async fn a_silence_holds_a_storm_back_and_its_end_releases_one_email() {
 }
 
 #[tokio::test]
+async fn a_silence_that_expires_releases_the_storm_and_a_buzz_silence_does_not_hold_it() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = brands_and_mail(smtp.port(), "");
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+    let (status, buzz) = post(
+        &d,
+        "/api/v1/silences",
+        json!({"brand": "*", "kinds": ["buzz"], "duration": "2h", "comment": "Gewinnspiel"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{buzz}");
+    let (status, short) = post(
+        &d,
+        "/api/v1/silences",
+        json!({"brand": "Nordwind Energie", "duration": "5s", "comment": "Wartung"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{short}");
+    d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
+    let alerts = d.wait_alerts(10, |a| !a.is_empty()).await;
+    assert_eq!(alerts[0]["kind"], "storm");
+    assert_eq!(alerts[0]["silenced_by"], short["id"], "{}", alerts[0]);
+    assert!(smtp.messages().is_empty(), "sent while silenced");
+    // It expires by itself; the storm still fires, so its notice goes out then, once.
+    let mails = smtp.wait_for(1, Duration::from_secs(15)).await;
+    assert!(mails[0]
+        .header("Subject")
+        .unwrap()
+        .contains("Nordwind Energie"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 1);
+    let list = d.get_json("/api/v1/silences").await;
+    let states: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["comment"].as_str().unwrap(), s["state"].as_str().unwrap()))
+        .collect();
+    assert!(states.contains(&("Wartung", "ended")), "{list}");
+    assert!(states.contains(&("Gewinnspiel", "active")), "{list}");
+}
+
+#[tokio::test]
 async fn bad_silences_get_400_with_the_reason_and_the_cli_manages_silences() {
     let smtp = SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
