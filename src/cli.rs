@@ -147,6 +147,70 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Silences: hold back notices of a brand (or all) for a while; talks to the running daemon.
+    Silence {
+        #[command(subcommand)]
+        action: SilenceAction,
+    },
+    /// Acknowledge a storm: any notice's id acknowledges its whole thread, which then gets no
+    /// reminders; talks to the running daemon.
+    Ack {
+        /// Config file (for server.listen and api_token) [default: $STURMGLAS_CONFIG, else
+        /// /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// The id of an alert notice (`/api/v1/alerts`, or the email's ack link).
+        id: String,
+        /// Who is handling it [default: $USER].
+        #[arg(long)]
+        by: Option<String>,
+        /// A note for the others (what is being done).
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+}
+
+/// `sturmglas silence add|list|expire`.
+#[derive(Subcommand)]
+pub enum SilenceAction {
+    /// Add a silence: matching notices are recorded but not sent until it ends.
+    Add {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// The brand, or `*` for all brands.
+        #[arg(long)]
+        brand: String,
+        /// How long, e.g. 2h, 90m, 1d.
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: String,
+        /// Why (the campaign, the known issue); shown with the silence.
+        #[arg(long)]
+        comment: String,
+        /// Only notices of this kind (storm, buzz, volume, source, reach); may repeat.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Who adds it [default: $USER].
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// List the active silences and those ended in the last 24 hours.
+    List {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// Print the API's JSON instead of one line per silence.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a silence now; a held notice of an alert still firing is sent then.
+    Expire {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// The silence's id.
+        id: String,
+    },
 }
 
 /// The shells `sturmglas completions` writes scripts for.

@@ -119,12 +119,18 @@ mod tests {
     fn one_page_per_visible_subcommand_and_none_for_help() {
         let names: Vec<String> = man_pages().unwrap().into_iter().map(|(n, _)| n).collect();
         let mut expected = vec!["sturmglas.1".to_string()];
-        expected.extend(
-            Cli::command()
-                .get_subcommands()
-                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-                .map(|s| format!("sturmglas-{}.1", s.get_name())),
-        );
+        for s in Cli::command()
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            expected.push(format!("sturmglas-{}.1", s.get_name()));
+            // Nested subcommands (`silence add`) get their own page too.
+            expected.extend(
+                s.get_subcommands()
+                    .filter(|n| !n.is_hide_set() && n.get_name() != "help")
+                    .map(|n| format!("sturmglas-{}-{}.1", s.get_name(), n.get_name())),
+            );
+        }
         assert_eq!(names, expected);
         assert!(names.contains(&"sturmglas-run.1".to_string()));
         assert!(names.contains(&"sturmglas-backtest.1".to_string()));

@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/sources", get(sources))
         .route("/charts/{file}", get(chart))
+        .merge(crate::http_people::routes())
+        .merge(crate::http_people::link_routes())
         .with_state(state)
 }
 

@@ -14,9 +14,14 @@
 //! - [`alert`]: the per-brand alert lifecycle and the alert event of the contract.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
+//! - [`people`]: silences and acknowledgements applied to notices in the core thread.
+//! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
 //! - [`store`]: the one SQLite database: dedup keys, brand state, alerts, outbox, cursors.
 //! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
 //! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
+//! - [`ack_link`]: signed, expiring links that acknowledge a storm without a token.
+//! - [`ack_page`]: the confirmation pages behind an ack link.
+//! - [`http_people`]: the API of silences and acknowledgements.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock, through
 //!   the one [`replay`] driver.
@@ -27,6 +32,8 @@
 //! - [`train`], [`calibrate`]: `sturmglas train` and `calibrate`, a team's labelled posts turned
 //!   into a model or a calibration.
 
+pub mod ack_link;
+pub mod ack_page;
 pub mod alert;
 pub mod backtest;
 pub mod brief;
@@ -40,6 +47,7 @@ pub mod ellipsis;
 pub mod engine;
 pub mod http;
 pub mod http_client;
+pub mod http_people;
 pub mod level;
 pub mod lock;
 pub mod match_tool;
@@ -48,6 +56,8 @@ pub mod mention;
 pub mod metrics;
 pub mod nab;
 pub mod notify;
+pub mod people;
+pub mod people_client;
 pub mod replay;
 pub mod scenario;
 pub mod sentiment;

@@ -7,6 +7,7 @@ use clap::Parser;
 
 mod cli;
 mod cli_assets;
+mod people_cmd;
 use cli::{ClassWeightArg, Cli, Command, LangArg, TrainLang};
 
 use anyhow::Context;
@@ -232,6 +233,13 @@ fn main() -> ExitCode {
                 .context("writing the completion script")
         }
         Command::Man { dir } => man(&dir),
+        Command::Silence { action } => people_cmd::silence(action),
+        Command::Ack {
+            config,
+            id,
+            by,
+            comment,
+        } => people_cmd::ack(config.as_deref(), &id, by, &comment),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::engine::{BrandView, Engine, Processed};
 use crate::mention::Mention;
 use crate::metrics::Metrics;
-use crate::notify;
 use crate::sentiment::Analyzer;
 use crate::store::{CountIncrement, Store};
 
@@ -142,6 +141,8 @@ struct Core {
     last_persist: DateTime<Utc>,
     /// Notices raised by the detector that the store has not yet taken (disk full, read-only).
     unrecorded: Vec<(AlertEvent, Vec<String>)>,
+    /// The key of ack links (`ack_link`), once read from the store.
+    ack_secret: Option<Vec<u8>>,
 }
 
 /// How often brand states are written when nothing happened; on every alert they are written
@@ -165,6 +166,7 @@ pub fn spawn(
         outbox_wake,
         last_persist: Utc::now(),
         unrecorded: Vec::new(),
+        ack_secret: None,
     };
     let join = std::thread::Builder::new()
         .name("sturmglas-core".into())
@@ -378,9 +380,15 @@ impl Core {
         let mut events = self.engine.tick(now);
         // Links are the daemon's to give (the engine knows no URLs): with `server.public_url`,
         // every event names its chart and dashboard, in the stored event and every delivery.
-        if let Some(base) = self.config.server.public_url.as_deref() {
+        if let Some(base) = self.config.server.public_url.clone() {
+            let secret = self.ack_secret();
             for e in &mut events {
-                e.brief.links = Some(crate::brief::Links::new(base, &e.id, &e.brand));
+                let mut links = crate::brief::Links::new(&base, &e.id, &e.brand);
+                // The signed, expiring link that acknowledges the storm without a token.
+                if let (Some(secret), false) = (&secret, e.test) {
+                    links.ack = Some(crate::ack_link::url(&base, secret, &e.id, now));
+                }
+                e.brief.links = Some(links);
             }
         }
         // A brand's level changes only with a notice, so the gauge follows the notices instead
@@ -399,15 +407,18 @@ impl Core {
         // Notices a failed tick could not record come first: the detector has moved past them,
         // so they exist nowhere but here until the store takes them.
         let mut queued = std::mem::take(&mut self.unrecorded);
-        queued.extend(
-            events
-                .iter()
-                .map(|e| (e.clone(), notify::targets(&self.config.notify, e))),
-        );
+        // Silences hold notices back (recorded, no outbox rows); see `people`.
+        queued.extend(crate::people::route(
+            &self.store,
+            &self.config,
+            &mut events,
+            now,
+        ));
         if queued.is_empty() {
             if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
                 self.persist(now);
             }
+            self.release_silences(now);
             return Ok(events);
         }
         // Alerts, their deliveries and the monitors that raised them in one transaction: a
@@ -440,8 +451,43 @@ impl Core {
                 e.headline()
             );
         }
+        self.release_silences(now);
         self.outbox_wake.notify_one();
         Ok(events)
+    }
+
+    /// The secret that signs ack links, read from the store once (made there on first use).
+    fn ack_secret(&mut self) -> Option<Vec<u8>> {
+        if self.ack_secret.is_none() {
+            match self.store.ack_secret() {
+                Ok(s) => self.ack_secret = Some(s),
+                Err(error) => {
+                    tracing::error!(%error, "Reading the ack-link secret failed; notices go without an ack link.");
+                }
+            }
+        }
+        self.ack_secret.clone()
+    }
+
+    /// Releases the silences that have ended (after this tick's notices are recorded, so a
+    /// fresh notice supersedes a held one rather than both being sent).
+    fn release_silences(&mut self, now: DateTime<Utc>) {
+        let engine = &mut self.engine;
+        let mut views: Option<Vec<BrandView>> = None;
+        let still_firing = |brand: &str| {
+            let v = views.get_or_insert_with(|| engine.views(now));
+            v.iter()
+                .any(|v| v.name == brand && v.status.level != crate::level::Level::Ok)
+        };
+        match crate::people::release_ended(&self.store, &self.config, still_firing, now) {
+            Ok(0) => {}
+            Ok(_) => self.outbox_wake.notify_one(),
+            Err(error) => {
+                tracing::error!(%error, "Releasing ended silences failed; retrying on the next tick.");
+                self.metrics
+                    .inc("sturmglas_errors_total", &[("component", "store")]);
+            }
+        }
     }
 
     /// Saves the monitors (absorbing the count journal). Skipped while notices are waiting to

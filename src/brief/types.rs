@@ -80,6 +80,15 @@ pub struct StormBrief {
     /// Only when `server.public_url` is set; every link absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Links>,
+    /// The silence that kept this notice from being sent (it is recorded all the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silenced_by: Option<String>,
+    /// Who acknowledged the storm thread and when; filled in when alerts are listed, from the
+    /// store's acknowledgements (an ack covers every notice of the thread, also earlier ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -94,7 +103,7 @@ pub struct Totals {
     pub negative: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Links {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<String>,

@@ -94,6 +94,9 @@ pub(crate) fn brief_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
             drivers.join("; ")
         ));
     }
+    if let Some(a) = render::ack_url(event, loc) {
+        lines.push(format!("{}: {a}", i18n::ack_label(loc)));
+    }
     lines
 }
 
@@ -144,6 +147,32 @@ mod tests {
         ] {
             assert!(v.to_string().contains("TEST"), "{v}");
         }
+    }
+
+    #[test]
+    fn every_chat_format_shows_the_ack_link_of_a_firing_notice() {
+        let mut e = super::fixtures::event();
+        let link = "https://s.example/ack/abc123.1800000000.00ff";
+        e.brief.links = Some(crate::brief::Links {
+            ack: Some(link.into()),
+            ..Default::default()
+        });
+        let de = Locale {
+            language: crate::config::notify::Language::De,
+            ..L
+        };
+        for (loc, want) in [(&L, link.to_string()), (&de, format!("{link}?lang=de"))] {
+            for v in [
+                slack(&e, loc),
+                mattermost(&e, loc),
+                discord(&e, loc),
+                teams(&e, loc),
+            ] {
+                assert!(v.to_string().contains(&want), "{want} not in {v}");
+            }
+        }
+        e.status = Status::Resolved;
+        assert!(!slack(&e, &L).to_string().contains(link));
     }
 
     #[test]

@@ -177,6 +177,15 @@ pub fn kind_meaning(kind: Kind, loc: &Locale) -> &'static str {
     }
 }
 
+/// The label of the ack link, and what acknowledging does.
+pub fn ack_label(loc: &Locale) -> &'static str {
+    pick(
+        loc,
+        "Handling it? Acknowledge (stops the reminders)",
+        "Übernehmen Sie? Quittieren (keine Erinnerungen mehr)",
+    )
+}
+
 pub fn test_notice(loc: &Locale) -> &'static str {
     pick(
         loc,

@@ -40,6 +40,25 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// The URL if it is one a reader may safely click: `http` or `https` only.
+/// The ack link of a firing notice, opening its page in the channel's language.
+pub fn ack_url(event: &AlertEvent, loc: &Locale) -> Option<String> {
+    if event.status != Status::Firing {
+        return None;
+    }
+    let link = event
+        .brief
+        .links
+        .as_ref()?
+        .ack
+        .as_deref()
+        .and_then(safe_url)?;
+    Some(if is_de(loc) {
+        format!("{link}?lang=de")
+    } else {
+        link.to_string()
+    })
+}
+
 pub fn safe_url(url: &str) -> Option<&str> {
     let u = url::Url::parse(url.trim()).ok()?;
     matches!(u.scheme(), "http" | "https").then_some(url.trim())
@@ -547,6 +566,9 @@ pub fn text(event: &AlertEvent, loc: &Locale) -> String {
             let _ = writeln!(out, "\n{}: {d}", pick(loc, "Dashboard", "Übersicht"));
         }
     }
+    if let Some(a) = ack_url(event, loc) {
+        let _ = writeln!(out, "\n{}:\n{a}", i18n::ack_label(loc));
+    }
     for (head, posts) in [
         (
             pick(loc, "How it started:", "Wie es anfing:"),
@@ -717,6 +739,14 @@ pub fn html(event: &AlertEvent, loc: &Locale, chart_cid: Option<&str>) -> String
             pick(loc, "Open the dashboard", "Zur Übersicht")
         );
     }
+    if let Some(a) = ack_url(event, loc) {
+        let _ = writeln!(
+            out,
+            "<p><a href=\"{}\">{}</a></p>",
+            e(&a),
+            e(i18n::ack_label(loc))
+        );
+    }
     html_posts(
         &mut out,
         pick(loc, "How it started", "Wie es anfing"),
@@ -750,6 +780,38 @@ mod tests {
         language: crate::config::notify::Language::En,
         timezone: chrono_tz::UTC,
     };
+
+    #[test]
+    fn a_firing_notice_carries_its_ack_link_in_the_channels_language() {
+        let mut ev = event();
+        let link = "https://s.example/ack/nw-1.1800000000.abcdef";
+        ev.brief.links = Some(crate::brief::Links {
+            ack: Some(link.into()),
+            ..Default::default()
+        });
+        let text = text(&ev, &L);
+        assert!(
+            text.contains("Acknowledge (stops the reminders):\n"),
+            "{text}"
+        );
+        assert!(text.contains(link), "{text}");
+        assert!(html(&ev, &L, None).contains(&format!("<a href=\"{link}\">")));
+        let de = Locale {
+            language: crate::config::notify::Language::De,
+            ..L
+        };
+        assert!(text_de_has(&ev, &de, &format!("{link}?lang=de")));
+        assert!(text_de_has(&ev, &de, "Quittieren"));
+        ev.status = Status::Resolved;
+        assert!(
+            !super::text(&ev, &L).contains(link),
+            "no ack on the all-clear"
+        );
+    }
+
+    fn text_de_has(ev: &AlertEvent, loc: &Locale, needle: &str) -> bool {
+        text(ev, loc).contains(needle) && html(ev, loc, None).contains(needle)
+    }
 
     pub(crate) fn event() -> AlertEvent {
         AlertEvent::new(

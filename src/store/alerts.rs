@@ -101,6 +101,9 @@ impl Store {
             let json = row?;
             out.push(serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
+        drop(stmt);
+        // Who acknowledged each notice's thread, and when (see `acks`).
+        super::acks::annotate(&conn, &mut out)?;
         Ok(out)
     }
 }

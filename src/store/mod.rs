@@ -1,18 +1,20 @@
 //! The one embedded SQLite database (WAL) under the state directory.
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
-//! alert events, the delivery outbox, source cursors — and each write that belongs together
-//! (an alert and its outbox rows; a batch's dedup keys, its counts and its cursor) is one
-//! transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
+//! alert events, the delivery outbox, source cursors, silences, acknowledgements and the secret
+//! that signs ack links — and each write that belongs together (an alert and its outbox rows;
+//! a batch's dedup keys, its counts and its cursor) is one transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
 //! the last write failed → unhealthy, until a write succeeds again.
 
+mod acks;
 mod alerts;
 mod cursors;
 mod dedup;
 mod health;
 mod journal;
 mod outbox;
+mod silences;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +22,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use acks::Ack;
 pub use health::StoreHealth;
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
+pub use silences::Silence;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,6 +102,34 @@ CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
     cursor     TEXT NOT NULL,
     updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS silences (
+    id          TEXT PRIMARY KEY,
+    brand       TEXT NOT NULL,
+    kinds       TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    comment     TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    released_at INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS acks (
+    brand      TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    alert_id   TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    level      INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    PRIMARY KEY (brand, started_at)
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 "#;
 

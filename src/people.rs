@@ -1,0 +1,113 @@
+//! People in the loop, as the core thread applies them to notices: silences hold notices
+//! back, a silence that ends releases the current notice of an alert that still fires, and an
+//! acknowledged storm thread gets no reminders.
+//!
+//! Invariant: every notice is recorded whatever holds it back; a held notice gets no outbox
+//! rows, so it cannot be sent while held, and is queued at most once when released. A store
+//! error while reading silences or acknowledgements fails open (the notice is sent): a lost storm warning is worse
+//! than one that should have been quiet.
+
+use chrono::{DateTime, Utc};
+
+use crate::alert::{AlertEvent, Status};
+use crate::config::Config;
+use crate::notify;
+use crate::store::{Silence, Store};
+
+/// Pairs each new notice with the channels that get it now: none when a silence holds it
+/// (the notice then names the silence in `silenced_by`).
+pub fn route(
+    store: &Store,
+    config: &Config,
+    events: &mut [AlertEvent],
+    now: DateTime<Utc>,
+) -> Vec<(AlertEvent, Vec<String>)> {
+    let silences = if events.is_empty() {
+        Vec::new()
+    } else {
+        store.active_silences(now).unwrap_or_else(|error| {
+            tracing::error!(%error, "Reading silences failed; sending notices unsilenced.");
+            Vec::new()
+        })
+    };
+    events
+        .iter_mut()
+        .map(|e| {
+            if let Some(s) = holding(&silences, e) {
+                tracing::info!(brand = %e.brand, silence = %s.id, "Notice silenced; recorded, not sent.");
+                e.brief.silenced_by = Some(s.id.clone());
+                return (e.clone(), Vec::new());
+            }
+            if let Some(ack) = acknowledged_reminder(store, e) {
+                tracing::info!(
+                    brand = %e.brand, by = %ack.acknowledged_by,
+                    "Reminder of an acknowledged storm; recorded, not sent."
+                );
+                e.brief.acknowledged_by = Some(ack.acknowledged_by);
+                e.brief.acknowledged_at = Some(ack.acknowledged_at);
+                return (e.clone(), Vec::new());
+            }
+            let channels = notify::targets(&config.notify, e);
+            (e.clone(), channels)
+        })
+        .collect()
+}
+
+fn holding<'a>(silences: &'a [Silence], e: &AlertEvent) -> Option<&'a Silence> {
+    if e.test {
+        return None;
+    }
+    silences.iter().find(|s| s.matches(e))
+}
+
+/// The thread's acknowledgement, when `e` is a firing notice of an acknowledged thread that
+/// brings nothing new: no higher level than the thread had when acknowledged, the same kind.
+/// A notice that is worse, and the resolved notice, still go out.
+fn acknowledged_reminder(store: &Store, e: &AlertEvent) -> Option<crate::store::Ack> {
+    if e.test || e.status != Status::Firing {
+        return None;
+    }
+    let ack = store
+        .thread_ack(&e.brand, e.started_at)
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "Reading acknowledgements failed; sending the notice.");
+            None
+        })?;
+    (e.level <= ack.level && e.kind.as_str() == ack.kind).then_some(ack)
+}
+
+/// Releases every silence that has ended by `now`: per brand, the notice it held, if that is
+/// still the brand's latest and `still_firing` says its alert fires, is queued for its
+/// channels. Returns how many notices were queued.
+pub fn release_ended(
+    store: &Store,
+    config: &Config,
+    mut still_firing: impl FnMut(&str) -> bool,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::store::StoreError> {
+    let mut queued = 0;
+    for silence in store.silences_to_release(now)? {
+        let active = store.active_silences(now)?;
+        let mut notices = Vec::new();
+        for e in store.held_current_notices(&silence.id)? {
+            if e.status != Status::Firing || !still_firing(&e.brand) {
+                continue;
+            }
+            // Another silence still in force keeps holding it; it is released at its end.
+            if let Some(other) = holding(&active, &e) {
+                store.retag_silenced(&e.id, &other.id)?;
+                continue;
+            }
+            let channels = notify::targets(&config.notify, &e);
+            queued += usize::from(!channels.is_empty());
+            notices.push((e, channels));
+        }
+        store.release_silence(&silence.id, &notices, now)?;
+        tracing::info!(
+            silence = %silence.id,
+            released = notices.len(),
+            "Silence ended; held notices of alerts still firing are sent now."
+        );
+    }
+    Ok(queued)
+}
