@@ -123,12 +123,14 @@ fn token_ok(headers: &HeaderMap, expected: &Secret) -> bool {
     else {
         return false;
     };
-    let Some(given) = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-    else {
+    // The scheme name is case-insensitive (RFC 7235 section 2.1); the token is not.
+    let value = value.trim_start();
+    let Some((scheme, given)) = value.split_once(' ') else {
         return false;
     };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return false;
+    }
     given
         .trim()
         .as_bytes()
@@ -263,5 +265,14 @@ mod tests {
         assert!(!token_ok(&h, &secret));
         h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
         assert!(!token_ok(&h, &secret));
+        for scheme in ["BEARER", "bEaReR", "bearer"] {
+            h.insert(
+                header::AUTHORIZATION,
+                format!("{scheme} abc").parse().unwrap(),
+            );
+            assert!(token_ok(&h, &secret), "{scheme}");
+        }
+        h.insert(header::AUTHORIZATION, "Bearer ABC".parse().unwrap());
+        assert!(!token_ok(&h, &secret), "the token itself is case-sensitive");
     }
 }
