@@ -16,19 +16,47 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
-use crate::config::Secret;
+use crate::config::{Secret, ServerConfig};
 use crate::mention;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::worker::CoreHandle;
 
-/// What ingest needs to know, swapped as a whole on reload.
+mod guard;
+mod headers;
+
+pub use guard::Access;
+
+/// What ingest and the access checks need to know, swapped as a whole on reload.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
     pub token: Option<Secret>,
     pub max_body_bytes: usize,
+    /// The `Host` check and `api_token`.
+    pub access: Access,
+}
+
+impl IngestSettings {
+    /// The settings for a server bound to `listen` (the listener's real address, which
+    /// decides whether the `Host` check applies).
+    pub fn new(server: &ServerConfig, listen: std::net::SocketAddr) -> Self {
+        IngestSettings {
+            token: server.ingest_token.clone(),
+            max_body_bytes: server.max_body_bytes,
+            access: Access::new(server, listen),
+        }
+    }
+}
+
+type Settings = Arc<RwLock<IngestSettings>>;
+
+/// The settings in force; a poisoned lock still holds the last complete value.
+fn read(settings: &Settings) -> IngestSettings {
+    match settings.read() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
 }
 
 #[derive(Clone)]
@@ -51,6 +79,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/brands", get(brands))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/sources", get(sources))
+        .layer(axum::middleware::from_fn_with_state(
+            state.ingest.clone(),
+            guard::guard,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 
@@ -59,7 +92,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 async fn dashboard() -> Html<&'static str> {
-    Html(include_str!("dashboard.html"))
+    Html(headers::DASHBOARD)
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
@@ -115,37 +148,11 @@ async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Constant-time comparison, so response timing does not leak how much of a guess was right.
-fn token_ok(headers: &HeaderMap, expected: &Secret) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    // The scheme name is case-insensitive (RFC 7235 section 2.1); the token is not.
-    let value = value.trim_start();
-    let Some((scheme, given)) = value.split_once(' ') else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return false;
-    }
-    given
-        .trim()
-        .as_bytes()
-        .ct_eq(expected.expose().as_bytes())
-        .into()
-}
-
 /// Bodies above this size are parsed off the async runtime.
 const PARSE_INLINE_BYTES: usize = 64 * 1024;
 
 async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let settings = match s.ingest.read() {
-        Ok(g) => g.clone(),
-        Err(p) => p.into_inner().clone(),
-    };
+    let settings = read(&s.ingest);
     let status = |code: &str| {
         s.metrics
             .inc("sturmglas_ingest_requests_total", &[("code", code)]);
@@ -157,7 +164,7 @@ async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Re
             "ingest is disabled: set server.ingest_token or server.ingest_token_file",
         );
     };
-    if !token_ok(&headers, token) {
+    if !guard::bearer_ok(&headers, token) {
         status("401");
         return (
             StatusCode::UNAUTHORIZED,
@@ -248,31 +255,4 @@ async fn alerts(State(s): State<AppState>, Query(q): Query<AlertsQuery>) -> Resp
 
 async fn sources(State(s): State<AppState>) -> Response {
     Json((s.sources)()).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_token_must_match_exactly() {
-        let secret = Secret::new("abc");
-        let mut h = HeaderMap::new();
-        assert!(!token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
-        assert!(token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Bearer abcd".parse().unwrap());
-        assert!(!token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
-        assert!(!token_ok(&h, &secret));
-        for scheme in ["BEARER", "bEaReR", "bearer"] {
-            h.insert(
-                header::AUTHORIZATION,
-                format!("{scheme} abc").parse().unwrap(),
-            );
-            assert!(token_ok(&h, &secret), "{scheme}");
-        }
-        h.insert(header::AUTHORIZATION, "Bearer ABC".parse().unwrap());
-        assert!(!token_ok(&h, &secret), "the token itself is case-sensitive");
-    }
 }

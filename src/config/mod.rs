@@ -226,6 +226,10 @@ pub struct ServerRaw {
     pub tick: Option<HumanDuration>,
     /// The base of links in alerts (`https://sturmglas.example.org`); no links without it.
     pub public_url: Option<Spanned<String>>,
+    /// Bearer token for the API (`/api/v1/*` except ingest); required on a listener that is
+    /// not loopback.
+    pub api_token: Option<Spanned<String>>,
+    pub api_token_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -279,6 +283,8 @@ pub struct Config {
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub ingest_token: Option<Secret>,
+    /// `server.api_token`: what `/api/v1/*` (ingest aside) requires as `Bearer`.
+    pub api_token: Option<Secret>,
     pub max_body_bytes: usize,
     pub tick: std::time::Duration,
     /// `server.public_url` without a trailing slash.
@@ -441,6 +447,24 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
         raw.ingest_token.as_ref(),
         raw.ingest_token_file.as_ref(),
     );
+    let api_token = ctx.secret(
+        "api_token",
+        raw.api_token.as_ref(),
+        raw.api_token_file.as_ref(),
+    );
+    if api_token.is_none()
+        && raw.api_token.is_none()
+        && raw.api_token_file.is_none()
+        && !listen.ip().is_loopback()
+    {
+        let span = raw.listen.as_ref().map(|l| l.span()).unwrap_or(0..0);
+        ctx.error(
+            span,
+            format!(
+                "listen address {listen} is not loopback: set server.api_token or                  server.api_token_file, or the API would be open to the network"
+            ),
+        );
+    }
     let max_body_bytes = match &raw.max_body_bytes {
         Some(v) if *v.get_ref() < 1024 => {
             ctx.error(v.span(), "max_body_bytes must be at least 1024");
@@ -452,6 +476,7 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
     ServerConfig {
         listen,
         ingest_token,
+        api_token,
         max_body_bytes,
         tick: raw
             .tick
@@ -476,6 +501,14 @@ impl Config {
                 "enabled"
             } else {
                 "disabled (no ingest_token)"
+            }
+        ));
+        s.push_str(&format!(
+            "  api:     {}\n",
+            if self.server.api_token.is_some() {
+                "needs api_token"
+            } else {
+                "open on loopback (no api_token)"
             }
         ));
         s.push_str(&format!(
@@ -555,6 +588,19 @@ mod tests {
         assert!(lines.contains(&6), "{err}");
         assert!(lines.contains(&9), "{err}");
         assert!(lines.contains(&10), "{err}");
+    }
+
+    #[test]
+    fn api_token_is_read_and_required_off_loopback() {
+        let c = parse_str("[server]\napi_token = \"t0k\"\n").unwrap();
+        assert_eq!(c.server.api_token.unwrap().expose(), "t0k");
+        let err = parse_str("[server]\nlisten = \"0.0.0.0:9797\"\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (2, 10), "{err}");
+        assert!(err.to_string().contains("api_token"), "{err}");
+        let c = parse_str("[server]\nlisten = \"0.0.0.0:9797\"\napi_token = \"t\"\n").unwrap();
+        assert!(c.server.api_token.is_some());
+        let err = parse_str("[server]\napi_token = \"a\"\napi_token_file = \"b\"\n").unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
     }
 
     #[test]

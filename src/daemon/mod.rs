@@ -73,6 +73,8 @@ struct Daemon {
     store: Arc<Store>,
     metrics: Arc<Metrics>,
     ingest: Arc<RwLock<IngestSettings>>,
+    /// The address the listener is bound to (the access rules depend on it).
+    listen: std::net::SocketAddr,
     notify_tx: watch::Sender<Arc<crate::config::notify::NotifyConfig>>,
     config_tx: watch::Sender<Arc<Config>>,
     batch_tx: mpsc::Sender<Batch>,
@@ -212,10 +214,7 @@ pub async fn run_with_reload(
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
     let delivery_client = crate::notify::webhook::client()
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
-    let ingest = Arc::new(RwLock::new(IngestSettings {
-        token: config.server.ingest_token.clone(),
-        max_body_bytes: config.server.max_body_bytes,
-    }));
+    let ingest = Arc::new(RwLock::new(IngestSettings::new(&config.server, listen)));
     let (notify_tx, notify_rx) = watch::channel(Arc::new(config.notify.clone()));
     let (config_tx, config_rx) = watch::channel(config.clone());
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
@@ -287,6 +286,7 @@ pub async fn run_with_reload(
         store,
         metrics,
         ingest,
+        listen,
         notify_tx,
         config_tx,
         batch_tx,
@@ -373,10 +373,7 @@ impl Daemon {
             return;
         }
         if let Ok(mut g) = self.ingest.write() {
-            *g = IngestSettings {
-                token: new.server.ingest_token.clone(),
-                max_body_bytes: new.server.max_body_bytes,
-            };
+            *g = IngestSettings::new(&new.server, self.listen);
         }
         self.notify_tx.send_replace(Arc::new(new.notify.clone()));
         self.config_tx.send_replace(new.clone());
