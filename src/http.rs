@@ -25,6 +25,7 @@ use crate::worker::CoreHandle;
 
 mod guard;
 mod headers;
+pub mod serve;
 
 pub use guard::Access;
 
@@ -33,6 +34,8 @@ pub use guard::Access;
 pub struct IngestSettings {
     pub token: Option<Secret>,
     pub max_body_bytes: usize,
+    /// How long an ingest body may take to arrive.
+    pub body_timeout: std::time::Duration,
     /// The `Host` check and `api_token`.
     pub access: Access,
 }
@@ -44,6 +47,7 @@ impl IngestSettings {
         IngestSettings {
             token: server.ingest_token.clone(),
             max_body_bytes: server.max_body_bytes,
+            body_timeout: server.body_timeout,
             access: Access::new(server, listen),
         }
     }
@@ -187,11 +191,22 @@ async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Re
         status("413");
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, settings.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
+    let read = axum::body::to_bytes(body, settings.max_body_bytes);
+    let bytes = match tokio::time::timeout(settings.body_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             status("413");
             return too_large();
+        }
+        Err(_) => {
+            status("408");
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} (server.body_timeout); nothing ingested",
+                    crate::duration::format(settings.body_timeout)
+                ),
+            );
         }
     };
     let parsed = if bytes.len() > PARSE_INLINE_BYTES {

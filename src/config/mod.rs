@@ -230,6 +230,12 @@ pub struct ServerRaw {
     /// not loopback.
     pub api_token: Option<Spanned<String>>,
     pub api_token_file: Option<Spanned<String>>,
+    /// Open HTTP connections at most; the oldest idle one is closed to make room.
+    pub max_connections: Option<Spanned<u64>>,
+    /// How long a client may take to send a request's header.
+    pub header_timeout: Option<HumanDuration>,
+    /// How long a client may take to send an ingest body.
+    pub body_timeout: Option<HumanDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -286,6 +292,11 @@ pub struct ServerConfig {
     /// `server.api_token`: what `/api/v1/*` (ingest aside) requires as `Bearer`.
     pub api_token: Option<Secret>,
     pub max_body_bytes: usize,
+    /// `server.max_connections`: open HTTP connections at most.
+    pub max_connections: usize,
+    /// `server.header_timeout` and `server.body_timeout`: slow clients are cut off.
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
     pub tick: std::time::Duration,
     /// `server.public_url` without a trailing slash.
     pub public_url: Option<String>,
@@ -313,6 +324,8 @@ pub struct Brand {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9797";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Half of the common 1,024 open-file limit: room is left for deliveries, sources and SQLite.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Where state lives when the config does not say: systemd's `StateDirectory=` if set.
 pub fn default_state_dir() -> PathBuf {
@@ -473,11 +486,27 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
         None => DEFAULT_MAX_BODY_BYTES,
     };
+    let max_connections = match &raw.max_connections {
+        Some(v) if *v.get_ref() == 0 => {
+            ctx.error(v.span(), "max_connections must be at least 1");
+            DEFAULT_MAX_CONNECTIONS
+        }
+        Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
+        None => DEFAULT_MAX_CONNECTIONS,
+    };
+    let positive = |d: Option<HumanDuration>, default: u64| {
+        d.map(|d| d.0)
+            .filter(|d| !d.is_zero())
+            .unwrap_or(std::time::Duration::from_secs(default))
+    };
     ServerConfig {
         listen,
         ingest_token,
         api_token,
         max_body_bytes,
+        max_connections,
+        header_timeout: positive(raw.header_timeout, 10),
+        body_timeout: positive(raw.body_timeout, 30),
         tick: raw
             .tick
             .map(|d| d.0)

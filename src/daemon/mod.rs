@@ -232,13 +232,13 @@ pub async fn run_with_reload(
             serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
         }),
     });
-    let mut http_shutdown = stop.clone();
+    let http_shutdown = stop.clone();
+    let limits = http::serve::Limits {
+        max_connections: config.server.max_connections,
+        header_timeout: config.server.header_timeout,
+    };
     tasks.push(tokio::spawn(async move {
-        let serve = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { http_shutdown.recv().await });
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "HTTP server failed.");
-        }
+        http::serve::serve(listener, app, limits, http_shutdown).await;
     }));
     tasks.push(tokio::spawn(ticker(
         core.clone(),

@@ -147,6 +147,9 @@ mod tests {
             ingest_token: None,
             api_token: None,
             max_body_bytes: 1024,
+            max_connections: 8,
+            header_timeout: std::time::Duration::from_secs(1),
+            body_timeout: std::time::Duration::from_secs(1),
             tick: std::time::Duration::from_secs(5),
             public_url: public_url.map(String::from),
         }
