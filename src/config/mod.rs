@@ -12,6 +12,7 @@ pub mod secret;
 pub mod sentiment;
 pub mod sources;
 pub mod thresholds;
+pub mod warnings;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -88,6 +89,9 @@ pub struct Ctx<'a> {
     config_dir: PathBuf,
     credentials_dir: Option<PathBuf>,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigError>,
+    /// Where the inline secrets are (key, offset): they make a world-readable config a leak.
+    inline_secrets: Vec<(String, usize)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -103,7 +107,20 @@ impl<'a> Ctx<'a> {
             config_dir,
             credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
             errors: Vec::new(),
+            warnings: Vec::new(),
+            inline_secrets: Vec::new(),
         }
+    }
+
+    /// Records a warning at a span of the source: the config works but exposes something.
+    pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.src, span.start);
+        self.warnings.push(ConfigError {
+            path: self.path.clone(),
+            line,
+            col,
+            message: format!("warning: {}", message.into()),
+        });
     }
 
     /// Records an error at a span of the source.
@@ -138,6 +155,7 @@ impl<'a> Ctx<'a> {
                     self.error(v.span(), format!("`{key}` is empty"));
                     None
                 } else {
+                    self.inline_secrets.push((key.to_string(), v.span().start));
                     Some(Secret::new(v.get_ref().clone()))
                 }
             }
@@ -148,7 +166,18 @@ impl<'a> Ctx<'a> {
                     self.credentials_dir.as_deref(),
                 );
                 match secret::read_file(&path) {
-                    Ok(s) => Some(s),
+                    Ok(s) => {
+                        if warnings::world_readable(&path) {
+                            self.warn(
+                                f.span(),
+                                format!(
+                                    "secret file {} is readable by every user: chmod o-rwx it",
+                                    path.display()
+                                ),
+                            );
+                        }
+                        Some(s)
+                    }
                     Err(e) => {
                         self.error(f.span(), e);
                         None
@@ -283,6 +312,8 @@ pub struct Config {
     pub notify: notify::NotifyConfig,
     pub sources: sources::SourcesConfig,
     pub sentiment: sentiment::SentimentConfig,
+    /// What `check` and the start log warn about (PATH:LINE:COL: warning: …).
+    pub warnings: Vec<ConfigError>,
 }
 
 #[derive(Debug, Clone)]
@@ -375,7 +406,20 @@ pub fn parse(src: &str, path: &Path) -> Result<Config, ConfigErrors> {
         }
     };
     let mut ctx = Ctx::new(src, path);
-    let config = validate(raw, &mut ctx, path);
+    let mut config = validate(raw, &mut ctx, path);
+    if let Some(&(ref key, at)) = ctx.inline_secrets.first() {
+        if warnings::world_readable(path) {
+            let key = key.clone();
+            ctx.warn(
+                at..at,
+                format!(
+                    "{} is readable by every user and holds `{key}` inline: chmod o-rwx it,                      or move the secret to `{key}_file`",
+                    path.display()
+                ),
+            );
+        }
+    }
+    config.warnings = std::mem::take(&mut ctx.warnings);
     let errors = ctx.finish();
     if errors.is_empty() {
         Ok(config)
@@ -425,6 +469,14 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         });
     }
     let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
+    raw.notify
+        .email
+        .iter()
+        .for_each(|e| warnings::email(e, ctx));
+    raw.notify
+        .webhook
+        .iter()
+        .for_each(|w| warnings::webhook(w, ctx));
     let sources = sources::SourcesConfig::validate(&raw.sources, ctx);
     let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
     Config {
@@ -435,6 +487,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         notify,
         sources,
         sentiment,
+        warnings: Vec::new(),
     }
 }
 
@@ -523,6 +576,9 @@ impl Config {
     /// A one-screen summary for `sturmglas check`.
     pub fn summary(&self) -> String {
         let mut s = format!("config {} is valid\n", self.path.display());
+        for w in &self.warnings {
+            s.push_str(&format!("{w}\n"));
+        }
         s.push_str(&format!(
             "  server:  listen {}, ingest {}\n",
             self.server.listen,
@@ -617,6 +673,79 @@ mod tests {
         assert!(lines.contains(&6), "{err}");
         assert!(lines.contains(&9), "{err}");
         assert!(lines.contains(&10), "{err}");
+    }
+
+    #[test]
+    fn warns_about_exposed_secrets() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        let tok = dir.path().join("tok");
+        std::fs::write(&tok, "s3cret\n").unwrap();
+        let path = dir.path().join("c.toml");
+        let inline = "[server]\ningest_token = \"inline-secret\"\n";
+        std::fs::write(&path, inline).unwrap();
+        mode(&path, 0o644);
+        let c = load(&path).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        let w = c.warnings[0].to_string();
+        assert!(
+            w.contains(":2:16: warning:") && w.contains("ingest_token"),
+            "{w}"
+        );
+        assert!(c.summary().contains("warning:"), "{}", c.summary());
+        mode(&path, 0o640);
+        assert!(load(&path).unwrap().warnings.is_empty());
+
+        std::fs::write(&path, "[server]\ningest_token_file = \"tok\"\n").unwrap();
+        mode(&path, 0o644);
+        mode(&tok, 0o644);
+        let c = load(&path).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(
+            c.warnings[0].message.contains("readable by every user"),
+            "{:?}",
+            c.warnings
+        );
+        mode(&tok, 0o600);
+        assert!(
+            load(&path).unwrap().warnings.is_empty(),
+            "a 0644 config without inline secrets is fine"
+        );
+
+        let channels = |host: &str, tls: &str, hook: &str| {
+            format!(
+                "[[notify.email]]\nname = \"m\"\nsmtp_host = \"{host}\"\ntls = \"{tls}\"\n\
+                 from = \"a@example.org\"\nto = [\"b@example.org\"]\nusername = \"u\"\n\
+                 password_file = \"tok\"\n\
+                 [[notify.webhook]]\nname = \"w\"\nurl = \"{hook}\"\nsecret_file = \"tok\"\n"
+            )
+        };
+        let src = channels("mail.example.org", "none", "http://hooks.example.org/x");
+        let c = parse(&src, &path).unwrap();
+        let all: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(
+            all[0].contains(":3:13:") && all[0].contains("clear text"),
+            "{all:?}"
+        );
+        assert!(
+            all[1].contains(":11:7:") && all[1].contains("https://"),
+            "{all:?}"
+        );
+        for quiet in [
+            channels("127.0.0.1", "none", "http://localhost:8080/x"),
+            channels(
+                "mail.example.org",
+                "starttls",
+                "https://hooks.example.org/x",
+            ),
+        ] {
+            let c = parse(&quiet, &path).unwrap();
+            assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        }
     }
 
     #[test]

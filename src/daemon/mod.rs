@@ -302,6 +302,9 @@ pub async fn run_with_reload(
         state = %daemon.store.path().display(),
         "sturmglas is watching."
     );
+    for warning in &daemon.config.warnings {
+        tracing::warn!("{warning}");
+    }
     service::ready();
     tokio::pin!(shutdown);
     loop {
