@@ -58,7 +58,7 @@ impl Access {
             return true;
         };
         let name = host_name(host).to_ascii_lowercase();
-        allowed.iter().any(|a| *a == name)
+        allowed.contains(&name)
     }
 }
 

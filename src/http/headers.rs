@@ -41,7 +41,7 @@ fn hashes(page: &str, tag: &str) -> String {
         let Some(end) = body.find(&close) else {
             break;
         };
-        let digest = Sha256::digest(body[..end].as_bytes());
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
         out.push(format!("'sha256-{}'", base64(&digest)));
         rest = &body[end + close.len()..];
     }
@@ -112,7 +112,7 @@ mod tests {
         let csp = content_security_policy();
         let script_start = DASHBOARD.find("<script>").unwrap() + "<script>".len();
         let script_end = DASHBOARD.find("</script>").unwrap();
-        let digest = Sha256::digest(DASHBOARD[script_start..script_end].as_bytes());
+        let digest = Sha256::digest(&DASHBOARD.as_bytes()[script_start..script_end]);
         assert!(
             csp.contains(&format!("script-src 'sha256-{}'", base64(&digest))),
             "{csp}"
