@@ -23,13 +23,18 @@ fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// The pages' one style sheet, inline as an element (the Content-Security-Policy names it by
+/// its hash, see `http::headers`; style attributes would be blocked).
+pub const STYLE: &str =
+    "body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em}h1{font-size:1.4em}";
+
 fn page(de: bool, heading: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{} — sturmglas</title></head>\
-         <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em\">\
-         <h1 style=\"font-size:1.4em\">{}</h1>\n{body}\n</body></html>\n",
+         <meta name=\"robots\" content=\"noindex\"><title>{} — sturmglas</title>\
+         <style>{STYLE}</style></head>\
+         <body><h1>{}</h1>\n{body}\n</body></html>\n",
         pick(de, "en", "de"),
         e(heading),
         e(heading)

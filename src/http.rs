@@ -16,19 +16,51 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
-use crate::config::Secret;
+use crate::config::{Secret, ServerConfig};
 use crate::mention;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::worker::CoreHandle;
 
-/// What ingest needs to know, swapped as a whole on reload.
+mod guard;
+mod headers;
+pub mod serve;
+
+pub use guard::Access;
+
+/// What ingest and the access checks need to know, swapped as a whole on reload.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
     pub token: Option<Secret>,
     pub max_body_bytes: usize,
+    /// How long an ingest body may take to arrive.
+    pub body_timeout: std::time::Duration,
+    /// The `Host` check and `api_token`.
+    pub access: Access,
+}
+
+impl IngestSettings {
+    /// The settings for a server bound to `listen` (the listener's real address, which
+    /// decides whether the `Host` check applies).
+    pub fn new(server: &ServerConfig, listen: std::net::SocketAddr) -> Self {
+        IngestSettings {
+            token: server.ingest_token.clone(),
+            max_body_bytes: server.max_body_bytes,
+            body_timeout: server.body_timeout,
+            access: Access::new(server, listen),
+        }
+    }
+}
+
+type Settings = Arc<RwLock<IngestSettings>>;
+
+/// The settings in force; a poisoned lock still holds the last complete value.
+fn read(settings: &Settings) -> IngestSettings {
+    match settings.read() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
 }
 
 #[derive(Clone)]
@@ -57,6 +89,11 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/{file}", get(chart))
         .merge(crate::http_people::routes())
         .merge(crate::http_people::link_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.ingest.clone(),
+            guard::guard,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 
@@ -65,7 +102,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 async fn dashboard() -> Html<&'static str> {
-    Html(include_str!("dashboard.html"))
+    Html(headers::DASHBOARD)
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
@@ -120,35 +157,11 @@ async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Constant-time comparison, so response timing does not leak how much of a guess was right.
-fn token_ok(headers: &HeaderMap, expected: &Secret) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Some(given) = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-    else {
-        return false;
-    };
-    given
-        .trim()
-        .as_bytes()
-        .ct_eq(expected.expose().as_bytes())
-        .into()
-}
-
 /// Bodies above this size are parsed off the async runtime.
 const PARSE_INLINE_BYTES: usize = 64 * 1024;
 
 async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let settings = match s.ingest.read() {
-        Ok(g) => g.clone(),
-        Err(p) => p.into_inner().clone(),
-    };
+    let settings = read(&s.ingest);
     let status = |code: &str| {
         s.metrics
             .inc("sturmglas_ingest_requests_total", &[("code", code)]);
@@ -160,7 +173,7 @@ async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Re
             "ingest is disabled: set server.ingest_token or server.ingest_token_file",
         );
     };
-    if !token_ok(&headers, token) {
+    if !guard::bearer_ok(&headers, token) {
         status("401");
         return (
             StatusCode::UNAUTHORIZED,
@@ -183,11 +196,22 @@ async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Re
         status("413");
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, settings.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
+    let read = axum::body::to_bytes(body, settings.max_body_bytes);
+    let bytes = match tokio::time::timeout(settings.body_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             status("413");
             return too_large();
+        }
+        Err(_) => {
+            status("408");
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} (server.body_timeout); nothing ingested",
+                    crate::duration::format(settings.body_timeout)
+                ),
+            );
         }
     };
     let parsed = if bytes.len() > PARSE_INLINE_BYTES {
@@ -317,23 +341,5 @@ async fn chart(
         Ok(Ok(Some(Err(e)))) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_token_must_match_exactly() {
-        let secret = Secret::new("abc");
-        let mut h = HeaderMap::new();
-        assert!(!token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
-        assert!(token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Bearer abcd".parse().unwrap());
-        assert!(!token_ok(&h, &secret));
-        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
-        assert!(!token_ok(&h, &secret));
     }
 }

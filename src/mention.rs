@@ -88,10 +88,46 @@ fn check(m: &Mention) -> Result<(), String> {
     Ok(())
 }
 
+/// The earliest `created_at` ingest takes: older stamps are clock or unit errors (a 0 epoch)
+/// that would be counted in no window at all.
+const EARLIEST_CREATED_AT: &str = "2000-01-01T00:00:00Z";
+
+/// Checks that a pushed mention's `created_at` is plausible: not before 2000 and not more than
+/// a day ahead of `now` (clock skew allowance). Files replayed by `demo`/`backtest` are not
+/// held to this; only what a client pushes is.
+fn check_time(m: &Mention, now: DateTime<Utc>) -> Result<(), String> {
+    let Some(at) = m.created_at else {
+        return Ok(());
+    };
+    let earliest: DateTime<Utc> = EARLIEST_CREATED_AT.parse().unwrap_or(DateTime::UNIX_EPOCH);
+    if at < earliest {
+        return Err(format!(
+            "`created_at` {} is before {EARLIEST_CREATED_AT}",
+            at.to_rfc3339()
+        ));
+    }
+    if at > now + chrono::Duration::days(1) {
+        return Err(format!(
+            "`created_at` {} is more than a day in the future",
+            at.to_rfc3339()
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a body that is one mention object, a JSON array of them, or NDJSON (one per line).
+/// A leading UTF-8 byte order mark is skipped; `created_at` must be plausible (see
+/// [`check_time`]).
 pub fn parse_body(body: &[u8]) -> Result<Vec<Mention>, MentionParseError> {
+    parse_body_at(body, Utc::now())
+}
+
+/// [`parse_body`] with the clock given, for tests.
+pub fn parse_body_at(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Mention>, MentionParseError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body)
         .map_err(|e| MentionParseError::Other(format!("body is not UTF-8: {e}")))?;
+    let check = |m: &Mention| check(m).and_then(|()| check_time(m, now));
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(MentionParseError::Empty);
@@ -115,7 +151,19 @@ pub fn parse_body(body: &[u8]) -> Result<Vec<Mention>, MentionParseError> {
         check(&m).map_err(|message| MentionParseError::Record { index: 0, message })?;
         return Ok(vec![m]);
     }
-    parse_ndjson(text)
+    let mentions = parse_ndjson(text)?;
+    // Line numbers for the time check: the n-th record sits on the n-th non-blank line.
+    let lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    for (m, (i, _)) in mentions.iter().zip(lines) {
+        check_time(m, now).map_err(|message| MentionParseError::Line {
+            line: i + 1,
+            message,
+        })?;
+    }
+    Ok(mentions)
 }
 
 /// Reads NDJSON: one mention per non-blank line; the first bad line fails the whole input.
@@ -185,6 +233,54 @@ mod tests {
             parse_body(br#"[{"text":"a"},{"txt":"b"}]"#).unwrap_err(),
             MentionParseError::Record { index: 1, .. }
         ));
+    }
+
+    #[test]
+    fn skips_a_leading_byte_order_mark() {
+        let body = b"\xEF\xBB\xBF{\"text\":\"hallo\"}";
+        assert_eq!(parse_body(body).unwrap()[0].text, "hallo");
+        let nd = b"\xEF\xBB\xBF{\"text\":\"a\"}\n{\"text\":\"b\"}\n";
+        assert_eq!(parse_body(nd).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn implausible_created_at_is_rejected_naming_the_field() {
+        let now: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
+        let old = br#"{"text":"a","created_at":"1970-01-01T00:00:00Z"}"#;
+        let err = parse_body_at(old, now).unwrap_err().to_string();
+        assert!(
+            err.contains("`created_at`") && err.contains("2000"),
+            "{err}"
+        );
+        let ahead = br#"[{"text":"a"},{"text":"b","created_at":"2100-01-01T00:00:00Z"}]"#;
+        let err = parse_body_at(ahead, now).unwrap_err();
+        assert!(
+            matches!(err, MentionParseError::Record { index: 1, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("future"), "{err}");
+        let nd = b"{\"text\":\"a\"}\n\n{\"text\":\"b\",\"created_at\":\"1999-12-31T23:59:59Z\"}\n";
+        let err = parse_body_at(nd, now).unwrap_err();
+        assert!(
+            matches!(err, MentionParseError::Line { line: 3, .. }),
+            "{err}"
+        );
+        let fine = br#"{"text":"a","created_at":"2026-03-02T06:00:00Z"}"#;
+        assert!(parse_body_at(fine, now).is_ok());
+    }
+
+    #[test]
+    fn identical_text_from_two_people_minutes_apart_is_two_mentions() {
+        let mut a = Mention::new("Nie wieder Nordwind!");
+        a.author = Some("anna".into());
+        a.created_at = Some("2026-03-01T12:00:00Z".parse().unwrap());
+        let mut b = a.clone();
+        b.author = Some("ben".into());
+        b.created_at = Some("2026-03-01T12:04:00Z".parse().unwrap());
+        assert_ne!(a.dedup_key(), b.dedup_key());
+        let mut c = a.clone();
+        c.created_at = b.created_at;
+        assert_ne!(a.dedup_key(), c.dedup_key(), "same person, minutes later");
     }
 
     #[test]

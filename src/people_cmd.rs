@@ -18,10 +18,14 @@ fn load(path: Option<&Path>) -> Result<Config, ExitCode> {
     })
 }
 
-/// The bearer token the daemon's API wants. `server.api_token` arrives with the API-token
-/// work (issue 21 item 7); until then the API answers on loopback without one.
-fn api_token(_config: &Config) -> Option<String> {
-    None
+/// The bearer token the daemon's API wants: the config's `server.api_token` (or its file), the
+/// same the daemon checks; none when the config sets none (then only loopback answers).
+fn api_token(config: &Config) -> Option<String> {
+    config
+        .server
+        .api_token
+        .as_ref()
+        .map(|t| t.expose().to_string())
 }
 
 fn user(by: Option<String>) -> String {

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod secret;
 pub mod sentiment;
 pub mod thresholds;
+pub mod warnings;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -91,6 +92,9 @@ pub struct Ctx<'a> {
     config_dir: PathBuf,
     credentials_dir: Option<PathBuf>,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigError>,
+    /// Where the inline secrets are (key, offset): they make a world-readable config a leak.
+    inline_secrets: Vec<(String, usize)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -106,7 +110,20 @@ impl<'a> Ctx<'a> {
             config_dir,
             credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
             errors: Vec::new(),
+            warnings: Vec::new(),
+            inline_secrets: Vec::new(),
         }
+    }
+
+    /// Records a warning at a span of the source: the config works but exposes something.
+    pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.src, span.start);
+        self.warnings.push(ConfigError {
+            path: self.path.clone(),
+            line,
+            col,
+            message: format!("warning: {}", message.into()),
+        });
     }
 
     /// Records an error at a span of the source.
@@ -141,6 +158,7 @@ impl<'a> Ctx<'a> {
                     self.error(v.span(), format!("`{key}` is empty"));
                     None
                 } else {
+                    self.inline_secrets.push((key.to_string(), v.span().start));
                     Some(Secret::new(v.get_ref().clone()))
                 }
             }
@@ -151,7 +169,18 @@ impl<'a> Ctx<'a> {
                     self.credentials_dir.as_deref(),
                 );
                 match secret::read_file(&path) {
-                    Ok(s) => Some(s),
+                    Ok(s) => {
+                        if warnings::world_readable(&path) {
+                            self.warn(
+                                f.span(),
+                                format!(
+                                    "secret file {} is readable by every user: chmod o-rwx it",
+                                    path.display()
+                                ),
+                            );
+                        }
+                        Some(s)
+                    }
                     Err(e) => {
                         self.error(f.span(), e);
                         None
@@ -230,6 +259,16 @@ pub struct ServerRaw {
     pub tick: Option<HumanDuration>,
     /// The base of links in alerts (`https://sturmglas.example.org`); no links without it.
     pub public_url: Option<Spanned<String>>,
+    /// Bearer token for the API (`/api/v1/*` except ingest); required on a listener that is
+    /// not loopback.
+    pub api_token: Option<Spanned<String>>,
+    pub api_token_file: Option<Spanned<String>>,
+    /// Open HTTP connections at most; the oldest idle one is closed to make room.
+    pub max_connections: Option<Spanned<u64>>,
+    /// How long a client may take to send a request's header.
+    pub header_timeout: Option<HumanDuration>,
+    /// How long a client may take to send an ingest body.
+    pub body_timeout: Option<HumanDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,13 +316,22 @@ pub struct Config {
     pub notify: notify::NotifyConfig,
     pub sources: crate::sources::SourcesConfig,
     pub sentiment: sentiment::SentimentConfig,
+    /// What `check` and the start log warn about (PATH:LINE:COL: warning: …).
+    pub warnings: Vec<ConfigError>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub ingest_token: Option<Secret>,
+    /// `server.api_token`: what `/api/v1/*` (ingest aside) requires as `Bearer`.
+    pub api_token: Option<Secret>,
     pub max_body_bytes: usize,
+    /// `server.max_connections`: open HTTP connections at most.
+    pub max_connections: usize,
+    /// `server.header_timeout` and `server.body_timeout`: slow clients are cut off.
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
     pub tick: std::time::Duration,
     /// `server.public_url` without a trailing slash.
     pub public_url: Option<String>,
@@ -311,6 +359,8 @@ pub struct Brand {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9797";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Half of the common 1,024 open-file limit: room is left for deliveries, sources and SQLite.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Where state lives when the config does not say: systemd's `StateDirectory=` if set.
 pub fn default_state_dir() -> PathBuf {
@@ -360,7 +410,20 @@ pub fn parse(src: &str, path: &Path) -> Result<Config, ConfigErrors> {
         }
     };
     let mut ctx = Ctx::new(src, path);
-    let config = validate(raw, &mut ctx, path);
+    let mut config = validate(raw, &mut ctx, path);
+    if let Some(&(ref key, at)) = ctx.inline_secrets.first() {
+        if warnings::world_readable(path) {
+            let key = key.clone();
+            ctx.warn(
+                at..at,
+                format!(
+                    "{} is readable by every user and holds `{key}` inline: chmod o-rwx it,                      or move the secret to `{key}_file`",
+                    path.display()
+                ),
+            );
+        }
+    }
+    config.warnings = std::mem::take(&mut ctx.warnings);
     let errors = ctx.finish();
     if errors.is_empty() {
         Ok(config)
@@ -410,6 +473,14 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         });
     }
     let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
+    raw.notify
+        .email
+        .iter()
+        .for_each(|e| warnings::email(e, ctx));
+    raw.notify
+        .webhook
+        .iter()
+        .for_each(|w| warnings::webhook(w, ctx));
     let sources = crate::sources::SourcesConfig::validate(&raw.sources, ctx);
     let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
     Config {
@@ -420,6 +491,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         notify,
         sources,
         sentiment,
+        warnings: Vec::new(),
     }
 }
 
@@ -445,6 +517,24 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
         raw.ingest_token.as_ref(),
         raw.ingest_token_file.as_ref(),
     );
+    let api_token = ctx.secret(
+        "api_token",
+        raw.api_token.as_ref(),
+        raw.api_token_file.as_ref(),
+    );
+    if api_token.is_none()
+        && raw.api_token.is_none()
+        && raw.api_token_file.is_none()
+        && !listen.ip().is_loopback()
+    {
+        let span = raw.listen.as_ref().map(|l| l.span()).unwrap_or(0..0);
+        ctx.error(
+            span,
+            format!(
+                "listen address {listen} is not loopback: set server.api_token or                  server.api_token_file, or the API would be open to the network"
+            ),
+        );
+    }
     let max_body_bytes = match &raw.max_body_bytes {
         Some(v) if *v.get_ref() < 1024 => {
             ctx.error(v.span(), "max_body_bytes must be at least 1024");
@@ -453,10 +543,27 @@ fn validate_server(raw: &ServerRaw, ctx: &mut Ctx<'_>) -> ServerConfig {
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
         None => DEFAULT_MAX_BODY_BYTES,
     };
+    let max_connections = match &raw.max_connections {
+        Some(v) if *v.get_ref() == 0 => {
+            ctx.error(v.span(), "max_connections must be at least 1");
+            DEFAULT_MAX_CONNECTIONS
+        }
+        Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
+        None => DEFAULT_MAX_CONNECTIONS,
+    };
+    let positive = |d: Option<HumanDuration>, default: u64| {
+        d.map(|d| d.0)
+            .filter(|d| !d.is_zero())
+            .unwrap_or(std::time::Duration::from_secs(default))
+    };
     ServerConfig {
         listen,
         ingest_token,
+        api_token,
         max_body_bytes,
+        max_connections,
+        header_timeout: positive(raw.header_timeout, 10),
+        body_timeout: positive(raw.body_timeout, 30),
         tick: raw
             .tick
             .map(|d| d.0)
@@ -473,6 +580,9 @@ impl Config {
     /// A one-screen summary for `sturmglas check`.
     pub fn summary(&self) -> String {
         let mut s = format!("config {} is valid\n", self.path.display());
+        for w in &self.warnings {
+            s.push_str(&format!("{w}\n"));
+        }
         s.push_str(&format!(
             "  server:  listen {}, ingest {}\n",
             self.server.listen,
@@ -480,6 +590,14 @@ impl Config {
                 "enabled"
             } else {
                 "disabled (no ingest_token)"
+            }
+        ));
+        s.push_str(&format!(
+            "  api:     {}\n",
+            if self.server.api_token.is_some() {
+                "needs api_token"
+            } else {
+                "open on loopback (no api_token)"
             }
         ));
         s.push_str(&format!(
@@ -559,6 +677,92 @@ mod tests {
         assert!(lines.contains(&6), "{err}");
         assert!(lines.contains(&9), "{err}");
         assert!(lines.contains(&10), "{err}");
+    }
+
+    #[test]
+    fn warns_about_exposed_secrets() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        let tok = dir.path().join("tok");
+        std::fs::write(&tok, "s3cret\n").unwrap();
+        let path = dir.path().join("c.toml");
+        let inline = "[server]\ningest_token = \"inline-secret\"\n";
+        std::fs::write(&path, inline).unwrap();
+        mode(&path, 0o644);
+        let c = load(&path).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        let w = c.warnings[0].to_string();
+        assert!(
+            w.contains(":2:16: warning:") && w.contains("ingest_token"),
+            "{w}"
+        );
+        assert!(c.summary().contains("warning:"), "{}", c.summary());
+        mode(&path, 0o640);
+        assert!(load(&path).unwrap().warnings.is_empty());
+
+        std::fs::write(&path, "[server]\ningest_token_file = \"tok\"\n").unwrap();
+        mode(&path, 0o644);
+        mode(&tok, 0o644);
+        let c = load(&path).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(
+            c.warnings[0].message.contains("readable by every user"),
+            "{:?}",
+            c.warnings
+        );
+        mode(&tok, 0o600);
+        assert!(
+            load(&path).unwrap().warnings.is_empty(),
+            "a 0644 config without inline secrets is fine"
+        );
+
+        let channels = |host: &str, tls: &str, hook: &str| {
+            format!(
+                "[[notify.email]]\nname = \"m\"\nsmtp_host = \"{host}\"\ntls = \"{tls}\"\n\
+                 from = \"a@example.org\"\nto = [\"b@example.org\"]\nusername = \"u\"\n\
+                 password_file = \"tok\"\n\
+                 [[notify.webhook]]\nname = \"w\"\nurl = \"{hook}\"\nsecret_file = \"tok\"\n"
+            )
+        };
+        let src = channels("mail.example.org", "none", "http://hooks.example.org/x");
+        let c = parse(&src, &path).unwrap();
+        let all: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(
+            all[0].contains(":3:13:") && all[0].contains("clear text"),
+            "{all:?}"
+        );
+        assert!(
+            all[1].contains(":11:7:") && all[1].contains("https://"),
+            "{all:?}"
+        );
+        for quiet in [
+            channels("127.0.0.1", "none", "http://localhost:8080/x"),
+            channels(
+                "mail.example.org",
+                "starttls",
+                "https://hooks.example.org/x",
+            ),
+        ] {
+            let c = parse(&quiet, &path).unwrap();
+            assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        }
+    }
+
+    #[test]
+    fn api_token_is_read_and_required_off_loopback() {
+        let c = parse_str("[server]\napi_token = \"t0k\"\n").unwrap();
+        assert_eq!(c.server.api_token.unwrap().expose(), "t0k");
+        let err = parse_str("[server]\nlisten = \"0.0.0.0:9797\"\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (2, 10), "{err}");
+        assert!(err.to_string().contains("api_token"), "{err}");
+        let c = parse_str("[server]\nlisten = \"0.0.0.0:9797\"\napi_token = \"t\"\n").unwrap();
+        assert!(c.server.api_token.is_some());
+        let err = parse_str("[server]\napi_token = \"a\"\napi_token_file = \"b\"\n").unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
     }
 
     #[test]

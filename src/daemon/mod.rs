@@ -73,6 +73,8 @@ struct Daemon {
     store: Arc<Store>,
     metrics: Arc<Metrics>,
     ingest: Arc<RwLock<IngestSettings>>,
+    /// The address the listener is bound to (the access rules depend on it).
+    listen: std::net::SocketAddr,
     notify_tx: watch::Sender<Arc<crate::config::notify::NotifyConfig>>,
     config_tx: watch::Sender<Arc<Config>>,
     batch_tx: mpsc::Sender<Batch>,
@@ -209,10 +211,7 @@ pub async fn run_with_reload(
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
     let delivery_client = crate::notify::webhook::client()
         .map_err(|e| DaemonError::Startup(format!("cannot build the HTTP client: {e}")))?;
-    let ingest = Arc::new(RwLock::new(IngestSettings {
-        token: config.server.ingest_token.clone(),
-        max_body_bytes: config.server.max_body_bytes,
-    }));
+    let ingest = Arc::new(RwLock::new(IngestSettings::new(&config.server, listen)));
     let (notify_tx, notify_rx) = watch::channel(Arc::new(config.notify.clone()));
     let (config_tx, config_rx) = watch::channel(config.clone());
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
@@ -230,13 +229,13 @@ pub async fn run_with_reload(
             serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
         }),
     });
-    let mut http_shutdown = stop.clone();
+    let http_shutdown = stop.clone();
+    let limits = http::serve::Limits {
+        max_connections: config.server.max_connections,
+        header_timeout: config.server.header_timeout,
+    };
     tasks.push(tokio::spawn(async move {
-        let serve = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { http_shutdown.recv().await });
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "HTTP server failed.");
-        }
+        http::serve::serve(listener, app, limits, http_shutdown).await;
     }));
     tasks.push(tokio::spawn(ticker(
         core.clone(),
@@ -284,6 +283,7 @@ pub async fn run_with_reload(
         store,
         metrics,
         ingest,
+        listen,
         notify_tx,
         config_tx,
         batch_tx,
@@ -299,6 +299,9 @@ pub async fn run_with_reload(
         state = %daemon.store.path().display(),
         "sturmglas is watching."
     );
+    for warning in &daemon.config.warnings {
+        tracing::warn!("{warning}");
+    }
     service::ready();
     tokio::pin!(shutdown);
     loop {
@@ -370,10 +373,7 @@ impl Daemon {
             return;
         }
         if let Ok(mut g) = self.ingest.write() {
-            *g = IngestSettings {
-                token: new.server.ingest_token.clone(),
-                max_body_bytes: new.server.max_body_bytes,
-            };
+            *g = IngestSettings::new(&new.server, self.listen);
         }
         self.notify_tx.send_replace(Arc::new(new.notify.clone()));
         self.config_tx.send_replace(new.clone());

@@ -36,6 +36,11 @@ pub fn fold_into(text: &str, out: &mut String) {
             }
             continue;
         }
+        // Zero-width characters (spaces, joiners, word joiner, a BOM inside text) are invisible
+        // and would otherwise split a brand name so that it no longer matches.
+        if matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}') {
+            continue;
+        }
         last_space = false;
         match c {
             'ä' | 'Ä' => out.push_str("ae"),
@@ -84,6 +89,16 @@ mod tests {
         assert_eq!(fold("  Grüße   aus MÜNCHEN "), "gruesse aus muenchen");
         assert_eq!(fold("Café\u{a0}STRAẞE"), "cafe strasse");
         assert_eq!(fold(&fold("Ärger über Öl")), fold("Ärger über Öl"));
+    }
+
+    #[test]
+    fn drops_zero_width_characters() {
+        assert_eq!(fold("Nord\u{200B}wind"), "nordwind");
+        assert_eq!(
+            fold("Nord\u{200C}wi\u{200D}nd\u{2060} E\u{FEFF}nergie"),
+            "nordwind energie"
+        );
+        assert_eq!(fold("a \u{200B} b"), "a b");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct ReceivedMail {
     pub to: Vec<String>,
     /// The message as sent after DATA (dot-unstuffed, CRLF line ends).
     pub data: Vec<u8>,
+    /// When the message was complete (just before the server's 250 reply).
+    pub at: std::time::Instant,
 }
 
 impl ReceivedMail {
@@ -265,6 +267,7 @@ impl Handler for Collector {
             from: std::mem::take(&mut self.from),
             to: std::mem::take(&mut self.to),
             data: std::mem::take(&mut self.data),
+            at: std::time::Instant::now(),
         });
         mailin::response::OK
     }
