@@ -1,13 +1,15 @@
 //! The one embedded SQLite database (WAL) under the state directory.
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
-//! alert events, the delivery outbox, source cursors — and each write that belongs together
-//! (an alert and its outbox rows; a batch's dedup keys, its counts and its cursor) is one
-//! transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
+//! alert events, the delivery outbox, source cursors, the mention archive — and each write
+//! that belongs together (an alert and its outbox rows; a batch's dedup keys, its counts, its
+//! archived mentions and its cursor) is one transaction. All calls block: async callers go
+//! through `spawn_blocking` or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
 //! the last write failed → unhealthy, until a write succeeds again.
 
 mod alerts;
+mod archive;
 mod cursors;
 mod dedup;
 mod health;
@@ -20,6 +22,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use archive::{ArchivedMention, Bucket, MentionFilter, DEFAULT_MAX_PER_BRAND};
 pub use health::StoreHealth;
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
@@ -93,6 +96,27 @@ CREATE TABLE IF NOT EXISTS count_journal (
     mentions INTEGER NOT NULL,
     negative INTEGER NOT NULL
 );
+
+-- The mention archive (archive.rs): one row per matched mention and brand.
+CREATE TABLE IF NOT EXISTS mentions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    brand      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    id         TEXT,
+    source     TEXT,
+    text       TEXT NOT NULL,
+    author     TEXT,
+    url        TEXT,
+    lang       TEXT,
+    reach      INTEGER,
+    score      REAL NOT NULL,
+    label      TEXT NOT NULL
+);
+-- (brand, created_at) for every history query; with the label, the series scan never reads
+-- the table itself.
+CREATE INDEX IF NOT EXISTS mentions_brand_time ON mentions(brand, created_at, label);
+CREATE INDEX IF NOT EXISTS mentions_time ON mentions(created_at);
 
 CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
