@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/sources", get(sources))
         .route("/charts/{file}", get(chart))
+        // The history API over the mention archive (series, mentions): src/http_history.rs.
+        .merge(crate::http_history::routes())
         .with_state(state)
 }
 

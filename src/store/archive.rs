@@ -61,6 +61,30 @@ fn parse_label(s: &str) -> Label {
     }
 }
 
+/// One row of the archive queries' columns, as a mention record.
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArchivedMention> {
+    let at: i64 = r.get(0)?;
+    let key: String = r.get(1)?;
+    let id: Option<String> = r.get(2)?;
+    let label: String = r.get(10)?;
+    Ok(ArchivedMention {
+        mention: Mention {
+            // Without an id of its own, its dedup key: an exported mention ingested again is
+            // then a duplicate, not a second count.
+            id: Some(id.unwrap_or(key)),
+            source: r.get(3)?,
+            text: r.get(4)?,
+            created_at: DateTime::from_timestamp(at, 0),
+            author: r.get(5)?,
+            url: r.get(6)?,
+            lang: r.get(7)?,
+            reach: r.get::<_, Option<i64>>(8)?.map(|n| n.max(0) as u64),
+        },
+        score: r.get(9)?,
+        label: parse_label(&label),
+    })
+}
+
 impl IngestTx<'_> {
     /// Archives a mention counted for `brand` at `at` (unix seconds, as its count increment),
     /// in `lang` (declared or detected), under its dedup `key`.
@@ -157,6 +181,23 @@ impl Store {
 
     /// Archived mentions by `filter`: newest first with a limit, else oldest first.
     pub fn archived_mentions(&self, f: &MentionFilter<'_>) -> Result<Vec<ArchivedMention>> {
+        let mut out = Vec::new();
+        self.each_archived(f, |m| {
+            out.push(m);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hands each archived mention by `filter` to `each`, in the order of
+    /// [`Store::archived_mentions`], without holding them all: `export` streams the whole
+    /// archive this way. An error from `each` stops the walk and is returned.
+    pub fn each_archived<E: From<StoreError>>(
+        &self,
+        f: &MentionFilter<'_>,
+        mut each: impl FnMut(ArchivedMention) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let db = |e: rusqlite::Error| E::from(StoreError::from(e));
         let conn = self.conn();
         let mut sql = String::from(
             "SELECT created_at, key, id, source, text, author, url, lang, reach, score, label \
@@ -185,30 +226,12 @@ impl Store {
             Some(n) => sql += &format!(" ORDER BY created_at DESC, seq DESC LIMIT {n}"),
             None => sql += " ORDER BY created_at, seq",
         }
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            let at: i64 = r.get(0)?;
-            let key: String = r.get(1)?;
-            let id: Option<String> = r.get(2)?;
-            let label: String = r.get(10)?;
-            Ok(ArchivedMention {
-                mention: Mention {
-                    // Without an id of its own, its dedup key: an exported mention ingested
-                    // again is then a duplicate, not a second count.
-                    id: Some(id.unwrap_or(key)),
-                    source: r.get(3)?,
-                    text: r.get(4)?,
-                    created_at: DateTime::from_timestamp(at, 0),
-                    author: r.get(5)?,
-                    url: r.get(6)?,
-                    lang: r.get(7)?,
-                    reach: r.get::<_, Option<i64>>(8)?.map(|n| n.max(0) as u64),
-                },
-                score: r.get(9)?,
-                label: parse_label(&label),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut stmt = conn.prepare(&sql).map_err(db)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            each(read_row(r).map_err(db)?)?;
+        }
+        Ok(())
     }
 
     /// Drops archived mentions older than `retention`, then all but the newest `max_per_brand`
