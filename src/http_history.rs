@@ -7,7 +7,7 @@
 //!   records with `score` and `label`, newest first.
 //!
 //! Invariant: a request is validated whole before the store is read — a bad time, an empty or
-//! reversed range, a step that is no duration, too small or too many points is a 400 naming the
+//! reversed range, a step that is no duration, not whole minutes, too small or too many points is a 400 naming the
 //! parameter; an unknown brand is a 404. Store reads run on the blocking pool.
 
 use axum::extract::{Path, Query, State};
@@ -103,6 +103,9 @@ pub fn buckets(
     };
     if step_seconds < MIN_STEP_SECS {
         return Err("step: must be at least 1m".into());
+    }
+    if step_seconds % 60 != 0 {
+        return Err("step: must be a whole number of minutes".into());
     }
     let first = from.div_euclid(step_seconds);
     let last = (to - 1).div_euclid(step_seconds);
@@ -268,6 +271,9 @@ mod tests {
         assert!(buckets(0, 100, Some("30s"), now)
             .unwrap_err()
             .contains("at least 1m"));
+        assert!(buckets(0, 100, Some("90s"), now)
+            .unwrap_err()
+            .contains("whole"));
         assert!(buckets(0, 100, Some("soon"), now)
             .unwrap_err()
             .starts_with("step:"));

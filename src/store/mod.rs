@@ -113,10 +113,18 @@ CREATE TABLE IF NOT EXISTS mentions (
     score      REAL NOT NULL,
     label      TEXT NOT NULL
 );
--- (brand, created_at) for every history query; with the label, the series scan never reads
--- the table itself.
+-- (brand, created_at) for every history query; with the label, filtering by it needs no
+-- table reads.
 CREATE INDEX IF NOT EXISTS mentions_brand_time ON mentions(brand, created_at, label);
 CREATE INDEX IF NOT EXISTS mentions_time ON mentions(created_at);
+-- The archive's counts per brand and minute, for series whatever the mention volume.
+CREATE TABLE IF NOT EXISTS mention_minutes (
+    brand    TEXT NOT NULL,
+    minute   INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    negative INTEGER NOT NULL,
+    PRIMARY KEY (brand, minute)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
