@@ -60,18 +60,18 @@ pub struct RangeQuery {
     limit: Option<String>,
 }
 
-fn time(name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, Response> {
+fn time(name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
     v.map(|s| {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| bad(format!("{name}: {s:?} is not an RFC 3339 time ({e})")))
+            .map_err(|e| format!("{name}: {s:?} is not an RFC 3339 time ({e})"))
     })
     .transpose()
 }
 
 /// `[from, to)` in unix seconds: the last 24 hours by default, or the 24 hours before `to` /
 /// from `from` to now when only one is given.
-fn range(q: &RangeQuery, now: DateTime<Utc>) -> Result<(i64, i64), Response> {
+fn range(q: &RangeQuery, now: DateTime<Utc>) -> Result<(i64, i64), String> {
     let from = time("from", q.from.as_deref())?.map(|t| t.timestamp());
     let to = time("to", q.to.as_deref())?.map(|t| t.timestamp());
     let (from, to) = match (from, to) {
@@ -81,7 +81,7 @@ fn range(q: &RangeQuery, now: DateTime<Utc>) -> Result<(i64, i64), Response> {
         (None, None) => (now.timestamp() - DEFAULT_RANGE_SECS, now.timestamp()),
     };
     if from >= to {
-        return Err(bad("from must be before to"));
+        return Err("from must be before to".into());
     }
     Ok((from, to))
 }
@@ -174,7 +174,7 @@ async fn series(
     let now = Utc::now();
     let (from, to) = match range(&q, now) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let b = match buckets(from, to, q.step.as_deref(), now) {
         Ok(b) => b,
@@ -210,7 +210,7 @@ async fn mentions(
     let now = Utc::now();
     let (from, to) = match range(&q, now) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let label = match q.label.as_deref() {
         None => None,
