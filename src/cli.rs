@@ -128,6 +128,23 @@ pub enum Command {
         #[arg(long)]
         channel: Option<String>,
     },
+    /// Write the mention archive as JSONL mention records (with score and label), oldest
+    /// first, for `backtest --format jsonl`. Reads the state database read-only: safe while
+    /// the daemon runs.
+    Export {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// Only this brand's mentions [default: every brand, each mention once].
+        #[arg(long)]
+        brand: Option<String>,
+        /// Mentions from this time on (RFC 3339) [default: the oldest kept].
+        #[arg(long)]
+        from: Option<String>,
+        /// Mentions before this time (RFC 3339) [default: now].
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Replay history through the detector with a simulated clock; print the alerts.
     Backtest(BacktestArgs),
     /// Replay history over a grid of thresholds; recommend the best within a false-alert budget.

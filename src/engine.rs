@@ -45,6 +45,16 @@ pub struct Processed {
     pub sentiment: Option<Sentiment>,
 }
 
+/// Time buckets of a history series: `count` of `step_seconds` each, the first starting at
+/// `first · step_seconds` (unix seconds); `now` ends the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buckets {
+    pub first: i64,
+    pub step_seconds: i64,
+    pub count: usize,
+    pub now: DateTime<Utc>,
+}
+
 /// A brand's state for the API and the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrandView {
@@ -163,6 +173,23 @@ impl Engine {
             brands,
             sentiment: Some(sentiment),
         }
+    }
+
+    /// What `brand`'s baseline expects in each bucket (as the storm brief's chart band does);
+    /// `None` for an unknown brand.
+    pub fn expected(&self, brand: &str, b: &Buckets) -> Option<Vec<f64>> {
+        let slot = self.brands.iter().find(|s| s.brand.name == brand)?;
+        let now = b.now.timestamp();
+        let out = (0..b.count as i64)
+            .map(|i| {
+                let start = (b.first + i) * b.step_seconds;
+                // The current bucket only up to now, as far as the baseline is concerned.
+                let end = (start + b.step_seconds).min(now.max(start + 60));
+                let at = DateTime::from_timestamp(end, 0).unwrap_or(b.now);
+                slot.monitor.expected_at(at, ((end - start) / 60).max(1))
+            })
+            .collect();
+        Some(out)
     }
 
     /// The brand name at an index of [`Processed::brands`].

@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/{file}", get(chart))
         .merge(crate::http_people::routes())
         .merge(crate::http_people::link_routes())
+        // The history API over the mention archive (series, mentions): src/http_history.rs.
+        .merge(crate::http_history::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.ingest.clone(),
             guard::guard,

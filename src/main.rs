@@ -212,6 +212,22 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
             .map_err(anyhow::Error::from),
+        Command::Export {
+            config,
+            brand,
+            from,
+            to,
+        } => {
+            let cfg = match load_config(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let req = sturmglas::export::ExportRequest { brand, from, to };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            sturmglas::export::export(&cfg, &req, &mut out)
+                .map(|_| ExitCode::SUCCESS)
+                .map_err(|e| anyhow::anyhow!("export: {e}"))
+        }
         Command::Backtest(args) => sturmglas::backtest::run(&args.into())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| anyhow::anyhow!("backtest: {e:#}")),

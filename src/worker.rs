@@ -7,8 +7,8 @@
 //! through [`CoreHandle`]; this module knows nothing of HTTP or of the daemon's tasks.
 //!
 //! Writes, as this module makes them: an ingest batch's dedup keys, its count increments (the
-//! count journal) and its source's cursor are one transaction ([`Store::begin_ingest`] …
-//! `commit`), committed before the engine counts the batch and before ingest answers 202, so a
+//! count journal), its matched mentions (the archive) and its source's cursor are one
+//! transaction ([`Store::begin_ingest`] … `commit`), committed before the engine counts the batch and before ingest answers 202, so a
 //! kill -9 can lose no accepted mention. A tick's alerts, their outbox rows and the brand
 //! states share one transaction ([`Store::record_tick`]); saving the brand states every minute
 //! ([`Store::save_brand_states`]) absorbs the journal in the same transaction.
@@ -61,6 +61,11 @@ enum Msg {
         now: DateTime<Utc>,
         reply: oneshot::Sender<Vec<BrandView>>,
     },
+    Expected {
+        brand: String,
+        buckets: crate::engine::Buckets,
+        reply: oneshot::Sender<Option<Vec<f64>>>,
+    },
     Reload {
         config: Arc<Config>,
         analyzer: Arc<Analyzer>,
@@ -110,6 +115,21 @@ impl CoreHandle {
 
     pub async fn views(&self, now: DateTime<Utc>) -> Result<Vec<BrandView>, CoreError> {
         self.call(|reply| Msg::Views { now, reply }).await
+    }
+
+    /// What `brand`'s baseline expects in each of `buckets`; `None` when there is no such
+    /// brand (so a call with no buckets asks only whether it exists).
+    pub async fn expected(
+        &self,
+        brand: String,
+        buckets: crate::engine::Buckets,
+    ) -> Result<Option<Vec<f64>>, CoreError> {
+        self.call(|reply| Msg::Expected {
+            brand,
+            buckets,
+            reply,
+        })
+        .await
     }
 
     /// Applies a new config and the analyzer built for it (with its sentiment models).
@@ -277,6 +297,13 @@ impl Core {
                 Msg::Views { now, reply } => {
                     let _ = reply.send(self.engine.views(now));
                 }
+                Msg::Expected {
+                    brand,
+                    buckets,
+                    reply,
+                } => {
+                    let _ = reply.send(self.engine.expected(&brand, &buckets));
+                }
                 Msg::Reload {
                     config,
                     analyzer,
@@ -324,8 +351,15 @@ impl Core {
             let p = self.engine.classify(m);
             if let Some(s) = &p.sentiment {
                 let at = m.time_or(now).timestamp();
+                let key = m.dedup_key();
                 for &b in &p.brands {
                     counts.add(b, at, s.is_negative());
+                    // Archived with its counts, in this transaction: the history never
+                    // disagrees with what the detector counted.
+                    if let Some(brand) = self.engine.brand_name(b) {
+                        let lang = m.lang.as_deref().unwrap_or(s.lang.as_str());
+                        tx.archive(brand, &key, m, at, lang, s.score, s.label)?;
+                    }
                 }
             }
             processed.push(Some(p));

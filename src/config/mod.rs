@@ -279,6 +279,8 @@ pub struct StorageRaw {
     pub dedup_retention: Option<HumanDuration>,
     /// How long alert events are kept for the API and the dashboard.
     pub alert_retention: Option<HumanDuration>,
+    /// How long matched mentions are archived for the history API and `export`.
+    pub mention_retention: Option<HumanDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -342,6 +344,7 @@ pub struct StorageConfig {
     pub state_dir: PathBuf,
     pub dedup_retention: std::time::Duration,
     pub alert_retention: std::time::Duration,
+    pub mention_retention: std::time::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -451,6 +454,11 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
             .alert_retention
             .map(|d| d.0)
             .unwrap_or(std::time::Duration::from_secs(90 * 86_400)),
+        mention_retention: raw
+            .storage
+            .mention_retention
+            .map(|d| d.0)
+            .unwrap_or(std::time::Duration::from_secs(30 * 86_400)),
     };
     let defaults = Thresholds::default().overlay(&raw.defaults.thresholds, ctx);
     let mut brands: Vec<Brand> = Vec::with_capacity(raw.brands.len());

@@ -437,7 +437,8 @@ async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut sh
     }
 }
 
-/// Hourly: drop dedup keys and alerts past their retention.
+/// Hourly: drop dedup keys, alerts and archived mentions past their retention, and archived
+/// mentions beyond the cap per brand.
 async fn maintenance(
     store: Arc<Store>,
     config: watch::Receiver<Arc<Config>>,
@@ -449,11 +450,18 @@ async fn maintenance(
             _ = shutdown.recv() => return,
             _ = interval.tick() => {
                 let store = store.clone();
-                let (d, a) = {
+                let (d, a, m) = {
                     let c = config.borrow();
-                    (c.storage.dedup_retention, c.storage.alert_retention)
+                    let s = &c.storage;
+                    (s.dedup_retention, s.alert_retention, s.mention_retention)
                 };
-                match tokio::task::spawn_blocking(move || store.prune(Utc::now(), d, a)).await {
+                let prune = move || -> crate::store::Result<usize> {
+                    let now = Utc::now();
+                    let n = store.prune(now, d, a)?;
+                    let cap = crate::store::DEFAULT_MAX_PER_BRAND;
+                    Ok(n + store.prune_archive(now, m, cap)?)
+                };
+                match tokio::task::spawn_blocking(prune).await {
                     Ok(Ok(n)) if n > 0 => tracing::info!(rows = n, "Pruned old state."),
                     Ok(Err(error)) => tracing::error!(%error, "Pruning failed."),
                     _ => {}

@@ -28,7 +28,7 @@ pub struct CountIncrement {
 /// One open ingest transaction. Dropped without [`IngestTx::commit`], it rolls back.
 pub struct IngestTx<'a> {
     store: &'a Store,
-    conn: MutexGuard<'a, Connection>,
+    pub(super) conn: MutexGuard<'a, Connection>,
     open: bool,
     now: i64,
 }

@@ -1,14 +1,17 @@
 //! The one embedded SQLite database (WAL) under the state directory.
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
-//! alert events, the delivery outbox, source cursors, silences, acknowledgements and the secret
-//! that signs ack links — and each write that belongs together (an alert and its outbox rows;
-//! a batch's dedup keys, its counts and its cursor) is one transaction. All calls block: async callers go through `spawn_blocking` or the core thread.
+//! alert events, the delivery outbox, source cursors, the mention archive, silences,
+//! acknowledgements and the secret that signs ack links — and each write that belongs together
+//! (an alert and its outbox rows; a batch's dedup keys, its counts, its archived mentions and
+//! its cursor) is one transaction. All calls block: async callers go through `spawn_blocking`
+//! or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
 //! the last write failed → unhealthy, until a write succeeds again.
 
 mod acks;
 mod alerts;
+mod archive;
 mod cursors;
 mod dedup;
 mod health;
@@ -23,6 +26,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use acks::Ack;
+pub use archive::{ArchivedMention, Bucket, MentionFilter, DEFAULT_MAX_PER_BRAND};
 pub use health::StoreHealth;
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
@@ -97,6 +101,35 @@ CREATE TABLE IF NOT EXISTS count_journal (
     mentions INTEGER NOT NULL,
     negative INTEGER NOT NULL
 );
+
+-- The mention archive (archive.rs): one row per matched mention and brand.
+CREATE TABLE IF NOT EXISTS mentions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    brand      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    id         TEXT,
+    source     TEXT,
+    text       TEXT NOT NULL,
+    author     TEXT,
+    url        TEXT,
+    lang       TEXT,
+    reach      INTEGER,
+    score      REAL NOT NULL,
+    label      TEXT NOT NULL
+);
+-- (brand, created_at) for every history query; with the label, filtering by it needs no
+-- table reads.
+CREATE INDEX IF NOT EXISTS mentions_brand_time ON mentions(brand, created_at, label);
+CREATE INDEX IF NOT EXISTS mentions_time ON mentions(created_at);
+-- The archive's counts per brand and minute, for series whatever the mention volume.
+CREATE TABLE IF NOT EXISTS mention_minutes (
+    brand    TEXT NOT NULL,
+    minute   INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    negative INTEGER NOT NULL,
+    PRIMARY KEY (brand, minute)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS cursors (
     source     TEXT PRIMARY KEY,
