@@ -201,6 +201,25 @@ impl AlertEvent {
     }
 }
 
+/// The critical storm the rendering tests start from: 61 mentions in 15 minutes at 13:58 UTC
+/// on 7 March 2026, 82 % negative, 14.9 times the expected 4.1; reasons and samples are each
+/// test's own.
+#[cfg(test)]
+pub(crate) fn storm_fixture(id: &str, brand: &str) -> AlertEvent {
+    AlertEvent::new(
+        id,
+        brand,
+        Status::Firing,
+        Level::Critical,
+        Kind::Storm,
+        "2026-03-07T13:58:00Z".parse().unwrap(),
+    )
+    .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
+    .with_window_seconds(900)
+    .with_counts(61, 50, 0.82)
+    .with_velocity(4.1, 14.9)
+}
+
 /// A plain storm warning for brand "B", for tests across the crate.
 #[cfg(test)]
 pub(crate) fn test_event(id: &str) -> AlertEvent {
@@ -221,20 +240,9 @@ pub(crate) fn test_event(id: &str) -> AlertEvent {
 mod tests {
     use super::*;
 
-    pub(crate) fn sample_event() -> AlertEvent {
-        AlertEvent::new(
-            "a1",
-            "Nordwind Energie",
-            Status::Firing,
-            Level::Critical,
-            Kind::Storm,
-            "2026-03-07T13:58:00Z".parse().unwrap(),
-        )
-        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
-        .with_window_seconds(900)
-        .with_counts(61, 50, 0.82)
-        .with_velocity(4.1, 14.9)
-        .with_reasons(vec!["61 mentions in 15m, 14.9x the expected 4.1".into()])
+    fn sample_event() -> AlertEvent {
+        storm_fixture("a1", "Nordwind Energie")
+            .with_reasons(vec!["61 mentions in 15m, 14.9x the expected 4.1".into()])
     }
 
     #[test]

@@ -324,8 +324,12 @@ fn phrase() -> impl Strategy<Value = String> {
 fn spans(text: &str, phrase: &str) -> Vec<(usize, usize)> {
     // `#` is a boundary like a space ("#nordwind" holds "nordwind"); offsets stay the same.
     let t = format!(" {} ", text.replace('#', " "));
-    t.match_indices(&format!(" {phrase} "))
-        .map(|(i, _)| (i, i + phrase.len()))
+    let needle = format!(" {phrase} ");
+    // Every occurrence, also those sharing a space with the one before ("preis preis"):
+    // `match_indices` would skip those.
+    (0..t.len())
+        .filter(|&i| t.as_bytes()[i..].starts_with(needle.as_bytes()))
+        .map(|i| (i, i + phrase.len()))
         .collect()
 }
 

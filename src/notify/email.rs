@@ -191,32 +191,21 @@ fn id_part(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{Kind, Level, SampleMention, Status};
+    use crate::alert::{Level, SampleMention, Status};
 
     fn event() -> AlertEvent {
-        AlertEvent::new(
-            "nw/1",
-            "Nordwind Energie",
-            Status::Firing,
-            Level::Critical,
-            Kind::Storm,
-            "2026-03-07T13:58:00Z".parse().unwrap(),
-        )
-        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
-        .with_window_seconds(900)
-        .with_counts(61, 50, 0.82)
-        .with_velocity(4.1, 14.9)
-        .with_reasons(vec!["Kündigungswelle <b>jetzt</b>".into()])
-        .with_sample(vec![SampleMention {
-            text: "Überall Ärger & Frust".into(),
-            url: Some("https://social.example/@a/1".into()),
-            author: Some("a".into()),
-            reach: Some(1200),
-            score: -0.9,
-            copies: 1,
-            at: None,
-            words: Vec::new(),
-        }])
+        crate::alert::storm_fixture("nw/1", "Nordwind Energie")
+            .with_reasons(vec!["Kündigungswelle <b>jetzt</b>".into()])
+            .with_sample(vec![SampleMention {
+                text: "Überall Ärger & Frust".into(),
+                url: Some("https://social.example/@a/1".into()),
+                author: Some("a".into()),
+                reach: Some(1200),
+                score: -0.9,
+                copies: 1,
+                at: None,
+                words: Vec::new(),
+            }])
     }
 
     fn parse(raw: &[u8]) -> mailparse::ParsedMail<'_> {

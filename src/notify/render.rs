@@ -814,50 +814,39 @@ mod tests {
     }
 
     pub(crate) fn event() -> AlertEvent {
-        AlertEvent::new(
-            "nw-1",
-            "Nordwind <Energie> & Co",
-            Status::Firing,
-            Level::Critical,
-            Kind::Storm,
-            "2026-03-07T13:58:00Z".parse().unwrap(),
-        )
-        .with_started_at("2026-03-07T13:52:00Z".parse().unwrap())
-        .with_window_seconds(900)
-        .with_counts(61, 50, 0.82)
-        .with_velocity(4.1, 14.9)
-        .with_reasons(vec!["82% negative (usual: 12%)".into()])
-        .with_sample(vec![
-            SampleMention {
-                text: "Stromausfall <script>alert(1)</script>\nschon wieder!".into(),
-                url: Some("https://social.example/@user42/1".into()),
-                author: Some("user42".into()),
-                reach: Some(12_000),
-                score: -0.8,
-                copies: 1,
-                at: None,
-                words: vec![
-                    crate::alert::SampleWord {
-                        word: "Stromausfall".into(),
-                        valence: -1.6,
-                    },
-                    crate::alert::SampleWord {
-                        word: "<script>".into(),
-                        valence: -0.04,
-                    },
-                ],
-            },
-            SampleMention {
-                text: "bad link".into(),
-                url: Some("javascript:alert(1)".into()),
-                author: None,
-                reach: None,
-                score: -0.5,
-                copies: 1,
-                at: None,
-                words: Vec::new(),
-            },
-        ])
+        crate::alert::storm_fixture("nw-1", "Nordwind <Energie> & Co")
+            .with_reasons(vec!["82% negative (usual: 12%)".into()])
+            .with_sample(vec![
+                SampleMention {
+                    text: "Stromausfall <script>alert(1)</script>\nschon wieder!".into(),
+                    url: Some("https://social.example/@user42/1".into()),
+                    author: Some("user42".into()),
+                    reach: Some(12_000),
+                    score: -0.8,
+                    copies: 1,
+                    at: None,
+                    words: vec![
+                        crate::alert::SampleWord {
+                            word: "Stromausfall".into(),
+                            valence: -1.6,
+                        },
+                        crate::alert::SampleWord {
+                            word: "<script>".into(),
+                            valence: -0.04,
+                        },
+                    ],
+                },
+                SampleMention {
+                    text: "bad link".into(),
+                    url: Some("javascript:alert(1)".into()),
+                    author: None,
+                    reach: None,
+                    score: -0.5,
+                    copies: 1,
+                    at: None,
+                    words: Vec::new(),
+                },
+            ])
     }
 
     #[test]
