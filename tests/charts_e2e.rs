@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use harness::{config_with_server, free_port, ndjson, Daemon, TOKEN};
 
 const BRANDS: &str = r##"
 [[brands]]
@@ -16,10 +16,11 @@ async fn an_alert_links_its_chart_and_the_daemon_serves_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let text = config(port, dir.path(), BRANDS).replacen(
-        "tick = ",
-        &format!("public_url = \"{base}/\"\ntick = "),
-        1,
+    let text = config_with_server(
+        port,
+        dir.path(),
+        &format!("public_url = \"{base}/\"\n"),
+        BRANDS,
     );
     let d = Daemon::start(dir.path(), port, &text).await;
     d.post_mentions(

@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{config, free_port, Daemon, TOKEN};
+use harness::{config_with_server, free_port, Daemon, TOKEN};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const API_TOKEN: &str = "api-token-9876543210";
@@ -37,12 +37,12 @@ fn get(path: &str, host: &str, auth: Option<&str>) -> String {
 async fn start(extra_server: &str) -> (tempfile::TempDir, Daemon) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let text = config(
+    let text = config_with_server(
         port,
         dir.path(),
+        extra_server,
         "[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n",
-    )
-    .replacen("[server]\n", &format!("[server]\n{extra_server}"), 1);
+    );
     let d = Daemon::start(dir.path(), port, &text).await;
     (dir, d)
 }

@@ -6,19 +6,19 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{config, free_port, Daemon, TOKEN};
+use harness::{config_with_server, free_port, Daemon, TOKEN};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn start(server: &str) -> (tempfile::TempDir, Daemon) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let text = config(
+    let text = config_with_server(
         port,
         dir.path(),
+        server,
         "[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n",
-    )
-    .replacen("[server]\n", &format!("[server]\n{server}"), 1);
+    );
     let d = Daemon::start(dir.path(), port, &text).await;
     (dir, d)
 }

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use harness::{config, config_with_server, free_port, ndjson, Daemon, TOKEN};
 use serde_json::{json, Value};
 use support::smtp::SmtpServer;
 
@@ -280,10 +280,11 @@ async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
-    let text = config(port, dir.path(), &brands_and_mail(smtp.port(), "")).replacen(
-        "tick = ",
-        &format!("public_url = \"{base}\"\ntick = "),
-        1,
+    let text = config_with_server(
+        port,
+        dir.path(),
+        &format!("public_url = \"{base}\"\n"),
+        &brands_and_mail(smtp.port(), ""),
     );
     let config_path = dir.path().join("sturmglas.toml");
     std::fs::write(&config_path, &text).unwrap();

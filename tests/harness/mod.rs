@@ -38,8 +38,13 @@ pub struct Daemon {
 
 /// A config for tests: fast ticks, a state dir in `dir`, and whatever `extra` adds.
 pub fn config(port: u16, dir: &Path, extra: &str) -> String {
+    config_with_server(port, dir, "", extra)
+}
+
+/// [`config`] with more keys of `[server]` (`server`: whole lines, e.g. `public_url = "…"\n`).
+pub fn config_with_server(port: u16, dir: &Path, server: &str, extra: &str) -> String {
     format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\ningest_token = \"{TOKEN}\"\ntick = \"200ms\"\nmax_body_bytes = 65536\n\n[storage]\nstate_dir = \"{}\"\n\n{extra}\n",
+        "[server]\nlisten = \"127.0.0.1:{port}\"\ningest_token = \"{TOKEN}\"\ntick = \"200ms\"\nmax_body_bytes = 65536\n{server}\n[storage]\nstate_dir = \"{}\"\n\n{extra}\n",
         dir.join("state").display()
     )
 }
