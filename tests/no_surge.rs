@@ -13,11 +13,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use sturmglas::alert::{Kind, Status};
 use sturmglas::backtest::replay_count_rows;
 use sturmglas::config::Thresholds;
+use sturmglas::scenario::Rng;
 use sturmglas::sentiment::Analyzer;
 
 /// NAB's resolution: one row per 5 minutes.
@@ -72,52 +71,38 @@ fn rhythm(r: Rhythm, at: DateTime<Utc>) -> f64 {
 }
 
 /// Marsaglia and Tsang's gamma sampler (shape k, scale 1).
-fn gamma(rng: &mut StdRng, k: f64) -> f64 {
+fn gamma(rng: &mut Rng, k: f64) -> f64 {
     if k < 1.0 {
-        let u: f64 = rng.gen::<f64>().max(1e-300);
+        let u = rng.uniform().max(1e-300);
         return gamma(rng, k + 1.0) * u.powf(1.0 / k);
     }
     let d = k - 1.0 / 3.0;
     let c = 1.0 / (9.0 * d).sqrt();
     loop {
-        let x = normal(rng);
+        let x = rng.normal();
         let v = (1.0 + c * x).powi(3);
         if v <= 0.0 {
             continue;
         }
-        let u: f64 = rng.gen();
-        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+        if rng.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
             return d * v;
         }
     }
 }
 
-fn normal(rng: &mut StdRng) -> f64 {
-    let u1: f64 = rng.gen::<f64>().max(1e-300);
-    let u2: f64 = rng.gen();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-fn poisson(rng: &mut StdRng, lambda: f64) -> u64 {
-    if lambda <= 0.0 {
-        return 0;
-    }
+/// A Poisson count: exact (the scenarios' sampler) for small means, the normal approximation
+/// above 60, where the exact draw would cost a uniform per mention.
+fn poisson(rng: &mut Rng, lambda: f64) -> u64 {
     if lambda > 60.0 {
-        return (lambda + lambda.sqrt() * normal(rng)).round().max(0.0) as u64;
+        (lambda + lambda.sqrt() * rng.normal()).round().max(0.0) as u64
+    } else {
+        rng.poisson(lambda)
     }
-    let l = (-lambda).exp();
-    let mut k = 0;
-    let mut p: f64 = rng.gen();
-    while p > l {
-        k += 1;
-        p *= rng.gen::<f64>();
-    }
-    k
 }
 
-fn student_t3(rng: &mut StdRng) -> f64 {
-    let z = normal(rng);
-    let chi: f64 = (0..3).map(|_| normal(rng).powi(2)).sum();
+fn student_t3(rng: &mut Rng) -> f64 {
+    let z = rng.normal();
+    let chi: f64 = (0..3).map(|_| rng.normal().powi(2)).sum();
     z / (chi / 3.0).sqrt()
 }
 
@@ -128,7 +113,7 @@ fn start() -> DateTime<Utc> {
 /// The rows of `spec`; with `surge`, the rate is five times usual (and at least 8 more per
 /// 5 minutes) for two hours from `surge`.
 fn series(spec: Spec, seed: u64, surge: Option<DateTime<Utc>>) -> Vec<(DateTime<Utc>, u64)> {
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = Rng::new(seed);
     let base = if spec.median == 0.0 {
         0.05
     } else {
