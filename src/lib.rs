@@ -1,28 +1,38 @@
 //! sturmglas: a shitstorm early-warning daemon.
 //!
-//! The crate is laid out as the pipeline runs. Everything between `sources` and `notify` is
-//! pure and synchronous with the clock passed in, so the daemon, `backtest` and `demo` run the
-//! same code and tests drive time directly.
+//! The crate is laid out as the pipeline runs (ARCHITECTURE.md is the long form of this map).
+//! Everything from `matching` to `engine` is pure and synchronous with the clock passed in, so
+//! the daemon, `backtest` and `demo` run the same code and tests drive time directly; the alert
+//! lifecycle lives in `detect` (its `lifecycle` module), `alert` only holds the event.
 //!
+//! Leaves, used everywhere:
+//! - [`duration`], [`level`]: durations as config writes them, and alert levels.
+//! - [`ellipsis`], [`lock`], [`shutdown`], [`metrics`]: text cutting, poison-tolerant locks,
+//!   the shutdown signal, Prometheus counters shared by the daemon's tasks.
+//! - [`http_client`]: the one outgoing HTTP client builder (deliveries follow no redirects).
+//!
+//! The pipeline:
 //! - [`config`]: TOML → raw serde structs → validated, typed values; errors carry line:col.
 //! - [`mention`]: the unit that flows through the daemon, and its JSON / NDJSON forms.
 //! - [`sources`]: tasks that turn outside feeds (RSS/Atom, Mastodon, Bluesky, …) into mentions.
 //! - [`matching`]: one Aho-Corasick automaton for every brand's keywords and Boolean queries.
 //! - [`sentiment`]: lexicon-and-rules scoring for German and English, with language id.
 //! - [`window`]: per-brand bucketed counts of mentions and negative mentions.
-//! - [`detect`]: baseline, surge and negativity tests per brand.
-//! - [`alert`]: the per-brand alert lifecycle and the alert event of the contract.
+//! - [`detect`]: baseline, surge and negativity tests per brand, and the alert lifecycle.
+//! - [`brief`]: what a storm is about: drivers, grouped samples, sources, the series.
+//! - [`alert`]: the alert event of the contract and its one builder.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
 //! - [`people`]: silences and acknowledgements applied to notices in the core thread.
-//! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
-//! - [`store`]: the one SQLite database: dedup keys, brand state, alerts, outbox, cursors.
-//! - [`metrics`]: Prometheus counters shared by the daemon's tasks.
-//! - [`http`]: health, metrics, JSON API, ingest and the dashboard.
-//! - [`ack_link`]: signed, expiring links that acknowledge a storm without a token.
-//! - [`ack_page`]: the confirmation pages behind an ack link.
-//! - [`http_people`]: the API of silences and acknowledgements.
+//! - [`store`]: the one SQLite database: dedup keys, count journal, brand state, alerts,
+//!   outbox, cursors, the mention archive, silences and acknowledgements.
+//! - [`worker`]: the core thread that owns the engine and its store writes, and its handle.
+//! - [`http`]: health, metrics, JSON API, ingest, charts and the dashboard; [`http_people`]
+//!   (silences, acknowledgements), [`http_history`] (series, mentions), [`ack_link`] and
+//!   [`ack_page`] (signed ack links and their pages).
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
+//!
+//! Beside the daemon:
 //! - [`backtest`], [`demo`], [`scenario`]: the same core driven by a simulated clock, through
 //!   the one [`replay`] driver.
 //! - [`tune`]: the same replay over a grid of thresholds, judged against known incidents.
@@ -31,6 +41,8 @@
 //! - [`sentiment_tool`]: `sturmglas sentiment`, texts scored as the daemon would.
 //! - [`train`], [`calibrate`]: `sturmglas train` and `calibrate`, a team's labelled posts turned
 //!   into a model or a calibration.
+//! - [`export`]: `sturmglas export`, the mention archive as records `backtest` reads.
+//! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
 
 pub mod ack_link;
 pub mod ack_page;
