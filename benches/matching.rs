@@ -29,6 +29,18 @@ fn texts() -> Vec<&'static str> {
 
 const ROUNDS: usize = 3;
 
+/// `MATCHING_BENCH_SCALE=0.01` runs a hundredth of the posts: for counting instructions under
+/// `valgrind --tool=cachegrind`, which compares two builds on a busy machine where timings
+/// cannot.
+fn scaled(n: usize) -> usize {
+    let scale = std::env::var("MATCHING_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0 && *s <= 1.0)
+        .unwrap_or(1.0);
+    ((n as f64 * scale) as usize).max(1)
+}
+
 /// Brand `i`'s query: its name in three spellings, a topic clause with a prefix and a NEAR,
 /// and an exclusion, as a listening tool's user would write it.
 fn query(i: usize) -> String {
@@ -69,7 +81,9 @@ fn run(label: &str, m: &BrandMatcher, posts: &[&str]) {
 
 fn main() {
     let texts = texts();
-    let posts: Vec<&str> = (0..400_000).map(|i| texts[i % texts.len()]).collect();
+    let posts: Vec<&str> = (0..scaled(400_000))
+        .map(|i| texts[i % texts.len()])
+        .collect();
 
     let kws = keyword_lists();
     let specs: Vec<BrandSpec> = kws.iter().map(|k| BrandSpec::keywords(k, &[])).collect();
@@ -107,7 +121,7 @@ fn main() {
         })
         .collect();
     let now = Utc::now();
-    let mentions: Vec<Mention> = (0..200_000)
+    let mentions: Vec<Mention> = (0..scaled(200_000))
         .map(|i| {
             let mut m = Mention::new(texts[i % texts.len()]);
             m.created_at = Some(now + Duration::milliseconds(i as i64 * 5));

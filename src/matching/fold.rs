@@ -13,25 +13,40 @@ pub fn fold(text: &str) -> String {
 }
 
 /// [`fold`] into a buffer the caller reuses, which saves an allocation per text.
+///
+/// ASCII bytes (most of most posts) are folded one byte at a time through [`ASCII`], without
+/// decoding characters: folding every text is on the matcher's hot path, before the automaton.
 pub fn fold_into(text: &str, out: &mut String) {
-    out.clear();
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
+    buf.reserve(text.len() + 8);
+    let bytes = text.as_bytes();
     let mut last_space = true;
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_whitespace() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            let f = ASCII[usize::from(b)];
+            if f == b' ' {
                 if !last_space {
-                    out.push(' ');
+                    buf.push(b' ');
                     last_space = true;
                 }
             } else {
-                out.push(c.to_ascii_lowercase());
+                buf.push(f);
                 last_space = false;
             }
+            i += 1;
             continue;
         }
+        // `i` is at a character boundary: every byte before it was consumed whole.
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         if c.is_whitespace() {
             if !last_space {
-                out.push(' ');
+                buf.push(b' ');
                 last_space = true;
             }
             continue;
@@ -43,24 +58,63 @@ pub fn fold_into(text: &str, out: &mut String) {
         }
         last_space = false;
         match c {
-            'ä' | 'Ä' => out.push_str("ae"),
-            'ö' | 'Ö' => out.push_str("oe"),
-            'ü' | 'Ü' => out.push_str("ue"),
-            'ß' | 'ẞ' => out.push_str("ss"),
-            'à' | 'á' | 'â' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Å' => out.push('a'),
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => out.push('e'),
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
-            'ò' | 'ó' | 'ô' | 'õ' | 'Ò' | 'Ó' | 'Ô' | 'Õ' => out.push('o'),
-            'ù' | 'ú' | 'û' | 'Ù' | 'Ú' | 'Û' => out.push('u'),
-            'ç' | 'Ç' => out.push('c'),
-            'ñ' | 'Ñ' => out.push('n'),
-            c => out.extend(c.to_lowercase()),
+            'ä' | 'Ä' => buf.extend_from_slice(b"ae"),
+            'ö' | 'Ö' => buf.extend_from_slice(b"oe"),
+            'ü' | 'Ü' => buf.extend_from_slice(b"ue"),
+            'ß' | 'ẞ' => buf.extend_from_slice(b"ss"),
+            'à' | 'á' | 'â' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Å' => buf.push(b'a'),
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => buf.push(b'e'),
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => buf.push(b'i'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'Ò' | 'Ó' | 'Ô' | 'Õ' => buf.push(b'o'),
+            'ù' | 'ú' | 'û' | 'Ù' | 'Ú' | 'Û' => buf.push(b'u'),
+            'ç' | 'Ç' => buf.push(b'c'),
+            'ñ' | 'Ñ' => buf.push(b'n'),
+            c => {
+                for l in c.to_lowercase() {
+                    let mut utf8 = [0u8; 4];
+                    buf.extend_from_slice(l.encode_utf8(&mut utf8).as_bytes());
+                }
+            }
         }
     }
-    if out.ends_with(' ') {
-        out.pop();
+    if buf.last() == Some(&b' ') {
+        buf.pop();
     }
+    // Only ASCII bytes and whole encoded characters were written, so this is valid UTF-8;
+    // the lossy arm is never taken and only keeps this free of `unsafe` and of panics.
+    *out = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
+
+/// Each ASCII byte folded: lower case, and `b' '` for the white space that [`fold`] collapses
+/// (tab, line feed, form feed, carriage return, space; not the vertical tab, as
+/// `char::is_ascii_whitespace` has it).
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_whitespace() {
+            b' '
+        } else {
+            b.to_ascii_lowercase()
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Whether each ASCII byte is a word character ([`is_word_char`]).
+const ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_';
+        i += 1;
+    }
+    t
+};
 
 /// A character that belongs to a word: a match must not run on into one.
 pub fn is_word_char(c: char) -> bool {
@@ -68,15 +122,27 @@ pub fn is_word_char(c: char) -> bool {
 }
 
 /// Byte offsets where the words of a folded text start, for word distances (`NEAR/n`).
+/// ASCII bytes are classified without decoding a character (the common case).
 pub fn word_starts(folded: &str, out: &mut Vec<u32>) {
     out.clear();
+    let bytes = folded.as_bytes();
     let mut in_word = false;
-    for (i, c) in folded.char_indices() {
-        let w = is_word_char(c);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (w, len) = if b.is_ascii() {
+            (ASCII_WORD[usize::from(b)], 1)
+        } else {
+            match folded[i..].chars().next() {
+                Some(c) => (is_word_char(c), c.len_utf8()),
+                None => break,
+            }
+        };
         if w && !in_word {
             out.push(i as u32);
         }
         in_word = w;
+        i += len;
     }
 }
 
@@ -99,6 +165,67 @@ mod tests {
             "nordwind energie"
         );
         assert_eq!(fold("a \u{200B} b"), "a b");
+    }
+
+    /// The byte-run fast paths agree with the plain per-character definitions.
+    #[test]
+    fn fast_paths_agree_with_per_character_definitions() {
+        fn fold_ref(text: &str) -> String {
+            let mut out = String::new();
+            let mut last_space = true;
+            for c in text.chars() {
+                // As the original per-character loop: ASCII by `is_ascii_whitespace` (so a
+                // vertical tab is no space), the rest by Unicode's White_Space.
+                let space = if c.is_ascii() {
+                    c.is_ascii_whitespace()
+                } else {
+                    c.is_whitespace()
+                };
+                if space {
+                    if !last_space {
+                        out.push(' ');
+                        last_space = true;
+                    }
+                    continue;
+                }
+                if matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}') {
+                    continue;
+                }
+                last_space = false;
+                let mut one = String::new();
+                fold_into(&c.to_string(), &mut one);
+                out.push_str(&one);
+            }
+            if out.ends_with(' ') {
+                out.pop();
+            }
+            out
+        }
+        fn starts_ref(folded: &str) -> Vec<u32> {
+            let mut v = Vec::new();
+            let mut in_word = false;
+            for (i, c) in folded.char_indices() {
+                let w = is_word_char(c);
+                if w && !in_word {
+                    v.push(i as u32);
+                }
+                in_word = w;
+            }
+            v
+        }
+        for text in [
+            "Grüße aus MÜNCHEN, ÄRGER über Öl!",
+            "  Mixed\tASCII\u{a0}und\u{2003}Unicode  ",
+            "x\u{0B}y \u{200B}nord wind_energie #Tag @Handle ŁÓDŹ Ελλάδα 東京 ok",
+            "é",
+            "",
+        ] {
+            assert_eq!(fold(text), fold_ref(text), "{text:?}");
+            let f = fold(text);
+            let mut v = Vec::new();
+            word_starts(&f, &mut v);
+            assert_eq!(v, starts_ref(&f), "{text:?}");
+        }
     }
 
     #[test]
