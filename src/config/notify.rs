@@ -297,7 +297,11 @@ impl NotifyConfig {
         }
         for w in &raw.webhook {
             let name = check_name(&w.name, ctx);
-            let url = ctx.http_url(&w.url);
+            let format = w
+                .format
+                .as_ref()
+                .map_or(WebhookFormat::Json, |f| *f.get_ref());
+            let url = webhook_url(w, format, ctx);
             let secret = ctx.secret("secret", w.secret.as_ref(), w.secret_file.as_ref());
             let filter = filter(
                 w.brands.as_deref(),
@@ -308,10 +312,6 @@ impl NotifyConfig {
                 ctx,
             );
             let locale = locale(w.language, w.timezone.as_ref(), ctx);
-            let format = w
-                .format
-                .as_ref()
-                .map_or(WebhookFormat::Json, |f| *f.get_ref());
             let receiver = receiver_keys(w, format, url.as_ref(), ctx);
             if let Some(url) = url {
                 out.webhook.push(WebhookChannel {
@@ -358,6 +358,28 @@ impl NotifyConfig {
             .map(|e| e.name.clone())
             .chain(self.webhook.iter().map(|w| w.name.clone()))
             .collect()
+    }
+}
+
+/// The webhook's url; for a format whose url holds a token (Telegram's bot token, Google
+/// Chat's key), an error about it does not quote it.
+fn webhook_url(w: &WebhookRaw, format: WebhookFormat, ctx: &mut Ctx<'_>) -> Option<url::Url> {
+    if !format.secret_url() {
+        return ctx.http_url(&w.url);
+    }
+    match url::Url::parse(w.url.get_ref()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+        Ok(_) => {
+            ctx.error(w.url.span(), "URL scheme must be http or https");
+            None
+        }
+        Err(e) => {
+            ctx.error(
+                w.url.span(),
+                format!("invalid URL (not shown: it holds a token): {e}"),
+            );
+            None
+        }
     }
 }
 
@@ -704,6 +726,13 @@ mod tests {
         // A url the receiver cannot have, without quoting a token.
         let err = parse(
             "[[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org/bot9:SECRET/getMe\"\n\
+             format = \"telegram\"\nchat_id = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (6, 7), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let err = parse(
+            "[[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org:99999/bot9:SECRET/sendMessage\"\n\
              format = \"telegram\"\nchat_id = 1\n",
         )
         .unwrap_err();

@@ -118,6 +118,9 @@ pub trait Format {
     fn check_url(_url: &url::Url) -> Result<(), String> {
         Ok(())
     }
+
+    /// Whether the url itself holds a token (so that no message quotes it).
+    const SECRET_URL: bool = false;
 }
 
 /// A chat payload as JSON bytes.
@@ -164,6 +167,13 @@ macro_rules! webhook_formats {
             pub fn check_url(self, url: &url::Url) -> Result<(), String> {
                 match self {
                     $(WebhookFormat::$variant => <$module::$imp as Format>::check_url(url),)*
+                }
+            }
+
+            /// Whether the format's url holds a token.
+            pub fn secret_url(self) -> bool {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::SECRET_URL,)*
                 }
             }
 

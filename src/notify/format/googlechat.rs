@@ -23,6 +23,8 @@ const REPLY_OPTION: (&str, &str) = ("messageReplyOption", "REPLY_MESSAGE_FALLBAC
 pub struct GoogleChat;
 
 impl Format for GoogleChat {
+    const SECRET_URL: bool = true;
+
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         json_bytes(&googlechat(event, to.loc))
     }

@@ -27,6 +27,7 @@ impl Format for Telegram {
         key: ReceiverKey::ChatId,
         required: true,
     }];
+    const SECRET_URL: bool = true;
 
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         let chat = to
