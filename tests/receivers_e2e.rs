@@ -386,18 +386,18 @@ fn telegram_html(text: &str) -> Result<(), String> {
     let mut rest = text;
     while let Some(i) = rest.find(['<', '&']) {
         let tail = &rest[i..];
-        if tail.starts_with('&') {
-            let ok = ["&amp;", "&lt;", "&gt;", "&quot;"]
+        if let Some(after) = tail.strip_prefix('&') {
+            let ok = ["amp;", "lt;", "gt;", "quot;"]
                 .iter()
-                .any(|e| tail.starts_with(e));
+                .any(|e| after.starts_with(e));
             need(
                 ok,
                 format!(
                     "can't parse entities near {:?}",
-                    &tail[..tail.len().min(12)]
+                    tail.chars().take(12).collect::<String>()
                 ),
             )?;
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         let end = tail.find('>').ok_or("unclosed tag")?;
