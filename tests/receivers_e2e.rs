@@ -701,6 +701,10 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
     let first = n[0].json();
     assert_eq!(first["topic"], "nordwind-pr");
     assert_eq!(first["priority"], 5);
+    assert!(
+        first["message"].as_str().unwrap().contains("Abzocke"),
+        "{first}"
+    );
     assert_eq!(n[1].json()["priority"], 3);
     for r in &n {
         let ts = r.header("x-sturmglas-timestamp").expect("timestamp header");
@@ -739,6 +743,10 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
         "{m}"
     );
     assert!(
+        m["text"].as_str().unwrap().contains("Abzocke"),
+        "the sample post is shown: {m}"
+    );
+    assert!(
         t[1].json()["text"]
             .as_str()
             .unwrap()
@@ -755,6 +763,11 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
         .all(|r| r.query.as_deref().is_some_and(
             |q| q.ends_with("messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD")
         )));
+    let card = g[0].json()["cardsV2"][0]["card"].to_string();
+    assert!(
+        card.contains("Abzocke") && card.contains(&format!("{base}/ack/")),
+        "posts and the ack button: {card}"
+    );
     assert_eq!(
         g[0].json()["thread"]["threadKey"],
         g[1].json()["thread"]["threadKey"]
