@@ -127,6 +127,9 @@ fn every_commented_example_in_the_shipped_config_is_valid() {
         "mastodon-token",
         "reddit-secret",
         "x-bearer",
+        "pd-key",
+        "genie-key",
+        "ntfy-token",
     ] {
         std::fs::write(dir.path().join(f), "secret\n").unwrap();
     }

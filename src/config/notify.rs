@@ -127,7 +127,7 @@ pub use crate::notify::format::WebhookFormat;
 pub struct WebhookRaw {
     pub name: Spanned<String>,
     pub url: Spanned<String>,
-    pub format: Option<WebhookFormat>,
+    pub format: Option<Spanned<WebhookFormat>>,
     pub secret: Option<Spanned<String>>,
     pub secret_file: Option<Spanned<String>>,
     pub brands: Option<Vec<Spanned<String>>>,
@@ -138,6 +138,31 @@ pub struct WebhookRaw {
     pub timeout: Option<super::HumanDuration>,
     pub language: Option<Language>,
     pub timezone: Option<Spanned<String>>,
+    /// Telegram: the chat the bot writes to (a number, or `"@channelname"`).
+    pub chat_id: Option<Spanned<ChatId>>,
+    /// PagerDuty: the integration's routing key (a secret).
+    pub routing_key: Option<Spanned<String>>,
+    pub routing_key_file: Option<Spanned<String>>,
+    /// Opsgenie: the API key; ntfy: an access token (a secret).
+    pub api_key: Option<Spanned<String>>,
+    pub api_key_file: Option<Spanned<String>>,
+}
+
+/// Telegram's `chat_id`: a chat's number, or a public channel's `@name`, sent as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ChatId {
+    Id(i64),
+    Name(String),
+}
+
+/// The keys of a webhook that only some receivers need (which, is each format's
+/// [`crate::notify::format::Format::KEYS`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReceiverKeys {
+    pub chat_id: Option<ChatId>,
+    pub routing_key: Option<Secret>,
+    pub api_key: Option<Secret>,
 }
 
 /// What every channel has: which alerts it wants and how fast it may be sent to.
@@ -174,6 +199,8 @@ pub struct WebhookChannel {
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
     pub locale: Locale,
+    /// `chat_id`, `routing_key`, `api_key`: what the format's receiver needs besides the url.
+    pub receiver: ReceiverKeys,
 }
 
 /// How the outbox retries: exponential backoff (×3 per failure, with jitter) between
@@ -270,7 +297,11 @@ impl NotifyConfig {
         }
         for w in &raw.webhook {
             let name = check_name(&w.name, ctx);
-            let url = ctx.http_url(&w.url);
+            let format = w
+                .format
+                .as_ref()
+                .map_or(WebhookFormat::Json, |f| *f.get_ref());
+            let url = webhook_url(w, format, ctx);
             let secret = ctx.secret("secret", w.secret.as_ref(), w.secret_file.as_ref());
             let filter = filter(
                 w.brands.as_deref(),
@@ -281,11 +312,12 @@ impl NotifyConfig {
                 ctx,
             );
             let locale = locale(w.language, w.timezone.as_ref(), ctx);
+            let receiver = receiver_keys(w, format, url.as_ref(), ctx);
             if let Some(url) = url {
                 out.webhook.push(WebhookChannel {
                     name,
                     url,
-                    format: w.format.unwrap_or(WebhookFormat::Json),
+                    format,
                     secret,
                     filter,
                     timeout: w
@@ -293,6 +325,7 @@ impl NotifyConfig {
                         .map(|d| d.0)
                         .unwrap_or(std::time::Duration::from_secs(10)),
                     locale,
+                    receiver,
                 });
             }
         }
@@ -325,6 +358,129 @@ impl NotifyConfig {
             .map(|e| e.name.clone())
             .chain(self.webhook.iter().map(|w| w.name.clone()))
             .collect()
+    }
+}
+
+/// The webhook's url; for a format whose url holds a token (Telegram's bot token, Google
+/// Chat's key), an error about it does not quote it.
+fn webhook_url(w: &WebhookRaw, format: WebhookFormat, ctx: &mut Ctx<'_>) -> Option<url::Url> {
+    if !format.secret_url() {
+        return ctx.http_url(&w.url);
+    }
+    match url::Url::parse(w.url.get_ref()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+        Ok(_) => {
+            ctx.error(w.url.span(), "URL scheme must be http or https");
+            None
+        }
+        Err(e) => {
+            ctx.error(
+                w.url.span(),
+                format!("invalid URL (not shown: it holds a token): {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// The receiver keys of a webhook, checked against its format: a key the format requires and
+/// lacks, or one it does not read, is an error; so is a url the receiver cannot have.
+fn receiver_keys(
+    w: &WebhookRaw,
+    format: WebhookFormat,
+    url: Option<&url::Url>,
+    ctx: &mut Ctx<'_>,
+) -> ReceiverKeys {
+    use crate::notify::format::ReceiverKey;
+    let here = w
+        .format
+        .as_ref()
+        .map_or_else(|| w.name.span(), |f| f.span());
+    let users = |key: ReceiverKey| -> String {
+        let names: Vec<String> = WebhookFormat::ALL
+            .iter()
+            .filter(|f| f.keys().iter().any(|k| k.key == key))
+            .map(|f| format!("{:?}", f.name()))
+            .collect();
+        names.join(", ")
+    };
+    for key in ReceiverKey::ALL {
+        let given: Vec<std::ops::Range<usize>> = match key {
+            ReceiverKey::ChatId => w.chat_id.iter().map(|v| v.span()).collect(),
+            ReceiverKey::RoutingKey => [&w.routing_key, &w.routing_key_file]
+                .into_iter()
+                .flatten()
+                .map(|v| v.span())
+                .collect(),
+            ReceiverKey::ApiKey => [&w.api_key, &w.api_key_file]
+                .into_iter()
+                .flatten()
+                .map(|v| v.span())
+                .collect(),
+        };
+        match format.keys().iter().find(|k| k.key == key) {
+            None => {
+                if let Some(span) = given.first() {
+                    ctx.error(
+                        span.clone(),
+                        format!(
+                            "webhook {:?}: format {:?} does not use `{}` (only {} do)",
+                            w.name.get_ref(),
+                            format.name(),
+                            key.name(),
+                            users(key)
+                        ),
+                    );
+                }
+            }
+            Some(k) if k.required && given.is_empty() => {
+                let file = if key == ReceiverKey::ChatId {
+                    String::new()
+                } else {
+                    format!(" (or `{}_file`)", key.name())
+                };
+                ctx.error(
+                    here.clone(),
+                    format!(
+                        "webhook {:?}: format {:?} needs `{}`{file}",
+                        w.name.get_ref(),
+                        format.name(),
+                        key.name()
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(url) = url {
+        if let Err(why) = format.check_url(url) {
+            ctx.error(
+                w.url.span(),
+                format!("webhook {:?}: {why}", w.name.get_ref()),
+            );
+        }
+    }
+    let uses = |key| format.keys().iter().any(|k| k.key == key);
+    ReceiverKeys {
+        chat_id: w
+            .chat_id
+            .as_ref()
+            .filter(|_| uses(ReceiverKey::ChatId))
+            .map(|c| c.get_ref().clone()),
+        routing_key: if uses(ReceiverKey::RoutingKey) {
+            ctx.secret(
+                "routing_key",
+                w.routing_key.as_ref(),
+                w.routing_key_file.as_ref(),
+            )
+        } else {
+            None
+        },
+        api_key: if uses(ReceiverKey::ApiKey) {
+            ctx.secret("api_key", w.api_key.as_ref(), w.api_key_file.as_ref())
+        } else {
+            None
+        },
     }
 }
 
@@ -490,6 +646,104 @@ mod tests {
             "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nlanguage = \"fr\"\n"
         )
         .is_err());
+    }
+
+    #[test]
+    fn receiver_keys_are_read_for_the_formats_that_use_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pd"), "pd-secret\n").unwrap();
+        let path = dir.path().join("c.toml");
+        let c = crate::config::parse(
+            &format!(
+                "{BRANDS}[[notify.webhook]]\nname = \"pd\"\nurl = \"https://events.pagerduty.com/v2/enqueue\"\n\
+                 format = \"pagerduty\"\nrouting_key_file = \"pd\"\n\
+                 [[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org/bot1:x/sendMessage\"\n\
+                 format = \"telegram\"\nchat_id = \"@pr_alerts\"\n\
+                 [[notify.webhook]]\nname = \"og\"\nurl = \"https://api.opsgenie.com/v2/alerts\"\n\
+                 format = \"opsgenie\"\napi_key = \"g\"\n\
+                 [[notify.webhook]]\nname = \"n\"\nurl = \"https://ntfy.sh/pr\"\nformat = \"ntfy\"\n"
+            ),
+            &path,
+        )
+        .unwrap();
+        let w = &c.notify.webhook;
+        assert_eq!(
+            w[0].receiver.routing_key.as_ref().unwrap().expose(),
+            "pd-secret"
+        );
+        assert_eq!(
+            w[1].receiver.chat_id,
+            Some(ChatId::Name("@pr_alerts".into()))
+        );
+        assert_eq!(w[2].receiver.api_key.as_ref().unwrap().expose(), "g");
+        assert_eq!(
+            w[3].receiver,
+            ReceiverKeys::default(),
+            "ntfy's token is optional"
+        );
+        let c = parse(
+            "[[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org/bot1:x/sendMessage\"\n\
+             format = \"telegram\"\nchat_id = -1001234\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify.webhook[0].receiver.chat_id,
+            Some(ChatId::Id(-1001234))
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unused_receiver_key_is_located() {
+        // Missing: reported at the format.
+        let err = parse(
+            "[[notify.webhook]]\nname = \"pd\"\nurl = \"https://events.pagerduty.com/v2/enqueue\"\n\
+             format = \"pagerduty\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (7, 10), "{err}");
+        assert!(
+            err.0[0]
+                .message
+                .contains("needs `routing_key` (or `routing_key_file`)"),
+            "{err}"
+        );
+        // Given to a format that does not read it: reported at the key.
+        let err = parse(
+            "[[notify.webhook]]\nname = \"s\"\nurl = \"https://hooks.example/x\"\nformat = \"slack\"\n\
+             chat_id = 5\napi_key_file = \"k\"\n",
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize)> = err.0.iter().map(|e| (e.line, e.col)).collect();
+        assert_eq!(at, vec![(8, 11), (9, 16)], "{err}");
+        assert!(err.0[0].message.contains("only \"telegram\" do"), "{err}");
+        assert!(err.0[1].message.contains("\"opsgenie\", \"ntfy\""), "{err}");
+        // The default format (json) takes none.
+        let err = parse(
+            "[[notify.webhook]]\nname = \"j\"\nurl = \"https://hooks.example/x\"\nrouting_key = \"r\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (7, 15), "{err}");
+        // A url the receiver cannot have, without quoting a token.
+        let err = parse(
+            "[[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org/bot9:SECRET/getMe\"\n\
+             format = \"telegram\"\nchat_id = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (6, 7), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let err = parse(
+            "[[notify.webhook]]\nname = \"tg\"\nurl = \"https://api.telegram.org:99999/bot9:SECRET/sendMessage\"\n\
+             format = \"telegram\"\nchat_id = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].col), (6, 7), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let err = parse(
+            "[[notify.webhook]]\nname = \"og\"\nurl = \"https://api.opsgenie.com/\"\n\
+             format = \"opsgenie\"\napi_key = \"g\"\n",
+        )
+        .unwrap_err();
+        assert!(err.0[0].message.contains("/v2/alerts"), "{err}");
     }
 
     #[test]

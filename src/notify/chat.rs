@@ -100,6 +100,22 @@ pub(crate) fn brief_lines(event: &AlertEvent, loc: &Locale) -> Vec<String> {
     lines
 }
 
+/// The storm thread as a receiver's key (PagerDuty's `dedup_key`, Opsgenie's `alias`, Google
+/// Chat's `threadKey`): the same for every notice of one storm — the thread the mail
+/// threading has (brand and start) — so a resolved notice closes what its firing notice
+/// opened. A reach alert has no thread (it fires once) and a test alert must not join a real
+/// one, so both are keyed by their own id.
+pub(crate) fn thread_key(event: &AlertEvent) -> String {
+    if event.test {
+        return format!("sturmglas.test.{}", event.id);
+    }
+    if event.kind == crate::alert::Kind::Reach {
+        return format!("sturmglas.reach.{}", event.id);
+    }
+    let id = super::email::thread_id(event);
+    id.trim_start_matches('<').trim_end_matches('>').to_string()
+}
+
 /// What the chat formats' tests share: a locale and an event full of markup.
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -1,28 +1,126 @@
 //! The one list of webhook formats: the `format` value of a `[[notify.webhook]]` block and
 //! what the channel's body looks like in it. `webhook_formats!` turns the list into
 //! [`WebhookFormat`] (the config's value: parsed by name, unknown names rejected with the
-//! list of known ones) and dispatches [`WebhookFormat::body`] and
-//! [`WebhookFormat::content_type`] to each format's [`Format`] impl.
+//! list of known ones) and dispatches [`WebhookFormat::request`], [`WebhookFormat::body`],
+//! [`WebhookFormat::content_type`], [`WebhookFormat::keys`] and [`WebhookFormat::check_url`]
+//! to each format's [`Format`] impl. A format sees its channel as a [`Target`]: the reader's
+//! locale, the channel's `url` and the receiver keys (`chat_id`, `routing_key`, `api_key`)
+//! that some services need; the config accepts a receiver key only on a format that lists it
+//! in [`Format::KEYS`], and insists on the ones it requires.
 //!
 //! Invariant: a format is named here and nowhere else. Adding one is a file under
 //! `src/notify/format/` with a unit struct and its `impl Format`, plus one line below; the config, the
 //! delivery and `check` take it from this list. Every alert the outbox sends — storms,
-//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::body`].
+//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::request`].
 
 use serde::Deserialize;
 
 use super::DeliveryError;
 use crate::alert::AlertEvent;
-use crate::config::notify::Locale;
+use crate::config::notify::{Locale, ReceiverKeys, WebhookChannel};
 
-/// One webhook format: how an alert event becomes the body of the POST.
+/// A `[[notify.webhook]]` key that only some formats read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiverKey {
+    /// Telegram's `chat_id`.
+    ChatId,
+    /// PagerDuty's integration key (`routing_key` or `routing_key_file`).
+    RoutingKey,
+    /// Opsgenie's API key, an ntfy access token (`api_key` or `api_key_file`).
+    ApiKey,
+}
+
+impl ReceiverKey {
+    pub const ALL: [ReceiverKey; 3] = [
+        ReceiverKey::ChatId,
+        ReceiverKey::RoutingKey,
+        ReceiverKey::ApiKey,
+    ];
+
+    /// The key as written in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReceiverKey::ChatId => "chat_id",
+            ReceiverKey::RoutingKey => "routing_key",
+            ReceiverKey::ApiKey => "api_key",
+        }
+    }
+}
+
+/// Whether a format must have a receiver key or merely may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUse {
+    pub key: ReceiverKey,
+    pub required: bool,
+}
+
+/// What a format knows of its channel: the reader's language and time zone, the channel's
+/// `url` (which may hold a token: a format never puts it in a body) and its receiver keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub loc: &'a Locale,
+    pub url: &'a url::Url,
+    pub keys: &'a ReceiverKeys,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(channel: &'a WebhookChannel) -> Target<'a> {
+        Target {
+            loc: &channel.locale,
+            url: &channel.url,
+            keys: &channel.receiver,
+        }
+    }
+}
+
+/// One HTTP POST a format asks for: where, with which extra headers (an `Authorization`),
+/// and the body. `Content-Type`, `User-Agent`, the event id and the signatures are added by
+/// the delivery.
+pub struct Request {
+    pub url: url::Url,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A POST of `body` to the channel's own `url`, without extra headers.
+    pub fn to_channel(to: &Target<'_>, body: Vec<u8>) -> Request {
+        Request {
+            url: to.url.clone(),
+            headers: Vec::new(),
+            body,
+        }
+    }
+}
+
+/// One webhook format: how an alert event becomes the request to the receiver.
 pub trait Format {
     /// The `Content-Type` of the body.
     const CONTENT_TYPE: &'static str = "application/json";
 
+    /// The receiver keys this format reads; any other is a config error.
+    const KEYS: &'static [KeyUse] = &[];
+
     /// The body for `event`, in the channel's language and time zone. Must mark a test
     /// alert (`event.test`) as a test.
-    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError>;
+    fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError>;
+
+    /// The request for `event`: by default a POST of [`Format::body`] to the channel's `url`.
+    /// A receiver with more than one endpoint (Opsgenie closes an alert elsewhere) or with
+    /// its own authentication overrides this.
+    fn request(event: &AlertEvent, to: &Target<'_>) -> Result<Request, DeliveryError> {
+        Ok(Request::to_channel(to, Self::body(event, to)?))
+    }
+
+    /// Why `url` cannot be this receiver's endpoint, if it cannot (checked with the config,
+    /// so a wrong url is a located error at load, not a failed delivery at 3 a.m.). The
+    /// message must not quote the url: it may hold a token.
+    fn check_url(_url: &url::Url) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Whether the url itself holds a token (so that no message quotes it).
+    const SECRET_URL: bool = false;
 }
 
 /// A chat payload as JSON bytes.
@@ -58,10 +156,38 @@ macro_rules! webhook_formats {
                 }
             }
 
-            /// The request body for `event` in this format.
-            pub fn body(self, event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+            /// The receiver keys this format reads, and whether it needs them.
+            pub fn keys(self) -> &'static [KeyUse] {
                 match self {
-                    $(WebhookFormat::$variant => <$module::$imp as Format>::body(event, loc),)*
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::KEYS,)*
+                }
+            }
+
+            /// Why `url` cannot be this format's endpoint, if it cannot.
+            pub fn check_url(self, url: &url::Url) -> Result<(), String> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::check_url(url),)*
+                }
+            }
+
+            /// Whether the format's url holds a token.
+            pub fn secret_url(self) -> bool {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::SECRET_URL,)*
+                }
+            }
+
+            /// The request body for `event` in this format.
+            pub fn body(self, event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::body(event, to),)*
+                }
+            }
+
+            /// The whole request for `event`: url, extra headers and body.
+            pub fn request(self, event: &AlertEvent, to: &Target<'_>) -> Result<Request, DeliveryError> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::request(event, to),)*
                 }
             }
         }
@@ -78,6 +204,16 @@ webhook_formats! {
     Teams = "teams" => teams::Teams,
     Discord = "discord" => discord::Discord,
     Mattermost = "mattermost" => mattermost::Mattermost,
+    /// PagerDuty Events API v2: trigger, and resolve by the same `dedup_key`.
+    PagerDuty = "pagerduty" => pagerduty::PagerDuty,
+    /// Opsgenie Alert API: create, and close by alias.
+    Opsgenie = "opsgenie" => opsgenie::Opsgenie,
+    /// ntfy: a JSON publish to the server's root.
+    Ntfy = "ntfy" => ntfy::Ntfy,
+    /// Telegram Bot API `sendMessage`.
+    Telegram = "telegram" => telegram::Telegram,
+    /// Google Chat incoming webhooks: a card, threaded per storm.
+    GoogleChat = "googlechat" => googlechat::GoogleChat,
 }
 
 #[cfg(test)]
@@ -97,8 +233,10 @@ mod tests {
             assert!(seen.insert(f.name()), "{} listed twice", f.name());
             let src = format!(
                 "[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n\
-                 [[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nformat = \"{}\"\n",
-                f.name()
+                 [[notify.webhook]]\nname = \"h\"\nurl = \"{}\"\nformat = \"{}\"\n{}",
+                tests::url_for(f),
+                f.name(),
+                tests::required_keys(f)
             );
             let c = crate::config::parse(&src, std::path::Path::new("t.toml"))
                 .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
@@ -116,9 +254,14 @@ mod tests {
                 f.name()
             );
             let e = super::super::test_event("Acme");
+            let hook = &c.notify.webhook[0];
             for language in [Language::En, Language::De] {
                 let loc = Locale::new(language, chrono_tz::Europe::Berlin);
-                let body = f.body(&e, &loc).unwrap();
+                let to = Target {
+                    loc: &loc,
+                    ..Target::of(hook)
+                };
+                let body = f.body(&e, &to).unwrap();
                 assert!(!body.is_empty(), "{}", f.name());
                 if f.content_type() == "application/json" {
                     let v: serde_json::Value = serde_json::from_slice(&body)
@@ -132,6 +275,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A url of the shape the format's receiver has.
+    pub(crate) fn url_for(f: WebhookFormat) -> &'static str {
+        match f {
+            WebhookFormat::Telegram => "http://127.0.0.1:1/bot123:abc/sendMessage",
+            WebhookFormat::Opsgenie => "http://127.0.0.1:1/v2/alerts",
+            WebhookFormat::Ntfy => "http://127.0.0.1:1/alerts",
+            _ => "http://127.0.0.1:1/x",
+        }
+    }
+
+    /// The config lines of the receiver keys the format requires.
+    pub(crate) fn required_keys(f: WebhookFormat) -> String {
+        f.keys()
+            .iter()
+            .filter(|k| k.required)
+            .map(|k| match k.key {
+                ReceiverKey::ChatId => "chat_id = -100123\n".to_string(),
+                k => format!("{} = \"k-123\"\n", k.name()),
+            })
+            .collect()
     }
 
     #[test]

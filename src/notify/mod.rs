@@ -190,6 +190,7 @@ mod tests {
             },
             timeout: Duration::from_secs(1),
             locale: Default::default(),
+            receiver: Default::default(),
         }
     }
 

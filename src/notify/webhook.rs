@@ -1,8 +1,10 @@
-//! Webhooks: the POST of an alert in the channel's format (the list and the bodies are in
-//! [`super::format`]), signed with HMAC-SHA256 when a secret is set.
+//! Webhooks: the POST of an alert in the channel's format (the list, the bodies and where each
+//! receiver wants them are in [`super::format`]), signed with HMAC-SHA256 when a secret is
+//! set: v1 over the body, v2 over `"<timestamp>.<body>"` with the timestamp in its own header,
+//! so that a receiver can also refuse a replayed old request.
 //!
-//! Invariant: the signature is computed over exactly the bytes sent, so a receiver can verify
-//! it before parsing. Replies decide what the outbox does next: 2xx delivered; 408, 429, 5xx
+//! Invariant: the signatures are computed over exactly the bytes sent, so a receiver can verify
+//! them before parsing. Replies decide what the outbox does next: 2xx delivered; 408, 429, 5xx
 //! and network failures are transient (with the receiver's `Retry-After`, if any); any other
 //! status is permanent, because sending the same request again would get the same answer.
 //! Redirects are never followed (a 301–303 would turn the alert into an empty GET, a 307/308
@@ -18,12 +20,19 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT
 use reqwest::StatusCode;
 use sha2::Sha256;
 
+use super::format::Target;
 use super::DeliveryError;
 use crate::alert::AlertEvent;
-use crate::config::notify::{Locale, WebhookChannel, WebhookFormat};
+use crate::config::notify::{WebhookChannel, WebhookFormat};
 
 /// The header carrying `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "X-Sturmglas-Signature";
+
+/// The header carrying the unix seconds at which the request was signed (v2).
+pub const TIMESTAMP_HEADER: &str = "X-Sturmglas-Timestamp";
+
+/// The header carrying `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
+pub const SIGNATURE_V2_HEADER: &str = "X-Sturmglas-Signature-V2";
 
 /// Longest `Retry-After` honoured; a receiver asking for more is retried after this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -38,17 +47,27 @@ pub async fn send(
     event: &AlertEvent,
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
-    let body = body(channel.format, event, &channel.locale)?;
+    let to = channel.format.request(event, &Target::of(channel))?;
     let mut request = http
-        .post(channel.url.clone())
+        .post(to.url)
         .timeout(channel.timeout)
         .header(CONTENT_TYPE, channel.format.content_type())
         .header(USER_AGENT, concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
         .header("X-Sturmglas-Event", event.id.as_str());
-    if let Some(secret) = &channel.secret {
-        request = request.header(SIGNATURE_HEADER, signature(secret.expose(), &body));
+    for (name, value) in to.headers {
+        request = request.header(name, value);
     }
-    let response = request.body(body).send().await.map_err(request_error)?;
+    if let Some(secret) = &channel.secret {
+        let now = Utc::now().timestamp();
+        request = request
+            .header(SIGNATURE_HEADER, signature(secret.expose(), &to.body))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(
+                SIGNATURE_V2_HEADER,
+                signature_v2(secret.expose(), now, &to.body),
+            );
+    }
+    let response = request.body(to.body).send().await.map_err(request_error)?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -83,17 +102,30 @@ pub async fn send(
 pub fn body(
     format: WebhookFormat,
     event: &AlertEvent,
-    loc: &Locale,
+    to: &Target<'_>,
 ) -> Result<Vec<u8>, DeliveryError> {
-    format.body(event, loc)
+    format.body(event, to)
 }
 
 /// `sha256=<hex>` of the HMAC-SHA256 of `body` keyed with `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
+    hmac_hex(secret, &[body])
+}
+
+/// `sha256=<hex>` of the HMAC-SHA256 of `"<timestamp>.<body>"` keyed with `secret`: the
+/// timestamp is signed with the body, so a receiver that refuses old timestamps refuses
+/// replays too.
+pub fn signature_v2(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    hmac_hex(secret, &[timestamp.to_string().as_bytes(), b".", body])
+}
+
+fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
     // HMAC takes keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(body);
+    for p in parts {
+        mac.update(p);
+    }
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
@@ -159,6 +191,20 @@ mod tests {
     }
 
     #[test]
+    fn signature_v2_covers_timestamp_dot_body() {
+        let body = br#"{"a":1}"#;
+        let v2 = signature_v2("s3cret", 1_772_891_880, body);
+        assert_eq!(v2, signature("s3cret", br#"1772891880.{"a":1}"#));
+        assert_ne!(v2, signature_v2("s3cret", 1_772_891_881, body));
+        assert_ne!(v2, signature("s3cret", body));
+        // As `printf '1772891880.{"a":1}' | openssl dgst -sha256 -hmac s3cret` has it.
+        assert_eq!(
+            v2,
+            "sha256=ab839110162d3bd3f2a33c7ce89c4aba4a5b1b58f985e38352b16ac46eab733e"
+        );
+    }
+
+    #[test]
     fn status_classes() {
         let c = |s: u16| classify_status(StatusCode::from_u16(s).unwrap(), String::new(), None);
         for s in [408, 429, 500, 502, 503, 504] {
@@ -190,7 +236,15 @@ mod tests {
     #[test]
     fn json_body_is_the_event() {
         let e = super::super::test_event("Acme");
-        let b = body(WebhookFormat::Json, &e, &Locale::default()).unwrap();
+        let loc = crate::config::notify::Locale::default();
+        let url: url::Url = "http://127.0.0.1:1/x".parse().unwrap();
+        let keys = Default::default();
+        let to = Target {
+            loc: &loc,
+            url: &url,
+            keys: &keys,
+        };
+        let b = body(WebhookFormat::Json, &e, &to).unwrap();
         let back: AlertEvent = serde_json::from_slice(&b).unwrap();
         assert_eq!(back, e);
     }

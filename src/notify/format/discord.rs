@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::super::chat::{brief_lines, chart_url, clip, colour, header_line, md_escape, samples};
 use super::super::{i18n, render, DeliveryError};
-use super::{json_bytes, Format};
+use super::{json_bytes, Format, Target};
 use crate::alert::AlertEvent;
 use crate::config::notify::Locale;
 
@@ -16,8 +16,8 @@ use crate::config::notify::Locale;
 pub struct Discord;
 
 impl Format for Discord {
-    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
-        json_bytes(&discord(event, loc))
+    fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&discord(event, to.loc))
     }
 }
 

@@ -4,15 +4,14 @@
 //! parse it with the same schema as `/api/v1/alerts` and `backtest --json`.
 
 use super::super::DeliveryError;
-use super::Format;
+use super::{Format, Target};
 use crate::alert::AlertEvent;
-use crate::config::notify::Locale;
 
 /// The alert event of the contract, unchanged.
 pub struct Json;
 
 impl Format for Json {
-    fn body(event: &AlertEvent, _loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
+    fn body(event: &AlertEvent, _to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         serde_json::to_vec(event)
             .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
     }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::super::chat::{brief_lines, chart_url, clip, header_line, md_escape, samples};
 use super::super::{i18n, render, DeliveryError};
-use super::{json_bytes, Format};
+use super::{json_bytes, Format, Target};
 use crate::alert::AlertEvent;
 use crate::config::notify::Locale;
 
@@ -15,8 +15,8 @@ use crate::config::notify::Locale;
 pub struct Mattermost;
 
 impl Format for Mattermost {
-    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
-        json_bytes(&mattermost(event, loc))
+    fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&mattermost(event, to.loc))
     }
 }
 

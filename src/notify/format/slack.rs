@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::super::chat::{brief_lines, chart_url, clip, header_line, samples, slack_escape};
 use super::super::{i18n, render, DeliveryError};
-use super::{json_bytes, Format};
+use super::{json_bytes, Format, Target};
 use crate::alert::AlertEvent;
 use crate::config::notify::Locale;
 
@@ -16,8 +16,8 @@ use crate::config::notify::Locale;
 pub struct Slack;
 
 impl Format for Slack {
-    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
-        json_bytes(&slack(event, loc))
+    fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&slack(event, to.loc))
     }
 }
 

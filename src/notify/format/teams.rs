@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::super::chat::{brief_lines, chart_url, header_line, md_escape, samples};
 use super::super::{i18n, render, DeliveryError};
-use super::{json_bytes, Format};
+use super::{json_bytes, Format, Target};
 use crate::alert::{AlertEvent, Level, Status};
 use crate::config::notify::Locale;
 
@@ -16,8 +16,8 @@ use crate::config::notify::Locale;
 pub struct Teams;
 
 impl Format for Teams {
-    fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError> {
-        json_bytes(&teams(event, loc))
+    fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
+        json_bytes(&teams(event, to.loc))
     }
 }
 
