@@ -163,11 +163,16 @@ struct Core {
     unrecorded: Vec<crate::store::Routed>,
     /// The key of ack links (`ack_link`), once read from the store.
     ack_secret: Option<Vec<u8>>,
+    /// When the `sturmglas_notices_held` gauge was last counted.
+    held_gauge_at: DateTime<Utc>,
 }
 
 /// How often brand states are written when nothing happened; on every alert they are written
 /// at once, in the same transaction as the alert.
 const PERSIST_EVERY_SECS: i64 = 60;
+
+/// How often the held-notices gauge is counted when nothing was recorded or released.
+const HELD_GAUGE_EVERY_SECS: i64 = 30;
 
 /// Starts the core thread. The engine's saved state is loaded from the store first.
 pub fn spawn(
@@ -187,6 +192,7 @@ pub fn spawn(
         last_persist: Utc::now(),
         unrecorded: Vec::new(),
         ack_secret: None,
+        held_gauge_at: DateTime::<Utc>::UNIX_EPOCH,
     };
     let join = std::thread::Builder::new()
         .name("sturmglas-core".into())
@@ -453,7 +459,7 @@ impl Core {
             if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
                 self.persist(now);
             }
-            self.release_holds(now);
+            self.release_holds(now, false);
             return Ok(events);
         }
         // Alerts, their deliveries and the monitors that raised them in one transaction: a
@@ -492,7 +498,7 @@ impl Core {
                 e.headline()
             );
         }
-        self.release_holds(now);
+        self.release_holds(now, true);
         self.outbox_wake.notify_one();
         Ok(events)
     }
@@ -513,7 +519,7 @@ impl Core {
     /// Releases the silences that have ended, then the holds of channels (time intervals,
     /// escalation) that can end, after this tick's notices are recorded, so a fresh notice
     /// supersedes a held one rather than both being sent; then sets the held-notices gauge.
-    fn release_holds(&mut self, now: DateTime<Utc>) {
+    fn release_holds(&mut self, now: DateTime<Utc>, recorded: bool) {
         let engine = &mut self.engine;
         let mut views: Option<Vec<BrandView>> = None;
         let mut still_firing = |brand: &str| {
@@ -525,25 +531,35 @@ impl Core {
         let released = crate::people::release_ended(&self.store, notify, &mut still_firing, now)
             .and_then(|n| {
                 crate::people::release_held(&self.store, notify, &mut still_firing, now)
-                    .map(|m| n + m)
+                    .map(|r| (n, r))
             });
+        let mut changed = recorded;
         match released {
-            Ok(0) => {}
-            Ok(_) => self.outbox_wake.notify_one(),
+            Ok((silenced, held)) => {
+                if silenced + held.queued > 0 {
+                    self.outbox_wake.notify_one();
+                }
+                changed |= silenced + held.ended > 0;
+            }
             Err(error) => {
                 tracing::error!(%error, "Releasing held notices failed; retrying on the next tick.");
                 self.metrics
                     .inc("sturmglas_errors_total", &[("component", "store")]);
             }
         }
-        match self.store.held_counts() {
-            Ok(counts) => {
-                for (reason, n) in counts {
-                    self.metrics
-                        .set("sturmglas_notices_held", &[("reason", reason)], n as f64);
+        // Counting what silences hold reads every stream's latest notice: on a change, else
+        // twice a minute.
+        if changed || (now - self.held_gauge_at).num_seconds() >= HELD_GAUGE_EVERY_SECS {
+            self.held_gauge_at = now;
+            match self.store.held_counts() {
+                Ok(counts) => {
+                    for (reason, n) in counts {
+                        self.metrics
+                            .set("sturmglas_notices_held", &[("reason", reason)], n as f64);
+                    }
                 }
+                Err(error) => tracing::error!(%error, "Counting held notices failed."),
             }
-            Err(error) => tracing::error!(%error, "Counting held notices failed."),
         }
     }
 

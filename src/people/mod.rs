@@ -18,7 +18,7 @@ use crate::alert::{AlertEvent, Kind, Status};
 use crate::config::notify::NotifyConfig;
 use crate::store::{Routed, Silence, Store};
 
-pub use release::release_held;
+pub use release::{release_held, Released};
 
 /// Pairs each new notice with the channels that get it now and those it waits for: none when
 /// a silence holds it (the notice then names the silence in `silenced_by`).

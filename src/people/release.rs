@@ -22,26 +22,36 @@ enum Outcome {
     Drop,
 }
 
-/// Ends the holds that can end at `now`. Returns how many notices were queued.
+/// What one pass of [`release_held`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Holds that ended, sent or dropped.
+    pub ended: usize,
+    /// Of those, the notices queued for their channel.
+    pub queued: usize,
+}
+
+/// Ends the holds that can end at `now`.
 pub fn release_held(
     store: &Store,
     notify: &NotifyConfig,
     mut brand_fires: impl FnMut(&str) -> bool,
     now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
+) -> Result<Released, StoreError> {
     let held = store.held_notices()?;
+    let mut done = Released::default();
     if held.is_empty() {
-        return Ok(0);
+        return Ok(done);
     }
     let silences = store.active_silences(now)?;
-    let mut queued = 0;
     for h in held {
         let outcome = outcome(store, notify, &h, &silences, &mut brand_fires, now)?;
         if outcome == Outcome::Wait {
             continue;
         }
         let sent = store.release_held(&h, outcome == Outcome::Send, now)?;
-        queued += usize::from(sent);
+        done.ended += 1;
+        done.queued += usize::from(sent);
         tracing::info!(
             brand = %h.event.brand,
             channel = %h.channel,
@@ -50,7 +60,7 @@ pub fn release_held(
             "Hold ended."
         );
     }
-    Ok(queued)
+    Ok(done)
 }
 
 fn outcome(

@@ -94,12 +94,27 @@ fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_at_its_end() {
     assert_eq!(store.held_counts().unwrap()[0], ("interval", 1));
     // Still night: nothing released.
     let later = t("2026-12-08T05:59:00Z");
-    assert_eq!(release_held(&store, &notify, |_| true, later).unwrap(), 0);
+    assert_eq!(
+        release_held(&store, &notify, |_| true, later)
+            .unwrap()
+            .queued,
+        0
+    );
     assert!(queued(&store, "chat").is_empty());
     // 07:00 Berlin: released once, if still firing.
     let morning = t("2026-12-08T06:00:00Z");
-    assert_eq!(release_held(&store, &notify, |_| true, morning).unwrap(), 1);
-    assert_eq!(release_held(&store, &notify, |_| true, morning).unwrap(), 0);
+    assert_eq!(
+        release_held(&store, &notify, |_| true, morning)
+            .unwrap()
+            .queued,
+        1
+    );
+    assert_eq!(
+        release_held(&store, &notify, |_| true, morning)
+            .unwrap()
+            .queued,
+        0
+    );
     assert_eq!(queued(&store, "chat"), vec!["w1"]);
 
     // A critical at night goes through at once.
@@ -141,7 +156,9 @@ fn a_held_warning_whose_alert_ended_is_not_released_nor_its_resolved_notice_sent
     assert!(r.channels.is_empty() && r.holds.is_empty(), "{r:?}");
     let morning = t("2026-12-08T06:30:00Z");
     assert_eq!(
-        release_held(&store, &notify, |_| false, morning).unwrap(),
+        release_held(&store, &notify, |_| false, morning)
+            .unwrap()
+            .queued,
         0
     );
     assert!(queued(&store, "chat").is_empty());
@@ -177,11 +194,15 @@ fn active_intervals_hold_outside_them() {
     );
     assert!(r.channels.is_empty());
     assert_eq!(
-        release_held(&store, &notify, |_| true, t("2026-12-07T07:59:00Z")).unwrap(),
+        release_held(&store, &notify, |_| true, t("2026-12-07T07:59:00Z"))
+            .unwrap()
+            .queued,
         0
     );
     assert_eq!(
-        release_held(&store, &notify, |_| true, t("2026-12-07T08:00:00Z")).unwrap(),
+        release_held(&store, &notify, |_| true, t("2026-12-07T08:00:00Z"))
+            .unwrap()
+            .queued,
         1
     );
 }
@@ -226,7 +247,8 @@ fn an_unacknowledged_critical_escalates_and_then_gets_its_resolved_notice() {
             |_| true,
             t0 + chrono::Duration::minutes(14)
         )
-        .unwrap(),
+        .unwrap()
+        .queued,
         0
     );
     assert_eq!(
@@ -236,7 +258,8 @@ fn an_unacknowledged_critical_escalates_and_then_gets_its_resolved_notice() {
             |_| true,
             t0 + chrono::Duration::minutes(15)
         )
-        .unwrap(),
+        .unwrap()
+        .queued,
         1
     );
     assert_eq!(queued(&store, "boss"), vec!["c1"]);
@@ -274,7 +297,8 @@ fn an_acknowledged_thread_never_escalates_and_its_resolved_notice_skips_the_esca
             |_| true,
             t0 + chrono::Duration::minutes(20)
         )
-        .unwrap(),
+        .unwrap()
+        .queued,
         0
     );
     assert!(queued(&store, "boss").is_empty());

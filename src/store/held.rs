@@ -211,10 +211,13 @@ impl Store {
             });
         }
         drop(stmt);
-        conn.execute(
-            "DELETE FROM held_notices WHERE alert_id NOT IN (SELECT id FROM alerts)",
-            [],
-        )?;
+        let rows: i64 = conn.query_row("SELECT COUNT(*) FROM held_notices", [], |r| r.get(0))?;
+        if rows as usize > out.len() {
+            conn.execute(
+                "DELETE FROM held_notices WHERE alert_id NOT IN (SELECT id FROM alerts)",
+                [],
+            )?;
+        }
         Ok(out)
     }
 
