@@ -158,34 +158,33 @@ async fn kinds_keep_buzz_away_from_a_storms_only_channel() {
         hook("storms", &storms.url("/storms"), "kinds = [\"storm\"]"),
         hook("all", &all.url("/all"), ""),
     );
+    let started_minute = chrono::Utc::now().timestamp().div_euclid(60);
     let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
-    let happy = "Sonnenschein ist super, ich liebe es, einfach toll und wunderbar!";
-    d.post_mentions(ndjson("s", 120, happy), Some(TOKEN)).await;
-    // Buzz waits for the warmup: the first completed minute the baseline has learned.
-    let got = all.wait_for(1, Duration::from_secs(90)).await;
-    let buzz = got[0].json();
-    assert_eq!(buzz["kind"], "buzz", "{buzz}");
-    assert_eq!(buzz["brand"], "Sonnenschein");
-
-    // A storm reaches both: so the storms channel works, and the buzz (raised before) was
-    // kept from it, not merely late.
+    // A storm reaches both channels: the storms channel works.
     d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
     let got = storms.wait_for(1, Duration::from_secs(15)).await;
     assert_eq!(got[0].json()["kind"], "storm");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    all.wait_for(1, Duration::from_secs(15)).await;
+
+    // Buzz waits for the warmup: one completed minute learned by the baseline. Post the
+    // positive surge after that, so that it is news to the baseline.
+    while chrono::Utc::now().timestamp().div_euclid(60) <= started_minute {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let happy = "Sonnenschein ist super, ich liebe es, einfach toll und wunderbar!";
+    d.post_mentions(ndjson("s", 120, happy), Some(TOKEN)).await;
+    let got = all.wait_for(2, Duration::from_secs(30)).await;
+    let buzz = got[1].json();
+    assert_eq!(buzz["kind"], "buzz", "{buzz}");
+    assert_eq!(buzz["brand"], "Sonnenschein");
+    // The storms channel is kept from it, not merely late.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     let to_storms: Vec<_> = bodies(&storms)
         .iter()
         .map(|b| b["kind"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(to_storms.iter().all(|k| k == "storm"), "{to_storms:?}");
-    let to_all: Vec<_> = bodies(&all)
-        .iter()
-        .map(|b| b["kind"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert!(
-        to_all.contains(&"buzz".into()) && to_all.contains(&"storm".into()),
-        "{to_all:?}"
-    );
+    assert_eq!(to_storms, vec!["storm"]);
 }
 
 fn escalation_config(team: &WebhookReceiver, boss: &WebhookReceiver, after: &str) -> String {
