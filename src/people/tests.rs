@@ -396,3 +396,33 @@ fn a_silence_release_skips_a_reminder_of_an_acknowledged_thread() {
     assert_eq!(release_ended(&store, &notify, |_| true, end).unwrap(), 0);
     assert_eq!(queued(&store, "team"), vec!["a1"]);
 }
+
+#[test]
+fn a_held_warning_is_released_at_seven_local_time_on_the_fall_back_day() {
+    // 2026-10-25: the night in Berlin is 25 hours long; it ends at 07:00 CET = 06:00 UTC,
+    // an hour later in UTC than the night before.
+    let store = Store::in_memory().unwrap();
+    let notify = NotifyConfig {
+        webhook: vec![hook(
+            "chat",
+            Routing {
+                mute: vec![nights()],
+                ..Default::default()
+            },
+        )],
+        ..Default::default()
+    };
+    let night = t("2026-10-24T23:00:00Z");
+    let mut w = notice("w1", Level::Warning, Status::Firing, night);
+    w.started_at = night;
+    let r = record(&store, &notify, w, night);
+    assert!(r.channels.is_empty() && r.holds.len() == 1, "{r:?}");
+    let release = |at: &str| {
+        release_held(&store, &notify, |_| true, t(at))
+            .unwrap()
+            .queued
+    };
+    assert_eq!(release("2026-10-25T05:00:00Z"), 0, "06:00 CET: still night");
+    assert_eq!(release("2026-10-25T05:59:59Z"), 0);
+    assert_eq!(release("2026-10-25T06:00:00Z"), 1, "07:00 CET");
+}
