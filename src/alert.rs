@@ -32,6 +32,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [Kind; 5] = [
+        Kind::Storm,
+        Kind::Buzz,
+        Kind::Volume,
+        Kind::Source,
+        Kind::Reach,
+    ];
+
+    /// The kind named `name` (as [`Kind::as_str`] spells it).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Kind::Storm => "storm",

@@ -23,7 +23,8 @@
 //! - [`alert`]: the alert event of the contract and its one builder.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
-//! - [`people`]: silences and acknowledgements applied to notices in the core thread.
+//! - [`people`]: silences, acknowledgements, time intervals and escalation applied to notices
+//!   in the core thread, and the release of held notices.
 //! - [`store`]: the one SQLite database: dedup keys, count journal, brand state, alerts,
 //!   outbox, cursors, the mention archive, silences and acknowledgements.
 //! - [`worker`]: the core thread that owns the engine and its store writes, and its handle.

@@ -37,6 +37,10 @@ fn describe(name: &str) -> (&'static str, &'static str) {
             "Alert level per brand: 0 ok, 1 warning, 2 critical.",
         ),
         "sturmglas_ticks_total" => ("counter", "Detector ticks run."),
+        "sturmglas_notices_held" => (
+            "gauge",
+            "Notices held back, by reason: silence, interval (mute or not active), escalation.",
+        ),
         _ => ("untyped", "sturmglas metric."),
     }
 }

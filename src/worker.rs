@@ -160,14 +160,19 @@ struct Core {
     outbox_wake: Arc<Notify>,
     last_persist: DateTime<Utc>,
     /// Notices raised by the detector that the store has not yet taken (disk full, read-only).
-    unrecorded: Vec<(AlertEvent, Vec<String>)>,
+    unrecorded: Vec<crate::store::Routed>,
     /// The key of ack links (`ack_link`), once read from the store.
     ack_secret: Option<Vec<u8>>,
+    /// When the `sturmglas_notices_held` gauge was last counted.
+    held_gauge_at: DateTime<Utc>,
 }
 
 /// How often brand states are written when nothing happened; on every alert they are written
 /// at once, in the same transaction as the alert.
 const PERSIST_EVERY_SECS: i64 = 60;
+
+/// How often the held-notices gauge is counted when nothing was recorded or released.
+const HELD_GAUGE_EVERY_SECS: i64 = 30;
 
 /// Starts the core thread. The engine's saved state is loaded from the store first.
 pub fn spawn(
@@ -187,6 +192,7 @@ pub fn spawn(
         last_persist: Utc::now(),
         unrecorded: Vec::new(),
         ack_secret: None,
+        held_gauge_at: DateTime::<Utc>::UNIX_EPOCH,
     };
     let join = std::thread::Builder::new()
         .name("sturmglas-core".into())
@@ -441,10 +447,11 @@ impl Core {
         // Notices a failed tick could not record come first: the detector has moved past them,
         // so they exist nowhere but here until the store takes them.
         let mut queued = std::mem::take(&mut self.unrecorded);
-        // Silences hold notices back (recorded, no outbox rows); see `people`.
+        // Silences, time intervals and escalation hold notices back (recorded, no outbox
+        // rows); see `people`.
         queued.extend(crate::people::route(
             &self.store,
-            &self.config,
+            &self.config.notify,
             &mut events,
             now,
         ));
@@ -452,14 +459,14 @@ impl Core {
             if (now - self.last_persist).num_seconds() >= PERSIST_EVERY_SECS {
                 self.persist(now);
             }
-            self.release_silences(now);
+            self.release_holds(now, false);
             return Ok(events);
         }
         // Alerts, their deliveries and the monitors that raised them in one transaction: a
         // crash can neither lose a notice nor, after restart, raise it a second time.
         if let Err(e) = self
             .store
-            .record_tick(&queued, &self.engine.export_states(), now)
+            .record_routed(&queued, &self.engine.export_states(), now)
         {
             // Kept, and retried on every tick until recorded. The monitors are not saved
             // meanwhile (see `persist`), so a restart re-derives these notices from the
@@ -468,7 +475,12 @@ impl Core {
             return Err(e.into());
         }
         self.last_persist = now;
-        for (e, channels) in &queued {
+        for crate::store::Routed {
+            event: e,
+            channels,
+            holds,
+        } in &queued
+        {
             self.metrics.inc(
                 "sturmglas_alerts_total",
                 &[("brand", &e.brand), ("level", e.level.as_str())],
@@ -481,11 +493,12 @@ impl Core {
                 mentions = e.mentions,
                 negative_share = e.negative_share,
                 channels = channels.len(),
+                held = holds.len(),
                 "{}",
                 e.headline()
             );
         }
-        self.release_silences(now);
+        self.release_holds(now, true);
         self.outbox_wake.notify_one();
         Ok(events)
     }
@@ -503,23 +516,49 @@ impl Core {
         self.ack_secret.clone()
     }
 
-    /// Releases the silences that have ended (after this tick's notices are recorded, so a
-    /// fresh notice supersedes a held one rather than both being sent).
-    fn release_silences(&mut self, now: DateTime<Utc>) {
+    /// Releases the silences that have ended, then the holds of channels (time intervals,
+    /// escalation) that can end, after this tick's notices are recorded, so a fresh notice
+    /// supersedes a held one rather than both being sent; then sets the held-notices gauge.
+    fn release_holds(&mut self, now: DateTime<Utc>, recorded: bool) {
         let engine = &mut self.engine;
         let mut views: Option<Vec<BrandView>> = None;
-        let still_firing = |brand: &str| {
+        let mut still_firing = |brand: &str| {
             let v = views.get_or_insert_with(|| engine.views(now));
             v.iter()
                 .any(|v| v.name == brand && v.status.level != crate::level::Level::Ok)
         };
-        match crate::people::release_ended(&self.store, &self.config, still_firing, now) {
-            Ok(0) => {}
-            Ok(_) => self.outbox_wake.notify_one(),
+        let notify = &self.config.notify;
+        let released = crate::people::release_ended(&self.store, notify, &mut still_firing, now)
+            .and_then(|n| {
+                crate::people::release_held(&self.store, notify, &mut still_firing, now)
+                    .map(|r| (n, r))
+            });
+        let mut changed = recorded;
+        match released {
+            Ok((silenced, held)) => {
+                if silenced + held.queued > 0 {
+                    self.outbox_wake.notify_one();
+                }
+                changed |= silenced + held.ended > 0;
+            }
             Err(error) => {
-                tracing::error!(%error, "Releasing ended silences failed; retrying on the next tick.");
+                tracing::error!(%error, "Releasing held notices failed; retrying on the next tick.");
                 self.metrics
                     .inc("sturmglas_errors_total", &[("component", "store")]);
+            }
+        }
+        // Counting what silences hold reads every stream's latest notice: on a change, else
+        // twice a minute.
+        if changed || (now - self.held_gauge_at).num_seconds() >= HELD_GAUGE_EVERY_SECS {
+            self.held_gauge_at = now;
+            match self.store.held_counts() {
+                Ok(counts) => {
+                    for (reason, n) in counts {
+                        self.metrics
+                            .set("sturmglas_notices_held", &[("reason", reason)], n as f64);
+                    }
+                }
+                Err(error) => tracing::error!(%error, "Counting held notices failed."),
             }
         }
     }
@@ -531,7 +570,7 @@ impl Core {
         if !self.unrecorded.is_empty() {
             if let Err(error) =
                 self.store
-                    .record_tick(&self.unrecorded, &self.engine.export_states(), now)
+                    .record_routed(&self.unrecorded, &self.engine.export_states(), now)
             {
                 tracing::error!(%error, "Recording alerts failed; they stay queued.");
                 return;

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod secret;
 pub mod sentiment;
 pub mod thresholds;
+pub mod time_intervals;
 pub mod warnings;
 
 use std::fmt;
@@ -243,6 +244,9 @@ pub struct RawConfig {
     pub sources: crate::sources::SourcesRaw,
     #[serde(default)]
     pub sentiment: sentiment::SentimentRaw,
+    /// `[[time_intervals]]`: named parts of the week that channels mute or are active in.
+    #[serde(default)]
+    pub time_intervals: Vec<time_intervals::TimeIntervalRaw>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -480,7 +484,8 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
             thresholds,
         });
     }
-    let notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
+    let mut notify = notify::NotifyConfig::validate(&raw.notify, &brands, ctx);
+    time_intervals::apply(&raw.time_intervals, &raw.notify, &mut notify, ctx);
     raw.notify
         .email
         .iter()

@@ -58,6 +58,14 @@ pub struct EmailRaw {
     pub language: Option<Language>,
     /// IANA time zone of every time a person reads.
     pub timezone: Option<Spanned<String>>,
+    /// Alert kinds this channel gets (`storm`, `buzz`, `volume`, `source`, `reach`); default all.
+    pub kinds: Option<Vec<Spanned<String>>>,
+    /// Names of `[[time_intervals]]` in which nothing below critical is sent.
+    pub mute_time_intervals: Option<Vec<Spanned<String>>>,
+    /// Names of `[[time_intervals]]` outside which nothing below critical is sent.
+    pub active_time_intervals: Option<Vec<Spanned<String>>>,
+    /// Gets a firing critical alert only when still unacknowledged this long after it fired.
+    pub escalate_after: Option<Spanned<super::HumanDuration>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -146,6 +154,14 @@ pub struct WebhookRaw {
     /// Opsgenie: the API key; ntfy: an access token (a secret).
     pub api_key: Option<Spanned<String>>,
     pub api_key_file: Option<Spanned<String>>,
+    /// Alert kinds this channel gets (`storm`, `buzz`, `volume`, `source`, `reach`); default all.
+    pub kinds: Option<Vec<Spanned<String>>>,
+    /// Names of `[[time_intervals]]` in which nothing below critical is sent.
+    pub mute_time_intervals: Option<Vec<Spanned<String>>>,
+    /// Names of `[[time_intervals]]` outside which nothing below critical is sent.
+    pub active_time_intervals: Option<Vec<Spanned<String>>>,
+    /// Gets a firing critical alert only when still unacknowledged this long after it fired.
+    pub escalate_after: Option<Spanned<super::HumanDuration>>,
 }
 
 /// Telegram's `chat_id`: a chat's number, or a public channel's `@name`, sent as written.
@@ -173,6 +189,8 @@ pub struct ChannelFilter {
     pub min_level: Level,
     pub rate_per_minute: u32,
     pub send_resolved: bool,
+    /// `kinds`, time intervals and `escalate_after` (set by [`super::time_intervals::apply`]).
+    pub routing: super::time_intervals::Routing,
 }
 
 #[derive(Debug, Clone)]
@@ -547,8 +565,27 @@ fn filter(
         min_level: min_level.unwrap_or(Level::Warning),
         rate_per_minute,
         send_resolved: send_resolved.unwrap_or(true),
+        routing: Default::default(),
     }
 }
+
+macro_rules! routing_keys {
+    ($t:ty) => {
+        impl $t {
+            /// The keys [`super::time_intervals::routing`] resolves.
+            pub fn routing_keys(&self) -> super::time_intervals::RoutingKeys<'_> {
+                super::time_intervals::RoutingKeys {
+                    kinds: self.kinds.as_deref(),
+                    mute: self.mute_time_intervals.as_deref(),
+                    active: self.active_time_intervals.as_deref(),
+                    escalate_after: self.escalate_after.as_ref(),
+                }
+            }
+        }
+    };
+}
+routing_keys!(EmailRaw);
+routing_keys!(WebhookRaw);
 
 impl ChannelFilter {
     /// Whether an alert for `brand` at `level` goes to this channel.

@@ -3,7 +3,8 @@
 //!
 //! Why: a dead feed looks exactly like a calm brand on the dashboard; only a notice tells the
 //! team that they are flying blind. Notices go through the same outbox, so they are retried and
-//! never lost; `notify::targets` lets them past brand filters (a source serves every brand).
+//! never lost; `notify::targets` lets them past brand filters (a source serves every brand), and
+//! `people::route` applies silences, time intervals and `kinds` as to any notice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,19 +79,17 @@ pub async fn run(
             continue;
         }
         let cfg = notify.borrow().clone();
-        let queued: Vec<(AlertEvent, Vec<String>)> = changes
-            .iter()
-            .map(|c| {
-                let e = notice(c, now);
-                let ch = crate::notify::targets(&cfg, &e);
-                (e, ch)
-            })
-            .collect();
-        for (e, _) in &queued {
+        let mut events: Vec<AlertEvent> = changes.iter().map(|c| notice(c, now)).collect();
+        for e in &events {
             tracing::warn!(source = %e.brand, status = ?e.status, "{}", e.reasons[0]);
         }
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.record_tick(&queued, &[], now)).await {
+        // Routing reads the store (silences, holds), so it runs off the runtime too.
+        let record = move || {
+            let routed = crate::people::route(&store, &cfg, &mut events, now);
+            store.record_routed(&routed, &[], now)
+        };
+        match tokio::task::spawn_blocking(record).await {
             Ok(Ok(())) => wake.notify_one(),
             Ok(Err(error)) => tracing::error!(%error, "Recording a source notice failed."),
             Err(error) => tracing::error!(%error, "Recording a source notice failed."),

@@ -318,6 +318,7 @@ mod tests {
                 min_level: Level::Warning,
                 rate_per_minute: 10,
                 send_resolved: true,
+                routing: Default::default(),
             },
             timeout: std::time::Duration::from_secs(2),
             locale: Locale::default(),

@@ -51,9 +51,11 @@ impl DeliveryError {
     }
 }
 
-/// The names of the channels that want this event, by their brand and level filters.
-/// Source notices serve every brand, so only the level filter applies to them.
-/// Test alerts are not filtered here: they go through [`test_alert`], never the outbox.
+/// The names of the channels that want this event, by their brand, level and `kinds`
+/// filters. Source notices serve every brand, so only the level filter applies to them.
+/// Time intervals and escalation are the caller's ([`crate::people`]): they depend on the
+/// clock and the store. Test alerts are not filtered here: they go through [`test_alert`],
+/// never the outbox.
 pub fn targets(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
     let wants = |f: &ChannelFilter| {
         let admitted = if event.kind == crate::alert::Kind::Source {
@@ -61,7 +63,9 @@ pub fn targets(cfg: &NotifyConfig, event: &AlertEvent) -> Vec<String> {
         } else {
             f.wants(&event.brand, event.level)
         };
-        admitted && (event.status == Status::Firing || f.send_resolved)
+        admitted
+            && f.routing.wants_kind(event.kind)
+            && (event.status == Status::Firing || f.send_resolved)
     };
     cfg.email
         .iter()
@@ -187,6 +191,7 @@ mod tests {
                 min_level,
                 rate_per_minute: 10,
                 send_resolved: resolved,
+                routing: Default::default(),
             },
             timeout: Duration::from_secs(1),
             locale: Default::default(),
@@ -212,6 +217,22 @@ mod tests {
         assert_eq!(targets(&cfg, &e), vec!["all", "crit", "quiet"]);
         e.status = Status::Resolved;
         assert_eq!(targets(&cfg, &e), vec!["all", "crit"]);
+    }
+
+    #[test]
+    fn targets_follow_kinds() {
+        let mut storms = hook("storms", None, Level::Warning, true);
+        storms.filter.routing.kinds = Some(vec![Kind::Storm, Kind::Source]);
+        let cfg = NotifyConfig {
+            webhook: vec![storms, hook("all", None, Level::Warning, true)],
+            ..Default::default()
+        };
+        let mut e = test_event("Acme");
+        assert_eq!(targets(&cfg, &e), vec!["storms", "all"]);
+        e.kind = Kind::Buzz;
+        assert_eq!(targets(&cfg, &e), vec!["all"]);
+        e.kind = Kind::Source;
+        assert_eq!(targets(&cfg, &e), vec!["storms", "all"]);
     }
 
     #[test]

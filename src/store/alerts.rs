@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::{Result, Store, StoreError};
 use crate::alert::AlertEvent;
 
-fn insert_alert(
+pub(super) fn insert_alert(
     tx: &rusqlite::Transaction<'_>,
     event: &AlertEvent,
     channels: &[String],
@@ -47,31 +47,18 @@ impl Store {
     }
 
     /// Records a tick's notices with their deliveries, and the brand states after the tick
-    /// (which absorb the count journal), in one transaction.
+    /// (which absorb the count journal), in one transaction; see [`Store::record_routed`].
     pub fn record_tick(
         &self,
         events: &[(AlertEvent, Vec<String>)],
         states: &[(String, String)],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.track(self.record_tick_inner(events, states, now))
-    }
-
-    fn record_tick_inner(
-        &self,
-        events: &[(AlertEvent, Vec<String>)],
-        states: &[(String, String)],
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        for (event, channels) in events {
-            insert_alert(&tx, event, channels, now)?;
-        }
-        super::state::upsert_states(&tx, states, now)?;
-        super::journal::clear_journal(&tx)?;
-        tx.commit()?;
-        Ok(())
+        let routed: Vec<super::Routed> = events
+            .iter()
+            .map(|(e, c)| super::Routed::new(e.clone(), c.clone()))
+            .collect();
+        self.record_routed(&routed, states, now)
     }
 
     /// The alert event with `id`, if it is still kept.

@@ -2,7 +2,7 @@
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
 //! alert events, the delivery outbox, source cursors, the mention archive, silences,
-//! acknowledgements and the secret that signs ack links — and each write that belongs together
+//! acknowledgements, notices held for a channel (`held`) and the secret that signs ack links — and each write that belongs together
 //! (an alert and its outbox rows; a batch's dedup keys, its counts, its archived mentions and
 //! its cursor) is one transaction. All calls block: async callers go through `spawn_blocking`
 //! or the core thread.
@@ -15,6 +15,7 @@ mod archive;
 mod cursors;
 mod dedup;
 mod health;
+mod held;
 mod journal;
 mod outbox;
 mod silences;
@@ -28,6 +29,7 @@ use rusqlite::Connection;
 pub use acks::Ack;
 pub use archive::{ArchivedMention, Bucket, MentionFilter, DEFAULT_MAX_PER_BRAND};
 pub use health::StoreHealth;
+pub use held::{stream_of, HeldNotice, Hold, HoldReason, Routed};
 pub use journal::{CountIncrement, IngestTx};
 pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
 pub use silences::Silence;
@@ -204,6 +206,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(held::SCHEMA)?;
         Ok(Store {
             conn: Mutex::new(conn),
             path,

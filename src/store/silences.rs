@@ -48,6 +48,11 @@ impl Silence {
 
 const COLUMNS: &str = "id, brand, kinds, starts_at, ends_at, comment, created_by";
 
+/// The `seq` of each stream's latest notice (as [`super::stream_of`] groups them).
+pub(super) const CURRENT_PER_STREAM: &str = "SELECT MAX(seq) FROM alerts GROUP BY brand,
+    CASE json_extract(event, '$.kind') WHEN 'source' THEN 'source' WHEN 'reach' THEN id
+    ELSE 'brand' END";
+
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Silence> {
     let kinds: String = r.get(2)?;
     let at = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -135,16 +140,17 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Per brand, the latest notice, where that one was held back by the silence `id`: the
-    /// candidates for release (the caller checks that each alert still fires).
+    /// Per brand and stream (its surges, a source, each reach alert: [`super::stream_of`]),
+    /// the latest notice, where that one was held back by the silence `id`: the candidates
+    /// for release (the caller checks that each alert still fires).
     pub fn held_current_notices(&self, id: &str) -> Result<Vec<AlertEvent>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT event FROM alerts
-             WHERE seq IN (SELECT MAX(seq) FROM alerts GROUP BY brand)
+             WHERE seq IN ({CURRENT_PER_STREAM})
                AND json_extract(event, '$.silenced_by') = ?1
-             ORDER BY seq",
-        )?;
+             ORDER BY seq"
+        ))?;
         let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -163,22 +169,17 @@ impl Store {
     }
 
     /// Marks the silence released and, in the same transaction, queues each of `notices` for
-    /// its channels (the copy that is sent no longer names the silence).
+    /// its channels and writes its holds (the copy that is sent no longer names the silence).
     pub fn release_silence(
         &self,
         id: &str,
-        notices: &[(AlertEvent, Vec<String>)],
+        notices: &[super::Routed],
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.track(self.release_inner(id, notices, now))
     }
 
-    fn release_inner(
-        &self,
-        id: &str,
-        notices: &[(AlertEvent, Vec<String>)],
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    fn release_inner(&self, id: &str, notices: &[super::Routed], now: DateTime<Utc>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let first = tx.execute(
@@ -190,14 +191,18 @@ impl Store {
                 "INSERT OR IGNORE INTO outbox(alert_id, channel, event, next_attempt, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?4)",
             )?;
-            for (event, channels) in notices {
-                let mut sent = event.clone();
+            for r in notices {
+                let mut sent = r.event.clone();
                 sent.brief.silenced_by = None;
                 let json =
                     serde_json::to_string(&sent).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                for c in channels {
-                    stmt.execute(params![event.id, c, json, now.timestamp()])?;
+                for c in &r.channels {
+                    stmt.execute(params![r.event.id, c, json, now.timestamp()])?;
                 }
+            }
+            drop(stmt);
+            for r in notices {
+                super::held::apply_holds(&tx, r, now)?;
             }
         }
         tx.commit()?;
@@ -268,7 +273,10 @@ mod tests {
         assert_eq!(due, vec!["a", "old"]);
         let current = s.held_current_notices("a").unwrap();
         assert_eq!(current.len(), 1);
-        let notices = vec![(current[0].clone(), vec!["mail".to_string()])];
+        let notices = vec![crate::store::Routed::new(
+            current[0].clone(),
+            vec!["mail".to_string()],
+        )];
         s.release_silence("a", &notices, at(31)).unwrap();
         s.release_silence("a", &notices, at(32)).unwrap();
         let out = s.outbox_due(at(40), 10).unwrap();
