@@ -58,6 +58,8 @@ pub struct EmailRaw {
     pub language: Option<Language>,
     /// IANA time zone of every time a person reads.
     pub timezone: Option<Spanned<String>>,
+    /// `"HH:MM"` in the channel's `timezone`: a daily digest at that time.
+    pub digest_at: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -138,6 +140,8 @@ pub struct WebhookRaw {
     pub timeout: Option<super::HumanDuration>,
     pub language: Option<Language>,
     pub timezone: Option<Spanned<String>>,
+    /// `"HH:MM"` in the channel's `timezone`: a daily digest at that time.
+    pub digest_at: Option<Spanned<String>>,
 }
 
 /// What every channel has: which alerts it wants and how fast it may be sent to.
@@ -163,6 +167,8 @@ pub struct EmailChannel {
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
     pub locale: Locale,
+    /// The local time (in `locale.timezone`) of the daily digest, if the channel wants one.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +180,8 @@ pub struct WebhookChannel {
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
     pub locale: Locale,
+    /// The local time (in `locale.timezone`) of the daily digest, if the channel wants one.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 /// How the outbox retries: exponential backoff (×3 per failure, with jitter) between
@@ -266,6 +274,7 @@ impl NotifyConfig {
                     .map(|d| d.0)
                     .unwrap_or(std::time::Duration::from_secs(30)),
                 locale: locale(e.language, e.timezone.as_ref(), ctx),
+                digest_at: e.digest_at.as_ref().and_then(|t| digest_time(t, ctx)),
             });
         }
         for w in &raw.webhook {
@@ -281,11 +290,22 @@ impl NotifyConfig {
                 ctx,
             );
             let locale = locale(w.language, w.timezone.as_ref(), ctx);
+            let format = w.format.unwrap_or(WebhookFormat::Json);
+            let digest_at = w.digest_at.as_ref().and_then(|t| {
+                let at = digest_time(t, ctx)?;
+                if !format.carries_digest() {
+                    ctx.error(
+                        t.span(),
+                        format!("format {:?} has no daily digest; remove `digest_at`", format.name()),
+                    );
+                }
+                Some(at)
+            });
             if let Some(url) = url {
                 out.webhook.push(WebhookChannel {
                     name,
                     url,
-                    format: w.format.unwrap_or(WebhookFormat::Json),
+                    format,
                     secret,
                     filter,
                     timeout: w
@@ -293,6 +313,7 @@ impl NotifyConfig {
                         .map(|d| d.0)
                         .unwrap_or(std::time::Duration::from_secs(10)),
                     locale,
+                    digest_at,
                 });
             }
         }
@@ -326,6 +347,29 @@ impl NotifyConfig {
             .chain(self.webhook.iter().map(|w| w.name.clone()))
             .collect()
     }
+}
+
+/// `digest_at`: a time of day as `"HH:MM"` (24-hour clock, two digits each), so that
+/// `"8:00"`, `"08:00:30"` or `"8am"` are errors rather than guesses.
+fn digest_time(t: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<chrono::NaiveTime> {
+    let s = t.get_ref().trim();
+    let b = s.as_bytes();
+    let parsed = (b.len() == 5 && b[2] == b':' && s.is_char_boundary(2))
+        .then(|| {
+            let h: u32 = s[..2].parse().ok()?;
+            let m: u32 = s[3..].parse().ok()?;
+            (s[..2].bytes().all(|c| c.is_ascii_digit()) && s[3..].bytes().all(|c| c.is_ascii_digit()))
+                .then(|| chrono::NaiveTime::from_hms_opt(h, m, 0))
+                .flatten()
+        })
+        .flatten();
+    if parsed.is_none() {
+        ctx.error(
+            t.span(),
+            format!("invalid `digest_at` {:?}: a time of day as \"HH:MM\", such as \"08:00\"", t.get_ref()),
+        );
+    }
+    parsed
 }
 
 fn retry_policy(raw: &RetryRaw, ctx: &mut Ctx<'_>) -> RetryPolicy {
@@ -490,6 +534,32 @@ mod tests {
             "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\nlanguage = \"fr\"\n"
         )
         .is_err());
+    }
+
+    #[test]
+    fn digest_at_is_a_time_of_day_and_located_when_not() {
+        let c = parse(
+            "[[notify.email]]\nname = \"m\"\nsmtp_host = \"127.0.0.1\"\nfrom = \"a@example.org\"\n\
+             to = [\"b@example.org\"]\ndigest_at = \"08:00\"\n\
+             [[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ndigest_at = \"23:59\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify.email[0].digest_at,
+            chrono::NaiveTime::from_hms_opt(8, 0, 0)
+        );
+        assert_eq!(
+            c.notify.webhook[0].digest_at,
+            chrono::NaiveTime::from_hms_opt(23, 59, 0)
+        );
+        for bad in ["8:00", "24:00", "08:60", "08:00:00", "8am", "", "０8:00", "+8:00"] {
+            let err = parse(&format!(
+                "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ndigest_at = \"{bad}\"\n"
+            ))
+            .unwrap_err();
+            assert_eq!((err.0[0].line, err.0[0].col), (7, 13), "{bad}: {err}");
+            assert!(err.to_string().contains("HH:MM"), "{err}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::DeliveryError;
 use crate::alert::AlertEvent;
+use super::digest::Digest;
 use crate::config::notify::Locale;
 
 /// One webhook format: how an alert event becomes the body of the POST.
@@ -23,6 +24,15 @@ pub trait Format {
     /// The body for `event`, in the channel's language and time zone. Must mark a test
     /// alert (`event.test`) as a test.
     fn body(event: &AlertEvent, loc: &Locale) -> Result<Vec<u8>, DeliveryError>;
+
+    /// The body of the daily digest, or `None` if the format carries none (a pager's event
+    /// API has no place for a report; the config then rejects `digest_at` on the channel).
+    fn digest_body(
+        _digest: &Digest,
+        _loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        None
+    }
 }
 
 /// A chat payload as JSON bytes.
@@ -55,6 +65,22 @@ macro_rules! webhook_formats {
             pub fn content_type(self) -> &'static str {
                 match self {
                     $(WebhookFormat::$variant => <$module::$imp as Format>::CONTENT_TYPE,)*
+                }
+            }
+
+            /// Whether `digest_at` may be set on a channel of this format.
+            pub fn carries_digest(self) -> bool {
+                self.digest_body(&Digest::probe(), &Locale::default()).is_some()
+            }
+
+            /// The daily digest's body in this format; `None` if it carries none.
+            pub fn digest_body(
+                self,
+                digest: &Digest,
+                loc: &Locale,
+            ) -> Option<Result<Vec<u8>, DeliveryError>> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::digest_body(digest, loc),)*
                 }
             }
 

@@ -19,6 +19,7 @@ use reqwest::StatusCode;
 use sha2::Sha256;
 
 use super::DeliveryError;
+use super::digest::Digest;
 use crate::alert::AlertEvent;
 use crate::config::notify::{Locale, WebhookChannel, WebhookFormat};
 
@@ -39,12 +40,42 @@ pub async fn send(
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
     let body = body(channel.format, event, &channel.locale)?;
+    post(channel, &event.id, body, http).await
+}
+
+/// Sends the daily digest in the channel's format ([`WebhookFormat::digest_body`]), signed
+/// and classified as an alert is; `X-Sturmglas-Event` is `digest:<date>`.
+pub async fn send_digest(
+    channel: &WebhookChannel,
+    digest: &Digest,
+    http: &reqwest::Client,
+) -> Result<(), DeliveryError> {
+    let body = channel
+        .format
+        .digest_body(digest, &channel.locale)
+        .unwrap_or_else(|| {
+            Err(DeliveryError::Permanent(format!(
+                "format {:?} has no daily digest",
+                channel.format.name()
+            )))
+        })?;
+    post(channel, &digest.id(), body, http).await
+}
+
+/// POSTs `body` (already in the channel's format) to the channel: the one request every
+/// webhook delivery makes, with its headers and signature.
+async fn post(
+    channel: &WebhookChannel,
+    id: &str,
+    body: Vec<u8>,
+    http: &reqwest::Client,
+) -> Result<(), DeliveryError> {
     let mut request = http
         .post(channel.url.clone())
         .timeout(channel.timeout)
         .header(CONTENT_TYPE, channel.format.content_type())
         .header(USER_AGENT, concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
-        .header("X-Sturmglas-Event", event.id.as_str());
+        .header("X-Sturmglas-Event", id);
     if let Some(secret) = &channel.secret {
         request = request.header(SIGNATURE_HEADER, signature(secret.expose(), &body));
     }

@@ -16,4 +16,15 @@ impl Format for Json {
         serde_json::to_vec(event)
             .map_err(|e| DeliveryError::Permanent(format!("cannot encode event: {e}")))
     }
+
+    /// The digest's own JSON (`"type": "digest"`), see [`crate::notify::digest`].
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        _loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        Some(
+            serde_json::to_vec(digest)
+                .map_err(|e| DeliveryError::Permanent(format!("cannot encode digest: {e}"))),
+        )
+    }
 }
