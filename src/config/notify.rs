@@ -296,7 +296,10 @@ impl NotifyConfig {
                 if !format.carries_digest() {
                     ctx.error(
                         t.span(),
-                        format!("format {:?} has no daily digest; remove `digest_at`", format.name()),
+                        format!(
+                            "format {:?} has no daily digest; remove `digest_at`",
+                            format.name()
+                        ),
                     );
                 }
                 Some(at)
@@ -358,15 +361,19 @@ fn digest_time(t: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<chrono::NaiveTi
         .then(|| {
             let h: u32 = s[..2].parse().ok()?;
             let m: u32 = s[3..].parse().ok()?;
-            (s[..2].bytes().all(|c| c.is_ascii_digit()) && s[3..].bytes().all(|c| c.is_ascii_digit()))
-                .then(|| chrono::NaiveTime::from_hms_opt(h, m, 0))
-                .flatten()
+            (s[..2].bytes().all(|c| c.is_ascii_digit())
+                && s[3..].bytes().all(|c| c.is_ascii_digit()))
+            .then(|| chrono::NaiveTime::from_hms_opt(h, m, 0))
+            .flatten()
         })
         .flatten();
     if parsed.is_none() {
         ctx.error(
             t.span(),
-            format!("invalid `digest_at` {:?}: a time of day as \"HH:MM\", such as \"08:00\"", t.get_ref()),
+            format!(
+                "invalid `digest_at` {:?}: a time of day as \"HH:MM\", such as \"08:00\"",
+                t.get_ref()
+            ),
         );
     }
     parsed
@@ -552,7 +559,9 @@ mod tests {
             c.notify.webhook[0].digest_at,
             chrono::NaiveTime::from_hms_opt(23, 59, 0)
         );
-        for bad in ["8:00", "24:00", "08:60", "08:00:00", "8am", "", "０8:00", "+8:00"] {
+        for bad in [
+            "8:00", "24:00", "08:60", "08:00:00", "8am", "", "０8:00", "+8:00",
+        ] {
             let err = parse(&format!(
                 "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ndigest_at = \"{bad}\"\n"
             ))

@@ -225,7 +225,11 @@ mod tests {
         let d = fixtures::digest();
         let nw = &d.brands[0];
         let ids = |l: &[DigestNotice]| l.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
-        assert_eq!(ids(&nw.alerts), vec!["nw/1"], "resolved notices are not listed");
+        assert_eq!(
+            ids(&nw.alerts),
+            vec!["nw/1"],
+            "resolved notices are not listed"
+        );
         assert_eq!(ids(&nw.held), vec!["nw/2"]);
         assert_eq!(ids(&nw.buzz), vec!["nw/3"]);
         assert!((nw.negative_share - 0.5).abs() < 0.001);

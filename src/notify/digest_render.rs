@@ -56,7 +56,10 @@ pub fn subject(d: &Digest, loc: &Locale) -> String {
         });
     }
     if held > 0 {
-        parts.push(format!("{held} {}", pick(loc, "held back", "zurückgehalten")));
+        parts.push(format!(
+            "{held} {}",
+            pick(loc, "held back", "zurückgehalten")
+        ));
     }
     if buzz > 0 {
         let word = match (is_de(loc), buzz) {
@@ -125,11 +128,7 @@ fn brand_outline(b: &BrandDigest, loc: &Locale) -> BrandOutline {
         }
     };
     group(pick(loc, "Alerts", "Alarme"), &b.alerts, false);
-    group(
-        pick(loc, "Held back", "Zurückgehalten"),
-        &b.held,
-        true,
-    );
+    group(pick(loc, "Held back", "Zurückgehalten"), &b.held, true);
     group(
         pick(loc, "Buzz (not negative)", "Wellen ohne negative Stimmung"),
         &b.buzz,
@@ -182,7 +181,11 @@ fn notice_line(n: &DigestNotice, held: bool, loc: &Locale) -> String {
             let _ = write!(
                 s,
                 " ({} {id})",
-                pick(loc, "held back by silence", "zurückgehalten durch Stummschaltung")
+                pick(
+                    loc,
+                    "held back by silence",
+                    "zurückgehalten durch Stummschaltung"
+                )
             );
         }
     }
@@ -430,34 +433,60 @@ mod tests {
     #[test]
     fn german_text_reads_as_german() {
         let t = text(&digest(), &de());
-        assert!(t.starts_with("Tagesbericht: Mittwoch, 2. Dezember 2026\n"), "{t}");
+        assert!(
+            t.starts_with("Tagesbericht: Mittwoch, 2. Dezember 2026\n"),
+            "{t}"
+        );
         assert!(
             t.contains("Von 01.12.2026, 08:00 MEZ bis 02.12.2026, 08:00 MEZ."),
             "{t}"
         );
         assert!(t.contains("1.234 Erwähnungen, davon 50 % negativ"), "{t}");
         assert!(
-            t.contains("- Di. 16:30 Uhr: KRITISCH Shitstorm, 61 Erwähnungen in 15 Min., 82 % negativ"),
+            t.contains(
+                "- Di. 16:30 Uhr: KRITISCH Shitstorm, 61 Erwähnungen in 15 Min., 82 % negativ"
+            ),
             "{t}"
         );
         assert!(
             t.contains("Zurückgehalten (1):\n    - Di. 23:10 Uhr: KRITISCH Shitstorm"),
             "{t}"
         );
-        assert!(t.contains("(zurückgehalten durch Stummschaltung s-1)"), "{t}");
-        assert!(t.contains("Wellen ohne negative Stimmung (1):\n    - Mi. 07:00 Uhr: WARNUNG Welle"), "{t}");
-        assert!(t.contains("Stadtwerke Süd\n  keine Erwähnungen\n  Keine Alarme."), "{t}");
+        assert!(
+            t.contains("(zurückgehalten durch Stummschaltung s-1)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Wellen ohne negative Stimmung (1):\n    - Mi. 07:00 Uhr: WARNUNG Welle"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Stadtwerke Süd\n  keine Erwähnungen\n  Keine Alarme."),
+            "{t}"
+        );
     }
 
     #[test]
     fn english_text_and_html_say_the_same() {
         let t = text(&digest(), &en());
-        assert!(t.starts_with("Daily digest: Wednesday, 2 December 2026\n"), "{t}");
+        assert!(
+            t.starts_with("Daily digest: Wednesday, 2 December 2026\n"),
+            "{t}"
+        );
         assert!(t.contains("1,234 mentions, 50% negative"), "{t}");
-        assert!(t.contains("- Tue 16:30: CRITICAL storm, 61 mentions in 15 min, 82% negative"), "{t}");
+        assert!(
+            t.contains("- Tue 16:30: CRITICAL storm, 61 mentions in 15 min, 82% negative"),
+            "{t}"
+        );
         let h = html(&digest(), &en());
-        assert!(h.contains("<h2 style=\"font-size:18px;margin:16px 0 4px\">Nordwind Energie</h2>"), "{h}");
-        assert!(h.contains("<li>Tue 16:30: CRITICAL storm, 61 mentions in 15 min, 82% negative</li>"), "{h}");
+        assert!(
+            h.contains("<h2 style=\"font-size:18px;margin:16px 0 4px\">Nordwind Energie</h2>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<li>Tue 16:30: CRITICAL storm, 61 mentions in 15 min, 82% negative</li>"),
+            "{h}"
+        );
         assert!(h.contains("lang=\"en\""));
     }
 

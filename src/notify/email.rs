@@ -202,8 +202,14 @@ pub fn build_digest(
         builder = builder.to(mailbox);
     }
     let body = MultiPart::alternative()
-        .singlepart(part(ContentType::TEXT_PLAIN, digest_render::text(digest, loc)))
-        .singlepart(part(ContentType::TEXT_HTML, digest_render::html(digest, loc)));
+        .singlepart(part(
+            ContentType::TEXT_PLAIN,
+            digest_render::text(digest, loc),
+        ))
+        .singlepart(part(
+            ContentType::TEXT_HTML,
+            digest_render::html(digest, loc),
+        ));
     builder
         .multipart(body)
         .map_err(|e| format!("cannot build message: {e}"))
@@ -384,7 +390,10 @@ mod tests {
         );
         let text = mail.subparts[0].get_body().unwrap();
         let html = mail.subparts[1].get_body().unwrap();
-        assert!(text.contains("1.234 Erwähnungen, davon 50 % negativ"), "{text}");
+        assert!(
+            text.contains("1.234 Erwähnungen, davon 50 % negativ"),
+            "{text}"
+        );
         assert!(html.contains("<h2"), "{html}");
         assert!(!raw.windows(11).any(|w| w == b"References:"));
         for line in raw.split(|b| *b == b'\n') {

@@ -11,9 +11,9 @@
 
 use serde::Deserialize;
 
+use super::digest::Digest;
 use super::DeliveryError;
 use crate::alert::AlertEvent;
-use super::digest::Digest;
 use crate::config::notify::Locale;
 
 /// One webhook format: how an alert event becomes the body of the POST.
@@ -27,10 +27,7 @@ pub trait Format {
 
     /// The body of the daily digest, or `None` if the format carries none (a pager's event
     /// API has no place for a report; the config then rejects `digest_at` on the channel).
-    fn digest_body(
-        _digest: &Digest,
-        _loc: &Locale,
-    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+    fn digest_body(_digest: &Digest, _loc: &Locale) -> Option<Result<Vec<u8>, DeliveryError>> {
         None
     }
 }

@@ -18,8 +18,8 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT
 use reqwest::StatusCode;
 use sha2::Sha256;
 
-use super::DeliveryError;
 use super::digest::Digest;
+use super::DeliveryError;
 use crate::alert::AlertEvent;
 use crate::config::notify::{Locale, WebhookChannel, WebhookFormat};
 

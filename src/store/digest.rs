@@ -76,7 +76,11 @@ impl Store {
 
     /// The notices recorded (sent or held back) with `observed_at` in `[from, to)`, oldest
     /// first.
-    pub fn alerts_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AlertEvent>> {
+    pub fn alerts_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AlertEvent>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT event FROM alerts WHERE observed_at >= ?1 AND observed_at < ?2 ORDER BY seq",
@@ -125,7 +129,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let now = "2026-12-02T07:00:05Z".parse().unwrap();
         let d = digest();
-        Store::open(dir.path()).unwrap().queue_digest(&d, now).unwrap();
+        Store::open(dir.path())
+            .unwrap()
+            .queue_digest(&d, now)
+            .unwrap();
         let s = Store::open(dir.path()).unwrap();
         assert!(s.digest_queued("pr-team", d.date).unwrap());
         assert!(!s.queue_digest(&d, now).unwrap());
