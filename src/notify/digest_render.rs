@@ -178,15 +178,7 @@ fn notice_line(n: &DigestNotice, held: bool, loc: &Locale) -> String {
     }
     if held {
         if let Some(id) = &n.silenced_by {
-            let _ = write!(
-                s,
-                " ({} {id})",
-                pick(
-                    loc,
-                    "held back by silence",
-                    "zurückgehalten durch Stummschaltung"
-                )
-            );
+            let _ = write!(s, " ({} {id})", pick(loc, "silence", "Stummschaltung"));
         }
     }
     s
@@ -300,11 +292,11 @@ pub fn text(d: &Digest, loc: &Locale) -> String {
     let _ = write!(
         out,
         "\n-- \n{}\n",
-        pick(
-            loc,
-            "sturmglas sends this digest every day at the channel's digest_at time.",
-            "sturmglas schickt diesen Bericht jeden Tag zur Uhrzeit digest_at des Kanals."
-        )
+        if is_de(loc) {
+            format!("sturmglas schickt diesen Bericht täglich um {} Uhr.", d.at)
+        } else {
+            format!("sturmglas sends this digest every day at {}.", d.at)
+        }
     );
     out
 }
@@ -452,8 +444,9 @@ mod tests {
             t.contains("Zurückgehalten (1):\n    - Di. 23:10 Uhr: KRITISCH Shitstorm"),
             "{t}"
         );
+        assert!(t.contains("82 % negativ (Stummschaltung s-1)"), "{t}");
         assert!(
-            t.contains("(zurückgehalten durch Stummschaltung s-1)"),
+            t.ends_with("sturmglas schickt diesen Bericht täglich um 08:00 Uhr.\n"),
             "{t}"
         );
         assert!(

@@ -157,6 +157,40 @@ mod tests {
         }
     }
 
+    /// Every format that carries the daily digest renders it as a body of its content type
+    /// that names the brand and its figures, in both languages; chat formats escape it.
+    #[test]
+    fn every_digest_format_renders_the_digest() {
+        let mut d = crate::notify::digest::fixtures::digest();
+        d.brands[1].brand = "Süd <!channel> @here".into();
+        for &f in WebhookFormat::ALL.iter().filter(|f| f.carries_digest()) {
+            for (language, figures) in [
+                (Language::En, "1,234 mentions, 50% negative"),
+                (Language::De, "1.234 Erwähnungen, davon 50 % negativ"),
+            ] {
+                let loc = Locale::new(language, chrono_tz::Europe::Berlin);
+                let body = f.digest_body(&d, &loc).unwrap().unwrap();
+                let v: serde_json::Value = serde_json::from_slice(&body)
+                    .unwrap_or_else(|err| panic!("{}: {err}", f.name()));
+                let text = v.to_string();
+                assert!(text.contains("Nordwind Energie"), "{}: {text}", f.name());
+                if f == WebhookFormat::Json {
+                    assert_eq!(v["type"], "digest");
+                    assert_eq!(v["brands"][0]["mentions"], 1234);
+                } else {
+                    assert!(text.contains(figures), "{}: {text}", f.name());
+                    assert!(!text.contains("<!channel>"), "{}: {text}", f.name());
+                    if f != WebhookFormat::Slack {
+                        // Slack pings only with `<!here>`, defused above; the Markdown
+                        // formats defuse `@` with a zero-width space.
+                        assert!(!text.contains(" @here"), "{}: {text}", f.name());
+                    }
+                }
+            }
+        }
+        assert!(WebhookFormat::Json.carries_digest() && WebhookFormat::Slack.carries_digest());
+    }
+
     #[test]
     fn an_unknown_format_names_the_known_ones() {
         let src = "[[brands]]\nname = \"Acme\"\nkeywords = [\"acme\"]\n\
