@@ -328,13 +328,15 @@ impl NotifyConfig {
         let mut parts: Vec<String> = self
             .email
             .iter()
-            .map(|e| format!("email {:?} → {}", e.name, e.to.join(", ")))
+            .map(|e| {
+                format!("email {:?} → {}", e.name, e.to.join(", "))
+                    + &digest_summary(e.digest_at, &e.locale)
+            })
             .collect();
-        parts.extend(
-            self.webhook
-                .iter()
-                .map(|w| format!("webhook {:?} ({:?})", w.name, w.format)),
-        );
+        parts.extend(self.webhook.iter().map(|w| {
+            format!("webhook {:?} ({:?})", w.name, w.format)
+                + &digest_summary(w.digest_at, &w.locale)
+        }));
         if parts.is_empty() {
             "none (alerts are only shown in the API and dashboard)".into()
         } else {
@@ -350,6 +352,18 @@ impl NotifyConfig {
             .chain(self.webhook.iter().map(|w| w.name.clone()))
             .collect()
     }
+}
+
+/// `, daily digest at 08:00 Europe/Berlin` for `check`'s summary.
+fn digest_summary(at: Option<chrono::NaiveTime>, loc: &Locale) -> String {
+    at.map(|t| {
+        format!(
+            ", daily digest at {} {}",
+            t.format("%H:%M"),
+            loc.timezone.name()
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// `digest_at`: a time of day as `"HH:MM"` (24-hour clock, two digits each), so that
@@ -558,6 +572,12 @@ mod tests {
         assert_eq!(
             c.notify.webhook[0].digest_at,
             chrono::NaiveTime::from_hms_opt(23, 59, 0)
+        );
+        assert!(
+            c.summary()
+                .contains("webhook \"h\" (Json), daily digest at 23:59 UTC"),
+            "{}",
+            c.summary()
         );
         for bad in [
             "8:00", "24:00", "08:60", "08:00:00", "8am", "", "０8:00", "+8:00",
