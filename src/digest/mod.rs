@@ -417,4 +417,32 @@ url = "http://127.0.0.1:1/y"
             .unwrap();
         assert_eq!((spring.to - spring.from).num_hours(), 23);
     }
+
+    #[tokio::test]
+    async fn the_task_queues_wakes_the_outbox_and_stops_on_shutdown() {
+        let store = Arc::new(Store::in_memory().unwrap());
+        let (config_tx, config_rx) = watch::channel(Arc::new(config()));
+        let wake = Arc::new(Notify::new());
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let task = tokio::spawn(run(store.clone(), config_rx, wake.clone(), shutdown));
+        tokio::time::timeout(Duration::from_secs(10), wake.notified())
+            .await
+            .expect("the outbox is woken for the new digests");
+        let queued = |s: &Store| {
+            digests(s)
+                .into_iter()
+                .map(|d| d.channel)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(queued(&store), vec!["pr-team", "hook"]);
+        // A reload makes it look again; the day's digests are not queued twice.
+        config_tx.send_replace(Arc::new(config()));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(queued(&store), vec!["pr-team", "hook"]);
+        trigger.trigger();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the task ends on shutdown")
+            .expect("without a panic");
+    }
 }

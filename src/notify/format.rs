@@ -7,7 +7,10 @@
 //! Invariant: a format is named here and nowhere else. Adding one is a file under
 //! `src/notify/format/` with a unit struct and its `impl Format`, plus one line below; the config, the
 //! delivery and `check` take it from this list. Every alert the outbox sends — storms,
-//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::body`].
+//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::body`]; the
+//! daily digest goes through [`WebhookFormat::digest_body`], which a format without a place for
+//! a report (a pager's event API) leaves at its default, no digest, so the config rejects
+//! `digest_at` on its channels.
 
 use serde::Deserialize;
 
