@@ -268,6 +268,7 @@ pub async fn run_with_reload(
         store.clone(),
         config_rx.clone(),
         outbox_wake.clone(),
+        Arc::new(Utc::now),
         stop.clone(),
     )));
     tasks.push(tokio::spawn(maintenance(

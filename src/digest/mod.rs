@@ -32,6 +32,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// The pause after a failed database call.
 const DB_PAUSE: Duration = Duration::from_secs(30);
 
+/// The wall clock the task reads: `Utc::now` in the daemon; tests drive their own.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// One channel that wants a digest, as [`queue_due`] needs it.
 #[derive(Debug, Clone)]
 struct DigestChannel<'a> {
@@ -129,11 +132,12 @@ pub fn next_due(config: &Config, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 
 /// The digest task: queues each channel's digest when it is due and wakes the outbox; looks
 /// again at the next digest time, after a config change, and at least every minute. Ends on
-/// shutdown.
+/// shutdown. `clock` is the wall clock (`Utc::now` in the daemon).
 pub async fn run(
     store: Arc<Store>,
     mut config: watch::Receiver<Arc<Config>>,
     outbox_wake: Arc<Notify>,
+    clock: Clock,
     mut shutdown: Shutdown,
 ) {
     let mut config_open = true;
@@ -142,7 +146,7 @@ pub async fn run(
         let mut pause = MAX_SLEEP;
         if !channels(&cfg).is_empty() {
             let (s, c) = (store.clone(), cfg.clone());
-            let now = Utc::now();
+            let now = clock();
             match tokio::task::spawn_blocking(move || queue_due(&s, &c, now)).await {
                 Ok(Ok(queued)) => {
                     for (channel, date) in &queued {
@@ -161,8 +165,9 @@ pub async fn run(
                     pause = DB_PAUSE;
                 }
             }
-            if let Some(next) = next_due(&cfg, Utc::now()) {
-                let until = (next - Utc::now()).to_std().unwrap_or_default();
+            let now = clock();
+            if let Some(next) = next_due(&cfg, now) {
+                let until = (next - now).to_std().unwrap_or_default();
                 pause = pause.min(until);
             }
         }
@@ -424,7 +429,13 @@ url = "http://127.0.0.1:1/y"
         let (config_tx, config_rx) = watch::channel(Arc::new(config()));
         let wake = Arc::new(Notify::new());
         let (trigger, shutdown) = crate::shutdown::channel();
-        let task = tokio::spawn(run(store.clone(), config_rx, wake.clone(), shutdown));
+        let task = tokio::spawn(run(
+            store.clone(),
+            config_rx,
+            wake.clone(),
+            Arc::new(Utc::now),
+            shutdown,
+        ));
         tokio::time::timeout(Duration::from_secs(10), wake.notified())
             .await
             .expect("the outbox is woken for the new digests");
@@ -439,6 +450,75 @@ url = "http://127.0.0.1:1/y"
         config_tx.send_replace(Arc::new(config()));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(queued(&store), vec!["pr-team", "hook"]);
+        trigger.trigger();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the task ends on shutdown")
+            .expect("without a panic");
+    }
+
+    /// The running task on a driven clock (tokio's paused time as the wall clock): the
+    /// Berlin channel's digest is queued at 08:00 local on the day summer time starts, not
+    /// before, and then nothing until the next morning.
+    #[tokio::test(start_paused = true)]
+    async fn the_task_queues_at_the_digest_time_on_a_driven_clock() {
+        let store = Arc::new(Store::in_memory().unwrap());
+        let (_config_tx, config_rx) = watch::channel(Arc::new(config()));
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let base = t("2026-03-29T05:58:00Z"); // 07:58 CEST, hours after the clocks jumped
+        let start = tokio::time::Instant::now();
+        let clock: Clock = Arc::new(move || {
+            base + chrono::Duration::from_std(start.elapsed()).unwrap_or_default()
+        });
+        let task = tokio::spawn(run(
+            store.clone(),
+            config_rx,
+            Arc::new(Notify::new()),
+            clock,
+            shutdown,
+        ));
+        let queued = |s: &Store| {
+            let mut v: Vec<(String, String, f64)> = s
+                .outbox_rows(100)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.channel, r.alert_id, r.next_attempt))
+                .collect();
+            v.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
+            v
+        };
+        // Let the first pass run (the channels are new: the latest day's digests go now).
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if queued(&store).len() == 2 {
+                break;
+            }
+        }
+        let first = queued(&store);
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert!(
+            first.iter().all(|r| r.1 == "digest:2026-03-28"),
+            "{first:?}"
+        );
+        // 07:59:30: still nothing for today.
+        tokio::time::sleep(Duration::from_secs(90)).await;
+        assert_eq!(queued(&store).len(), 2);
+        // 08:00 CEST is 06:00 UTC: due a minute later.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let now = queued(&store);
+        assert_eq!(now.len(), 3, "{now:?}");
+        let today = &now[2];
+        assert_eq!(
+            (today.0.as_str(), today.1.as_str()),
+            ("pr-team", "digest:2026-03-29")
+        );
+        let at = t("2026-03-29T06:00:00Z").timestamp() as f64;
+        assert!((today.2 - at).abs() < 2.0, "queued at {} not {at}", today.2);
+        // The hook's 07:30 UTC digest, then the rest of the day without another one.
+        tokio::time::sleep(Duration::from_secs(2 * 60 * 60)).await;
+        assert_eq!(queued(&store).len(), 4, "the hook's 07:30 UTC digest");
+        tokio::time::sleep(Duration::from_secs(20 * 60 * 60)).await;
+        assert_eq!(queued(&store).len(), 4);
         trigger.trigger();
         tokio::time::timeout(Duration::from_secs(5), task)
             .await
