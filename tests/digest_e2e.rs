@@ -18,6 +18,7 @@ use support::webhook::{ReceivedRequest, WebhookReceiver};
 
 const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
 const CALM: &str = "Nordwind Energie hat heute den Quartalsbericht veröffentlicht.";
+const OTHER: &str = "Die Stadtwerke Süd erweitern das Fernwärmenetz im Westen.";
 
 /// The brand, a German email channel in Berlin and a JSON webhook in UTC, each with
 /// `digest_at` if given.
@@ -34,6 +35,10 @@ fn channels(smtp_port: u16, hook: &str, digest: Option<(&str, &str)>) -> String 
 [[brands]]
 name = "Nordwind Energie"
 keywords = ["Nordwind", "#nordwind"]
+
+[[brands]]
+name = "Stadtwerke Süd"
+keywords = ["Stadtwerke Süd"]
 
 [[notify.email]]
 name = "pr-team"
@@ -102,13 +107,14 @@ async fn the_days_digest_arrives_once_by_email_and_webhook_even_across_a_kill() 
     let mut lines = Vec::new();
     for (i, text) in std::iter::repeat_n(ANGRY, 10)
         .chain(std::iter::repeat_n(CALM, 5))
+        .chain(std::iter::repeat_n(OTHER, 3))
         .enumerate()
     {
         lines.push(json!({"id": format!("m{i}"), "text": text, "created_at": at}).to_string());
     }
     let (status, summary) = d.post_mentions(lines.join("\n"), Some(TOKEN)).await;
     assert_eq!(status, 202, "{summary}");
-    assert_eq!(summary["matched"], 15, "{summary}");
+    assert_eq!(summary["matched"], 18, "{summary}");
     d.stop().await;
     assert!(digest_mails(&smtp).is_empty() && digest_posts(&hook).is_empty());
 
@@ -157,6 +163,8 @@ async fn the_days_digest_arrives_once_by_email_and_webhook_even_across_a_kill() 
     for list in ["alerts", "held", "buzz"] {
         assert!(brand[list].is_array(), "{list}: {body}");
     }
+    assert_eq!(body["brands"][1]["brand"], "Stadtwerke Süd", "{body}");
+    assert_eq!(body["brands"][1]["mentions"], 3, "{body}");
 
     // The email: German, text and HTML, the same figures.
     let mail = &mails[0];
@@ -165,7 +173,10 @@ async fn the_days_digest_arrives_once_by_email_and_webhook_even_across_a_kill() 
         subject.starts_with("[sturmglas] Tagesbericht "),
         "{subject}"
     );
-    let text = mail.part("text/plain").expect("a text part");
+    let text = mail
+        .part("text/plain")
+        .expect("a text part")
+        .replace("\r\n", "\n");
     let html = mail.part("text/html").expect("an HTML part");
     let percent = format!("{:.0} %", (negative as f64 / 15.0 * 100.0).round());
     let figures = format!("15 Erwähnungen, davon {percent} negativ");
@@ -177,6 +188,10 @@ async fn the_days_digest_arrives_once_by_email_and_webhook_even_across_a_kill() 
         "{text}"
     );
     assert!(html.contains(&figures), "{html}");
+    assert!(
+        text.contains("Stadtwerke Süd\n  3 Erwähnungen, davon "),
+        "{text}"
+    );
     assert!(html.contains("lang=\"de\""), "{html}");
 
     // Both marked delivered (a kill before that mark is the one way any notice goes out
