@@ -31,6 +31,8 @@
 //! - [`http`]: health, metrics, JSON API, ingest, charts and the dashboard; [`http_people`]
 //!   (silences, acknowledgements), [`http_history`] (series, mentions), [`ack_link`] and
 //!   [`ack_page`] (signed ack links and their pages).
+//! - [`digest`]: the daily digest of each channel with `digest_at`: when it is due (across
+//!   DST), what it says (built from the store), queued once per channel and local day.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
 //!
 //! Beside the daemon:
@@ -55,6 +57,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod detect;
+pub mod digest;
 pub mod duration;
 pub mod ellipsis;
 pub mod engine;

@@ -66,6 +66,8 @@ pub struct EmailRaw {
     pub active_time_intervals: Option<Vec<Spanned<String>>>,
     /// Gets a firing critical alert only when still unacknowledged this long after it fired.
     pub escalate_after: Option<Spanned<super::HumanDuration>>,
+    /// `"HH:MM"` in the channel's `timezone`: a daily digest at that time.
+    pub digest_at: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -162,6 +164,8 @@ pub struct WebhookRaw {
     pub active_time_intervals: Option<Vec<Spanned<String>>>,
     /// Gets a firing critical alert only when still unacknowledged this long after it fired.
     pub escalate_after: Option<Spanned<super::HumanDuration>>,
+    /// `"HH:MM"` in the channel's `timezone`: a daily digest at that time.
+    pub digest_at: Option<Spanned<String>>,
 }
 
 /// Telegram's `chat_id`: a chat's number, or a public channel's `@name`, sent as written.
@@ -206,6 +210,8 @@ pub struct EmailChannel {
     pub filter: ChannelFilter,
     pub timeout: std::time::Duration,
     pub locale: Locale,
+    /// The local time (in `locale.timezone`) of the daily digest, if the channel wants one.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +225,8 @@ pub struct WebhookChannel {
     pub locale: Locale,
     /// `chat_id`, `routing_key`, `api_key`: what the format's receiver needs besides the url.
     pub receiver: ReceiverKeys,
+    /// The local time (in `locale.timezone`) of the daily digest, if the channel wants one.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 /// How the outbox retries: exponential backoff (×3 per failure, with jitter) between
@@ -311,6 +319,7 @@ impl NotifyConfig {
                     .map(|d| d.0)
                     .unwrap_or(std::time::Duration::from_secs(30)),
                 locale: locale(e.language, e.timezone.as_ref(), ctx),
+                digest_at: e.digest_at.as_ref().and_then(|t| digest_time(t, ctx)),
             });
         }
         for w in &raw.webhook {
@@ -331,6 +340,19 @@ impl NotifyConfig {
             );
             let locale = locale(w.language, w.timezone.as_ref(), ctx);
             let receiver = receiver_keys(w, format, url.as_ref(), ctx);
+            let digest_at = w.digest_at.as_ref().and_then(|t| {
+                let at = digest_time(t, ctx)?;
+                if !format.carries_digest() {
+                    ctx.error(
+                        t.span(),
+                        format!(
+                            "format {:?} has no daily digest; remove `digest_at`",
+                            format.name()
+                        ),
+                    );
+                }
+                Some(at)
+            });
             if let Some(url) = url {
                 out.webhook.push(WebhookChannel {
                     name,
@@ -344,6 +366,7 @@ impl NotifyConfig {
                         .unwrap_or(std::time::Duration::from_secs(10)),
                     locale,
                     receiver,
+                    digest_at,
                 });
             }
         }
@@ -355,13 +378,15 @@ impl NotifyConfig {
         let mut parts: Vec<String> = self
             .email
             .iter()
-            .map(|e| format!("email {:?} → {}", e.name, e.to.join(", ")))
+            .map(|e| {
+                format!("email {:?} → {}", e.name, e.to.join(", "))
+                    + &digest_summary(e.digest_at, &e.locale)
+            })
             .collect();
-        parts.extend(
-            self.webhook
-                .iter()
-                .map(|w| format!("webhook {:?} ({:?})", w.name, w.format)),
-        );
+        parts.extend(self.webhook.iter().map(|w| {
+            format!("webhook {:?} ({:?})", w.name, w.format)
+                + &digest_summary(w.digest_at, &w.locale)
+        }));
         if parts.is_empty() {
             "none (alerts are only shown in the API and dashboard)".into()
         } else {
@@ -500,6 +525,45 @@ fn receiver_keys(
             None
         },
     }
+}
+
+/// `, daily digest at 08:00 Europe/Berlin` for `check`'s summary.
+fn digest_summary(at: Option<chrono::NaiveTime>, loc: &Locale) -> String {
+    at.map(|t| {
+        format!(
+            ", daily digest at {} {}",
+            t.format("%H:%M"),
+            loc.timezone.name()
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// `digest_at`: a time of day as `"HH:MM"` (24-hour clock, two digits each), so that
+/// `"8:00"`, `"08:00:30"` or `"8am"` are errors rather than guesses.
+fn digest_time(t: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<chrono::NaiveTime> {
+    let s = t.get_ref().trim();
+    let b = s.as_bytes();
+    let parsed = (b.len() == 5 && b[2] == b':' && s.is_char_boundary(2))
+        .then(|| {
+            let h: u32 = s[..2].parse().ok()?;
+            let m: u32 = s[3..].parse().ok()?;
+            (s[..2].bytes().all(|c| c.is_ascii_digit())
+                && s[3..].bytes().all(|c| c.is_ascii_digit()))
+            .then(|| chrono::NaiveTime::from_hms_opt(h, m, 0))
+            .flatten()
+        })
+        .flatten();
+    if parsed.is_none() {
+        ctx.error(
+            t.span(),
+            format!(
+                "invalid `digest_at` {:?}: a time of day as \"HH:MM\", such as \"08:00\"",
+                t.get_ref()
+            ),
+        );
+    }
+    parsed
 }
 
 fn retry_policy(raw: &RetryRaw, ctx: &mut Ctx<'_>) -> RetryPolicy {
@@ -781,6 +845,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.0[0].message.contains("/v2/alerts"), "{err}");
+    }
+
+    #[test]
+    fn digest_at_is_a_time_of_day_and_located_when_not() {
+        let c = parse(
+            "[[notify.email]]\nname = \"m\"\nsmtp_host = \"127.0.0.1\"\nfrom = \"a@example.org\"\n\
+             to = [\"b@example.org\"]\ndigest_at = \"08:00\"\n\
+             [[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ndigest_at = \"23:59\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.notify.email[0].digest_at,
+            chrono::NaiveTime::from_hms_opt(8, 0, 0)
+        );
+        assert_eq!(
+            c.notify.webhook[0].digest_at,
+            chrono::NaiveTime::from_hms_opt(23, 59, 0)
+        );
+        assert!(
+            c.summary()
+                .contains("webhook \"h\" (Json), daily digest at 23:59 UTC"),
+            "{}",
+            c.summary()
+        );
+        for bad in [
+            "8:00", "24:00", "08:60", "08:00:00", "8am", "", "０8:00", "+8:00",
+        ] {
+            let err = parse(&format!(
+                "[[notify.webhook]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/x\"\ndigest_at = \"{bad}\"\n"
+            ))
+            .unwrap_err();
+            assert_eq!((err.0[0].line, err.0[0].col), (7, 13), "{bad}: {err}");
+            assert!(err.to_string().contains("HH:MM"), "{err}");
+        }
     }
 
     #[test]

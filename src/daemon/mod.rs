@@ -1,7 +1,8 @@
 //! The daemon: the one place that spawns tasks, wires channels, reloads and shuts down.
 //!
 //! Tasks: the HTTP server, the detector's ticker (which also feeds the systemd watchdog), the
-//! outbox worker, the sources and their forwarder into the core, and hourly maintenance. The
+//! outbox worker, the sources and their forwarder into the core, the daily digest
+//! ([`crate::digest::run`]), and hourly maintenance. The
 //! CPU and SQLite work runs on the core thread ([`crate::worker`]).
 //!
 //! [`run`] is a function of its inputs, as mini-redis' `server::run`: the caller binds the
@@ -253,7 +254,7 @@ pub async fn run_with_reload(
     tasks.push(tokio::spawn(crate::notify::outbox::run(
         store.clone(),
         notify_rx,
-        outbox_wake,
+        outbox_wake.clone(),
         metrics.clone(),
         delivery_client,
         stop.clone(),
@@ -261,6 +262,13 @@ pub async fn run_with_reload(
     tasks.push(tokio::spawn(forward_batches(
         core.clone(),
         batch_rx,
+        stop.clone(),
+    )));
+    tasks.push(tokio::spawn(crate::digest::run(
+        store.clone(),
+        config_rx.clone(),
+        outbox_wake.clone(),
+        Arc::new(Utc::now),
         stop.clone(),
     )));
     tasks.push(tokio::spawn(maintenance(

@@ -15,7 +15,8 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{chart, i18n, render, DeliveryError};
+use super::digest::Digest;
+use super::{chart, digest_render, i18n, render, DeliveryError};
 use crate::alert::AlertEvent;
 use crate::config::notify::{EmailChannel, Locale, TlsMode};
 
@@ -146,6 +147,69 @@ pub fn build(
             .singlepart(text)
             .singlepart(part(ContentType::TEXT_HTML, render::html(event, loc, None))),
     };
+    builder
+        .multipart(body)
+        .map_err(|e| format!("cannot build message: {e}"))
+}
+
+/// Sends the daily digest to the channel's recipients: text and HTML alternatives, in the
+/// channel's language. A digest is not part of a storm's thread, so it has its own id per
+/// channel and day and no `References`.
+pub async fn send_digest(channel: &EmailChannel, digest: &Digest) -> Result<(), DeliveryError> {
+    let message = build_digest(
+        digest,
+        &channel.from,
+        &channel.to,
+        SystemTime::now(),
+        &channel.locale,
+    )
+    .map_err(DeliveryError::Permanent)?;
+    let transport = transport(channel)?;
+    match transport.send(message).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// The digest's message; an error names the address that could not be parsed.
+pub fn build_digest(
+    digest: &Digest,
+    from: &str,
+    to: &[String],
+    date: SystemTime,
+    loc: &Locale,
+) -> Result<Message, String> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(digest_render::subject(digest, loc))
+        .date(date)
+        .message_id(Some(format!(
+            "<digest.{}.{}@sturmglas>",
+            id_part(&digest.channel),
+            digest.date
+        )))
+        .user_agent(format!("sturmglas/{}", env!("CARGO_PKG_VERSION")));
+    if to.is_empty() {
+        return Err("no recipients".into());
+    }
+    for t in to {
+        let mailbox: Mailbox = t
+            .parse()
+            .map_err(|e| format!("invalid recipient address {t:?}: {e}"))?;
+        builder = builder.to(mailbox);
+    }
+    let body = MultiPart::alternative()
+        .singlepart(part(
+            ContentType::TEXT_PLAIN,
+            digest_render::text(digest, loc),
+        ))
+        .singlepart(part(
+            ContentType::TEXT_HTML,
+            digest_render::html(digest, loc),
+        ));
     builder
         .multipart(body)
         .map_err(|e| format!("cannot build message: {e}"))
@@ -296,6 +360,47 @@ mod tests {
         assert!(render_eml(&event(), "a@example.org", &[], &l).is_err());
     }
 
+    #[test]
+    fn digest_mail_has_german_subject_and_both_parts() {
+        let loc = Locale::new(
+            crate::config::notify::Language::De,
+            chrono_tz::Europe::Berlin,
+        );
+        let d = crate::notify::digest::fixtures::digest();
+        let raw = build_digest(
+            &d,
+            "a@example.org",
+            &["b@example.org".into()],
+            SystemTime::UNIX_EPOCH,
+            &loc,
+        )
+        .unwrap()
+        .formatted();
+        let mail = parse(&raw);
+        assert_eq!(mail.ctype.mimetype, "multipart/alternative");
+        let subject = mail
+            .headers
+            .iter()
+            .find(|h| h.get_key() == "Subject")
+            .map(|h| h.get_value())
+            .unwrap();
+        assert_eq!(
+            subject,
+            "[sturmglas] Tagesbericht 02.12.2026: 1 Alarm, 1 zurückgehalten, 1 Welle"
+        );
+        let text = mail.subparts[0].get_body().unwrap();
+        let html = mail.subparts[1].get_body().unwrap();
+        assert!(
+            text.contains("1.234 Erwähnungen, davon 50 % negativ"),
+            "{text}"
+        );
+        assert!(html.contains("<h2"), "{html}");
+        assert!(!raw.windows(11).any(|w| w == b"References:"));
+        for line in raw.split(|b| *b == b'\n') {
+            assert!(line.is_ascii() && line.len() <= 998);
+        }
+    }
+
     #[tokio::test]
     async fn refused_connection_is_transient() {
         // Bind and drop a listener so the port is (almost certainly) closed.
@@ -322,6 +427,7 @@ mod tests {
             },
             timeout: std::time::Duration::from_secs(2),
             locale: Locale::default(),
+            digest_at: None,
         };
         let err = send(&channel, &event()).await.unwrap_err();
         assert!(err.is_transient(), "{err}");

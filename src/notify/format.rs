@@ -11,10 +11,14 @@
 //! Invariant: a format is named here and nowhere else. Adding one is a file under
 //! `src/notify/format/` with a unit struct and its `impl Format`, plus one line below; the config, the
 //! delivery and `check` take it from this list. Every alert the outbox sends — storms,
-//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::request`].
+//! resolved notices, source notices, test alerts — goes through [`WebhookFormat::request`]; the
+//! daily digest goes through [`WebhookFormat::digest_body`], which a format without a place for
+//! a report (a pager's event API) leaves at its default, no digest, so the config rejects
+//! `digest_at` on its channels.
 
 use serde::Deserialize;
 
+use super::digest::Digest;
 use super::DeliveryError;
 use crate::alert::AlertEvent;
 use crate::config::notify::{Locale, ReceiverKeys, WebhookChannel};
@@ -121,6 +125,12 @@ pub trait Format {
 
     /// Whether the url itself holds a token (so that no message quotes it).
     const SECRET_URL: bool = false;
+
+    /// The body of the daily digest, or `None` if the format carries none (a pager's event
+    /// API has no place for a report; the config then rejects `digest_at` on the channel).
+    fn digest_body(_digest: &Digest, _loc: &Locale) -> Option<Result<Vec<u8>, DeliveryError>> {
+        None
+    }
 }
 
 /// A chat payload as JSON bytes.
@@ -174,6 +184,22 @@ macro_rules! webhook_formats {
             pub fn secret_url(self) -> bool {
                 match self {
                     $(WebhookFormat::$variant => <$module::$imp as Format>::SECRET_URL,)*
+                }
+            }
+
+            /// Whether `digest_at` may be set on a channel of this format.
+            pub fn carries_digest(self) -> bool {
+                self.digest_body(&Digest::probe(), &Locale::default()).is_some()
+            }
+
+            /// The daily digest's body in this format; `None` if it carries none.
+            pub fn digest_body(
+                self,
+                digest: &Digest,
+                loc: &Locale,
+            ) -> Option<Result<Vec<u8>, DeliveryError>> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::digest_body(digest, loc),)*
                 }
             }
 
@@ -297,6 +323,40 @@ mod tests {
                 k => format!("{} = \"k-123\"\n", k.name()),
             })
             .collect()
+    }
+
+    /// Every format that carries the daily digest renders it as a body of its content type
+    /// that names the brand and its figures, in both languages; chat formats escape it.
+    #[test]
+    fn every_digest_format_renders_the_digest() {
+        let mut d = crate::notify::digest::fixtures::digest();
+        d.brands[1].brand = "Süd <!channel> @here".into();
+        for &f in WebhookFormat::ALL.iter().filter(|f| f.carries_digest()) {
+            for (language, figures) in [
+                (Language::En, "1,234 mentions, 50% negative"),
+                (Language::De, "1.234 Erwähnungen, davon 50 % negativ"),
+            ] {
+                let loc = Locale::new(language, chrono_tz::Europe::Berlin);
+                let body = f.digest_body(&d, &loc).unwrap().unwrap();
+                let v: serde_json::Value = serde_json::from_slice(&body)
+                    .unwrap_or_else(|err| panic!("{}: {err}", f.name()));
+                let text = v.to_string();
+                assert!(text.contains("Nordwind Energie"), "{}: {text}", f.name());
+                if f == WebhookFormat::Json {
+                    assert_eq!(v["type"], "digest");
+                    assert_eq!(v["brands"][0]["mentions"], 1234);
+                } else {
+                    assert!(text.contains(figures), "{}: {text}", f.name());
+                    assert!(!text.contains("<!channel>"), "{}: {text}", f.name());
+                    if f != WebhookFormat::Slack {
+                        // Slack pings only with `<!here>`, defused above; the Markdown
+                        // formats defuse `@` with a zero-width space.
+                        assert!(!text.contains(" @here"), "{}: {text}", f.name());
+                    }
+                }
+            }
+        }
+        assert!(WebhookFormat::Json.carries_digest() && WebhookFormat::Slack.carries_digest());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 pub mod chart;
 pub mod chat;
+pub mod digest;
+pub mod digest_render;
 pub mod email;
 pub mod format;
 pub mod i18n;
@@ -110,6 +112,23 @@ pub async fn deliver(
     Err(DeliveryError::UnknownChannel(channel.to_string()))
 }
 
+/// Delivers one channel's daily digest, now, without the outbox. A webhook whose format
+/// carries no digest is a permanent failure (the config keeps `digest_at` off such channels).
+pub async fn deliver_digest(
+    cfg: &NotifyConfig,
+    channel: &str,
+    digest: &digest::Digest,
+    http: &reqwest::Client,
+) -> Result<(), DeliveryError> {
+    if let Some(e) = cfg.email.iter().find(|e| e.name == channel) {
+        return email::send_digest(e, digest).await;
+    }
+    if let Some(w) = cfg.webhook.iter().find(|w| w.name == channel) {
+        return webhook::send_digest(w, digest, http).await;
+    }
+    Err(DeliveryError::UnknownChannel(channel.to_string()))
+}
+
 /// Sends a clearly marked test alert (`test: true`) to every channel, or to the named one,
 /// directly and once, whatever the channels' filters. One result per channel, in config order.
 pub async fn test_alert(
@@ -196,6 +215,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             locale: Default::default(),
             receiver: Default::default(),
+            digest_at: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! The outbox worker: delivers due rows, rate-limited per channel, retried with backoff.
 //!
+//! A row is an alert or a channel's daily digest ([`Payload`]); both take the same path.
+//!
 //! Invariant: a row is sent at most once by this process — it is marked delivered right after
 //! the channel accepted it, and should that write fail the row is remembered in memory and
 //! never sent again — and it is never dropped silently: it ends delivered, or failed with the
@@ -24,7 +26,7 @@ use super::DeliveryError;
 use crate::config::notify::NotifyConfig;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
-use crate::store::{OutboxEntry, Store, StoreError};
+use crate::store::{OutboxEntry, Payload, Store, StoreError};
 
 /// Rows taken per channel and pass; more are taken in the next pass right away.
 const BATCH: usize = 20;
@@ -281,7 +283,12 @@ impl Worker {
                 break;
             }
             outcome.attempted += 1;
-            let result = super::deliver(cfg, &name, &row.event, &self.http).await;
+            let result = match &row.payload {
+                Payload::Alert(event) => super::deliver(cfg, &name, event, &self.http).await,
+                Payload::Digest(digest) => {
+                    super::deliver_digest(cfg, &name, digest, &self.http).await
+                }
+            };
             if !self.record(cfg, &row, result).await {
                 outcome.db_trouble = true;
                 break;
@@ -298,13 +305,19 @@ impl Worker {
         result: Result<(), DeliveryError>,
     ) -> bool {
         let channel = row.channel.as_str();
-        let alert = row.event.id.as_str();
+        let id = row.payload.id();
+        let alert = id.as_str();
         let attempt = row.attempts + 1;
         let seq = row.seq;
         let now = Utc::now();
         let (label, store_result) = match result {
             Ok(()) => {
-                tracing::info!(channel, alert, attempt, brand = %row.event.brand, "Alert delivered.");
+                match row.payload.alert() {
+                    Some(event) => {
+                        tracing::info!(channel, alert, attempt, brand = %event.brand, "Alert delivered.")
+                    }
+                    None => tracing::info!(channel, digest = alert, attempt, "Digest delivered."),
+                }
                 let r = db(&self.store, move |s| s.outbox_delivered(seq, now)).await;
                 if r.is_err() {
                     lock(&self.unrecorded).insert(seq);

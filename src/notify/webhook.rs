@@ -20,7 +20,8 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT
 use reqwest::StatusCode;
 use sha2::Sha256;
 
-use super::format::Target;
+use super::digest::Digest;
+use super::format::{Request, Target};
 use super::DeliveryError;
 use crate::alert::AlertEvent;
 use crate::config::notify::{WebhookChannel, WebhookFormat};
@@ -48,12 +49,48 @@ pub async fn send(
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
     let to = channel.format.request(event, &Target::of(channel))?;
+    post(channel, &event.id, to, http).await
+}
+
+/// Sends the daily digest in the channel's format ([`WebhookFormat::digest_body`]), signed
+/// and classified as an alert is; `X-Sturmglas-Event` is `digest:<date>`.
+pub async fn send_digest(
+    channel: &WebhookChannel,
+    digest: &Digest,
+    http: &reqwest::Client,
+) -> Result<(), DeliveryError> {
+    let body = channel
+        .format
+        .digest_body(digest, &channel.locale)
+        .unwrap_or_else(|| {
+            Err(DeliveryError::Permanent(format!(
+                "format {:?} has no daily digest",
+                channel.format.name()
+            )))
+        })?;
+    post(
+        channel,
+        &digest.id(),
+        Request::to_channel(&Target::of(channel), body),
+        http,
+    )
+    .await
+}
+
+/// Sends `to` (already in the channel's format) to the channel: the one request every
+/// webhook delivery makes, with its headers and signature.
+async fn post(
+    channel: &WebhookChannel,
+    id: &str,
+    to: Request,
+    http: &reqwest::Client,
+) -> Result<(), DeliveryError> {
     let mut request = http
         .post(to.url)
         .timeout(channel.timeout)
         .header(CONTENT_TYPE, channel.format.content_type())
         .header(USER_AGENT, concat!("sturmglas/", env!("CARGO_PKG_VERSION")))
-        .header("X-Sturmglas-Event", event.id.as_str());
+        .header("X-Sturmglas-Event", id);
     for (name, value) in to.headers {
         request = request.header(name, value);
     }

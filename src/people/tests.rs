@@ -28,6 +28,8 @@ fn hook(name: &str, routing: Routing) -> WebhookChannel {
         },
         timeout: Duration::from_secs(1),
         locale: Default::default(),
+        receiver: Default::default(),
+        digest_at: None,
     }
 }
 
@@ -53,7 +55,7 @@ fn queued(store: &Store, channel: &str) -> Vec<String> {
         .unwrap()
         .into_iter()
         .filter(|o| o.channel == channel)
-        .map(|o| o.event.id)
+        .map(|o| o.payload.id())
         .collect()
 }
 

@@ -2,9 +2,9 @@
 //!
 //! Invariant: everything that must survive a restart lives here — dedup keys, brand monitors,
 //! alert events, the delivery outbox, source cursors, the mention archive, silences,
-//! acknowledgements, notices held for a channel (`held`) and the secret that signs ack links — and each write that belongs together
+//! acknowledgements, notices held for a channel (`held`), the daily digests queued, and the secret that signs ack links — and each write that belongs together
 //! (an alert and its outbox rows; a batch's dedup keys, its counts, its archived mentions and
-//! its cursor) is one transaction. All calls block: async callers go through `spawn_blocking`
+//! its cursor; a digest's record and its outbox row) is one transaction. All calls block: async callers go through `spawn_blocking`
 //! or the core thread.
 //! Every write's outcome is tracked in [`StoreHealth`], which `/healthz` and `/metrics` show:
 //! the last write failed → unhealthy, until a write succeeds again.
@@ -14,6 +14,7 @@ mod alerts;
 mod archive;
 mod cursors;
 mod dedup;
+mod digest;
 mod health;
 mod held;
 mod journal;
@@ -31,7 +32,7 @@ pub use archive::{ArchivedMention, Bucket, MentionFilter, DEFAULT_MAX_PER_BRAND}
 pub use health::StoreHealth;
 pub use held::{stream_of, HeldNotice, Hold, HoldReason, Routed};
 pub use journal::{CountIncrement, IngestTx};
-pub use outbox::{OutboxEntry, OutboxRow, OutboxStats};
+pub use outbox::{OutboxEntry, OutboxRow, OutboxStats, Payload};
 pub use silences::Silence;
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +163,15 @@ CREATE TABLE IF NOT EXISTS acks (
     PRIMARY KEY (brand, started_at)
 );
 
+-- The daily digests queued (digest.rs): one per channel and local date, written in the
+-- transaction that queues its outbox row.
+CREATE TABLE IF NOT EXISTS digests (
+    channel   TEXT NOT NULL,
+    date      TEXT NOT NULL,
+    queued_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, date)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -251,6 +261,7 @@ impl Store {
         let alert_cut = now - alert_retention.as_secs() as i64;
         let mut n = conn.execute("DELETE FROM dedup WHERE seen_at < ?1", [dedup_cut])?;
         n += conn.execute("DELETE FROM alerts WHERE observed_at < ?1", [alert_cut])?;
+        n += conn.execute("DELETE FROM digests WHERE queued_at < ?1", [alert_cut])?;
         n += conn.execute(
             "DELETE FROM outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < ?1",
             [alert_cut],

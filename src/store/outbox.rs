@@ -1,5 +1,8 @@
 //! The delivery outbox: one row per (alert, channel), retried until delivered.
 //!
+//! A row carries an alert event or, where its `alert_id` starts with `digest:`, a channel's
+//! daily digest ([`Payload`]); both go through the same retries and rate limits.
+//!
 //! Invariant: a row is delivered at most once — it is marked delivered in the same moment the
 //! channel accepted it — and never dropped silently: after the last retry it is marked failed
 //! with the error, and stays visible in the API.
@@ -13,12 +16,38 @@ use serde::Serialize;
 
 use super::{Result, Store, StoreError};
 use crate::alert::AlertEvent;
+use crate::notify::digest::Digest;
+
+/// What an outbox row delivers.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Alert(Box<AlertEvent>),
+    Digest(Box<Digest>),
+}
+
+impl Payload {
+    /// The id logs and receivers see: the alert's id, or `digest:<date>`.
+    pub fn id(&self) -> String {
+        match self {
+            Payload::Alert(e) => e.id.clone(),
+            Payload::Digest(d) => d.id(),
+        }
+    }
+
+    /// The alert event, unless this is a digest.
+    pub fn alert(&self) -> Option<&AlertEvent> {
+        match self {
+            Payload::Alert(e) => Some(e),
+            Payload::Digest(_) => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {
     pub seq: i64,
     pub channel: String,
-    pub event: AlertEvent,
+    pub payload: Payload,
     pub attempts: u32,
     /// When the alert was queued; retries give up a fixed time after it.
     pub created_at: DateTime<Utc>,
@@ -78,7 +107,7 @@ impl Store {
     ) -> Result<Vec<OutboxEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, channel, event, attempts, created_at FROM outbox
+            "SELECT seq, channel, event, attempts, created_at, alert_id FROM outbox
              WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt <= ?1
                AND (?3 IS NULL OR channel = ?3)
              ORDER BY seq LIMIT ?2",
@@ -90,17 +119,22 @@ impl Store {
                 r.get::<_, String>(2)?,
                 r.get::<_, u32>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, channel, json, attempts, created_at) = row?;
-            let event =
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let (seq, channel, json, attempts, created_at, id) = row?;
+            let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+            let payload = if id.starts_with(Digest::ID_PREFIX) {
+                Payload::Digest(Box::new(serde_json::from_str(&json).map_err(corrupt)?))
+            } else {
+                Payload::Alert(Box::new(serde_json::from_str(&json).map_err(corrupt)?))
+            };
             out.push(OutboxEntry {
                 seq,
                 channel,
-                event,
+                payload,
                 attempts,
                 created_at: DateTime::from_timestamp(created_at, 0).unwrap_or_default(),
             });

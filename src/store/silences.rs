@@ -281,7 +281,7 @@ mod tests {
         s.release_silence("a", &notices, at(32)).unwrap();
         let out = s.outbox_due(at(40), 10).unwrap();
         assert_eq!(out.len(), 1, "released exactly once");
-        assert_eq!(out[0].event.brief.silenced_by, None);
+        assert_eq!(out[0].payload.alert().unwrap().brief.silenced_by, None);
         // The stored alert still says it was silenced.
         assert_eq!(
             s.alert("n1").unwrap().unwrap().brief.silenced_by.as_deref(),

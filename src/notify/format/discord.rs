@@ -19,6 +19,19 @@ impl Format for Discord {
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         json_bytes(&discord(event, to.loc))
     }
+
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        let text = crate::notify::digest_render::markdown(digest, loc, md_escape);
+        Some(json_bytes(&json!({
+            "username": "sturmglas",
+            "content": clip(&crate::notify::digest_render::subject(digest, loc), 2000),
+            "embeds": [{"description": clip(&text, 4096)}],
+            "allowed_mentions": {"parse": []},
+        })))
+    }
 }
 
 pub fn discord(event: &AlertEvent, loc: &Locale) -> Value {

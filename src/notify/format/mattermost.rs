@@ -18,6 +18,16 @@ impl Format for Mattermost {
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         json_bytes(&mattermost(event, to.loc))
     }
+
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        let text = crate::notify::digest_render::markdown(digest, loc, md_escape);
+        Some(json_bytes(
+            &json!({"username": "sturmglas", "text": clip(&text, 16_000)}),
+        ))
+    }
 }
 
 pub fn mattermost(event: &AlertEvent, loc: &Locale) -> Value {

@@ -19,6 +19,14 @@ impl Format for Slack {
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         json_bytes(&slack(event, to.loc))
     }
+
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        let text = clip(&crate::notify::digest_render::slack(digest, loc), 3900);
+        Some(json_bytes(&json!({"text": text})))
+    }
 }
 
 pub fn slack(event: &AlertEvent, loc: &Locale) -> Value {

@@ -19,6 +19,25 @@ impl Format for Teams {
     fn body(event: &AlertEvent, to: &Target<'_>) -> Result<Vec<u8>, DeliveryError> {
         json_bytes(&teams(event, to.loc))
     }
+
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        let text = crate::notify::digest_render::markdown(digest, loc, md_escape);
+        Some(json_bytes(&json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [{"type": "TextBlock", "text": text, "wrap": true}],
+                },
+            }],
+        })))
+    }
 }
 
 pub fn teams(event: &AlertEvent, loc: &Locale) -> Value {
