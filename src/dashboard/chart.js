@@ -7,6 +7,8 @@
 
 const SGChart = (() => {
   const NS = 'http://www.w3.org/2000/svg';
+  /** The fewest mentions in a step for its negative share to be drawn. */
+  const MIN_SHARE_COUNT = 3;
 
   function node(tag, attrs, cls) {
     const e = document.createElementNS(NS, tag);
@@ -113,7 +115,8 @@ const SGChart = (() => {
       }
     });
 
-    // The negative share where there were mentions; a gap where there were none.
+    // The negative share where there were enough mentions for a share to mean something
+    // (one negative post of one is no "100 %"); a gap elsewhere.
     let seg = [];
     const flush = () => {
       if (seg.length === 1) svg.append(node('circle', { cx: seg[0][0], cy: seg[0][1], r: 2.5 }, 'share-dot'));
@@ -121,7 +124,7 @@ const SGChart = (() => {
       seg = [];
     };
     points.forEach((p, i) => {
-      if (!p.mentions) return flush();
+      if (p.mentions < MIN_SHARE_COUNT) return flush();
       seg.push([mid(i).toFixed(1), yShare(p.negative / p.mentions).toFixed(1)]);
     });
     flush();
