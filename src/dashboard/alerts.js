@@ -46,7 +46,7 @@
       tr.dataset.alert = a.id;
       return tr;
     }));
-    if (!alerts.length) tb.append(el('tr', null, el('td', 'muted', t('alerts.none'))));
+    if (!alerts.length) tb.append(SG.noteRow(8, t('alerts.none')));
 
     const ul = document.getElementById('silences');
     ul.replaceChildren(...silences.map((s) => {

@@ -50,7 +50,7 @@ const SGChart = (() => {
     const o = opts || {};
     const W = o.width || 800;
     const H = o.height || 240;
-    const L = 40, R = 40, T = 10, B = o.compact ? 18 : 24;
+    const L = 40, R = 44, T = 10, B = o.compact ? 18 : 24;
     const pw = W - L - R, ph = H - T - B;
     const n = points.length;
     const svg = node('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'data-points': n }, 'chart-svg');

@@ -135,6 +135,13 @@ const SG = (() => {
 
   function brandUrl(name) { return pageUrl('/brands/' + encodeURIComponent(name)); }
 
+  /** A table row of one cell across `cols` columns (an empty list's note). */
+  function noteRow(cols, text) {
+    const td = el('td', 'muted', text);
+    td.colSpan = cols;
+    return el('tr', null, td);
+  }
+
   function levelBadge(level) { return el('span', 'level ' + level, t('level.' + level)); }
 
   function pct(x) { return Math.round((x || 0) * 100) + '%'; }
@@ -308,7 +315,7 @@ const SG = (() => {
     p.replaceChildren();
     const items = [['sw-bar', 'legend.mentions'], ['sw-neg', 'legend.negative'], ['sw-share', 'legend.share'], ['sw-band', 'legend.band']];
     if (withAlert) items.push(['sw-alert', 'legend.alert']);
-    for (const [cls, key] of items) p.append(el('span', 'swatch ' + cls), el('span', null, t(key)), ' ');
+    for (const [cls, key] of items) p.append(el('span', 'legend-item', el('span', 'swatch ' + cls), t(key)), ' ');
   }
 
   /** The alert threads of a brand: the newest notice of each (brand, kind, started_at). */
@@ -342,5 +349,5 @@ const SG = (() => {
 
   document.addEventListener('DOMContentLoaded', setup);
 
-  return { lang, t, el, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, ApiError };
+  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, ApiError };
 })();

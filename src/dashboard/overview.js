@@ -74,7 +74,7 @@
         el('td', null, SG.when(s.last_success)),
         el('td', 'muted', s.last_error || '—')));
     }
-    if (!sources.length) ts.append(el('tr', null, el('td', 'muted', t('sources.none'))));
+    if (!sources.length) ts.append(SG.noteRow(4, t('sources.none')));
   }
 
   document.addEventListener('DOMContentLoaded', () => {
