@@ -155,6 +155,43 @@ async fn the_pages_show_the_storm_its_chart_and_drivers_and_posts_only_as_text()
     d.wait_alerts(10, |a| a.iter().any(|e| e["status"] == "firing"))
         .await;
 
+    // The files come from the binary with cache headers; the pages allow only its scripts.
+    let http = reqwest::Client::new();
+    let r = http
+        .get(d.url("/dashboard/common.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(h["cache-control"], "public, max-age=300");
+    let etag = h["etag"].to_str().unwrap().to_string();
+    let r = http
+        .get(d.url("/dashboard/common.js"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let r = http.get(d.url("/dashboard/nope.js")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .get(d.url("/brands/Nordwind%20Energie"))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    let page = r.text().await.unwrap();
+    assert!(
+        !page.contains("<script>") && !page.contains("Abzocke"),
+        "{page}"
+    );
+
     // The overview: both brands, the storm first and critical, its headline and its chart.
     let dom = dump_dom(d.url("/"), &[]).await;
     let nordwind = dom

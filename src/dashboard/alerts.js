@@ -30,7 +30,7 @@
   }
 
   async function load() {
-    const [alerts, silences] = await Promise.all([SG.api('/api/v1/alerts?limit=500'), SG.api('/api/v1/silences')]);
+    const [alerts, silences] = await Promise.all([SG.api('/api/v1/alerts?limit=200'), SG.api('/api/v1/silences')]);
     const tb = document.getElementById('alerts');
     tb.replaceChildren(...alerts.map((a) => {
       const brand = el('a', null, a.brand);

@@ -131,7 +131,7 @@
     if (source) q += '&source=' + encodeURIComponent(source);
     const [brands, alerts, series, silences, mentions] = await Promise.all([
       SG.api('/api/v1/brands'),
-      SG.api('/api/v1/alerts?limit=1000'),
+      SG.api('/api/v1/alerts?limit=200'),
       SG.api(base + '/series?step=' + step + '&from=' + encodeURIComponent(from)).catch((e) => e),
       SG.api('/api/v1/silences'),
       SG.api(base + '/mentions' + q).catch((e) => e),

@@ -43,7 +43,7 @@
 
   async function load() {
     const [brands, alerts, sources] = await Promise.all([
-      SG.api('/api/v1/brands'), SG.api('/api/v1/alerts?limit=200'), SG.api('/api/v1/sources'),
+      SG.api('/api/v1/brands'), SG.api('/api/v1/alerts?limit=100'), SG.api('/api/v1/sources'),
     ]);
     const now = new Date();
     const from = new Date(now.getTime() - 86400e3).toISOString();
