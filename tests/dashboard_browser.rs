@@ -5,7 +5,8 @@
 //! run, its `javascript:` link not made a link); in German by `?lang=` and by Accept-Language.
 //! Through the DevTools protocol the page asks for the `api_token` once, keeps it in session
 //! storage, acknowledges the storm (which the API then shows as `acknowledged_by`), silences
-//! and ends the silence, and shows the unreachable state when the daemon stops.
+//! and ends the silence, filters the mentions, switches the timeline to 30 days, fits a
+//! phone's width, and shows the unreachable state when the daemon stops.
 //!
 //! A missing Chromium fails these tests with a message saying how to install it.
 
@@ -335,10 +336,17 @@ impl Page {
 
     /// Evaluates `expr` in the page (awaiting a promise) and returns its value.
     async fn eval(&mut self, expr: &str) -> Value {
+        let params = json!({"expression": expr, "awaitPromise": true, "returnByValue": true});
+        let v = self.call("Runtime.evaluate", params).await;
+        assert!(v["exceptionDetails"].is_null(), "{expr}: {v}");
+        v["result"]["value"].clone()
+    }
+
+    /// Calls a DevTools method and returns its result.
+    async fn call(&mut self, method: &str, params: Value) -> Value {
         self.next += 1;
         let id = self.next;
-        let msg = json!({"id": id, "method": "Runtime.evaluate", "params": {
-            "expression": expr, "awaitPromise": true, "returnByValue": true}});
+        let msg = json!({"id": id, "method": method, "params": params});
         self.ws
             .send(Message::Text(msg.to_string().into()))
             .await
@@ -352,8 +360,8 @@ impl Page {
             let Message::Text(text) = m else { continue };
             let v: Value = serde_json::from_str(&text).unwrap();
             if v["id"] == id {
-                assert!(v["result"]["exceptionDetails"].is_null(), "{expr}: {v}");
-                return v["result"]["result"]["value"].clone();
+                assert!(v["error"].is_null(), "{method}: {v}");
+                return v["result"].clone();
             }
         }
     }
@@ -518,6 +526,56 @@ async fn the_page_asks_for_the_token_once_and_acknowledges_and_silences_through_
     page.wait("document.querySelector('#silences li.silence.ended')", 10)
         .await;
     assert_eq!(api(&d, "/api/v1/silences").await[0]["state"], "ended");
+
+    // The mentions filter by source and by label.
+    page.eval(
+        "const f = document.getElementById('filter-source'); f.value = 'rss'; \
+         f.dispatchEvent(new Event('change')); true",
+    )
+    .await;
+    page.wait(
+        "document.querySelectorAll('#mentions li.post').length === 1 && \
+         document.querySelector('#mentions li.post .text').textContent.includes('<img src=x')",
+        10,
+    )
+    .await;
+    page.eval(
+        "const g = document.getElementById('filter-source'); g.value = ''; \
+         const l = document.getElementById('filter-label'); l.value = 'positive'; \
+         l.dispatchEvent(new Event('change')); true",
+    )
+    .await;
+    page.wait(
+        "document.querySelectorAll('#mentions li.post').length === 0 && \
+         document.querySelector('#mentions li.muted')",
+        10,
+    )
+    .await;
+
+    // The timeline over 30 days: 6-hour steps, the same 91 mentions.
+    page.eval("document.querySelector('#ranges [data-range=\"30d\"]').click(); true")
+        .await;
+    page.wait(
+        "['120', '121'].includes(document.querySelector('#timeline svg').dataset.points) && \
+         document.querySelector('#timeline svg').dataset.mentions === '91'",
+        10,
+    )
+    .await;
+
+    // On a phone's width nothing runs off the side.
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 390, "height": 800, "deviceScaleFactor": 2, "mobile": true}),
+    )
+    .await;
+    page.wait("innerWidth === 390", 10).await;
+    assert_eq!(
+        page.eval("document.documentElement.scrollWidth").await,
+        json!(390),
+        "the brand page is wider than a phone"
+    );
+    page.call("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
 
     // The alerts page shows who acknowledged, with the token from the session.
     page.eval("location.href = '/alerts'; true").await;
