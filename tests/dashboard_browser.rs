@@ -261,6 +261,10 @@ async fn the_pages_show_the_storm_its_chart_and_drivers_and_posts_only_as_text()
         "{dom}"
     );
     assert!(dom.contains("Worum es geht"), "{dom}");
+    assert!(
+        dom.contains(" Erwähnungen in 15 min, "),
+        "no German headline: {dom}"
+    );
     let dom = dump_dom(d.url("/"), &["--accept-lang=de-DE,de"]).await;
     assert!(
         dom.contains("<html lang=\"de\">"),

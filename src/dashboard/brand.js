@@ -43,7 +43,7 @@
       el('strong', null, t('kind.' + a.kind)), ' · ', t('status.' + a.status), ' · ',
       t('fig.since', SG.when(a.started_at)));
     const reasons = el('ul', 'reasons', ...(a.reasons || []).map((r) => el('li', null, r)));
-    const parts = [head, reasons];
+    const parts = [head, el('p', 'headline', SG.headline(a)), reasons];
     if (a.silenced_by) parts.push(el('p', 'note', t('brief.silenced', a.silenced_by)));
     if (a.acknowledged_by) parts.push(el('p', 'note acked', t('brief.acked', a.acknowledged_by, SG.when(a.acknowledged_at))));
     const cols = el('div', 'brief-cols');

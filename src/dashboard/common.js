@@ -45,6 +45,7 @@ const SG = (() => {
       'alerts.level': 'Level', 'alerts.kind': 'Kind', 'alerts.why': 'Why', 'alerts.acked': 'Acknowledged',
       'alerts.none': 'No alerts yet.', 'alerts.silenced': 'silenced ({0})',
       'error': 'Error: {0}',
+      'headline': '{0} mentions in {1}, {2}× the expected {3}; {4} negative',
     },
     de: {
       'nav.overview': 'Übersicht', 'nav.alerts': 'Alarme', 'loading': 'lädt…',
@@ -84,6 +85,7 @@ const SG = (() => {
       'alerts.level': 'Stufe', 'alerts.kind': 'Art', 'alerts.why': 'Warum', 'alerts.acked': 'Bestätigt',
       'alerts.none': 'Noch keine Alarme.', 'alerts.silenced': 'stumm ({0})',
       'error': 'Fehler: {0}',
+      'headline': '{0} Erwähnungen in {1}, {2}× die erwarteten {3}; {4} negativ',
     },
   };
 
@@ -338,6 +340,11 @@ const SG = (() => {
     return [...seen.values()];
   }
 
+  /** An alert's figures in the page's language (the daemon's `reasons` are English). */
+  function headline(a) {
+    return t('headline', a.mentions, duration(a.window_seconds), num(a.velocity_ratio), num(a.expected), pct(a.negative_share));
+  }
+
   /** Alert periods for a chart: [start, end] in ms, end now for a firing thread. */
   function periods(alerts) {
     return threads(alerts).map((a) => ({
@@ -349,5 +356,5 @@ const SG = (() => {
 
   document.addEventListener('DOMContentLoaded', setup);
 
-  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, ApiError };
+  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, headline, ApiError };
 })();

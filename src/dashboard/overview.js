@@ -13,10 +13,10 @@
     return (RANK[b.level] || 0) - (RANK[a.level] || 0) || (b.negative || 0) - (a.negative || 0) || a.name.localeCompare(b.name);
   }
 
-  /** The headline of an alert: its kind, its first reason and its leading drivers. */
+  /** The headline of an alert: its kind, its figures and its leading drivers. */
   function headline(a) {
     const box = el('div', 'headline');
-    box.append(el('strong', null, t('kind.' + a.kind) + ': '), a.reasons && a.reasons[0] ? a.reasons[0] : '');
+    box.append(el('strong', null, t('kind.' + a.kind) + ': '), SG.headline(a));
     if (a.drivers && a.drivers.length) {
       box.append(el('div', 'drivers-line', a.drivers.slice(0, 4).map((d) => d.term).join(' · ')));
     }
