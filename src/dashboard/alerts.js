@@ -34,7 +34,7 @@
     const tb = document.getElementById('alerts');
     tb.replaceChildren(...alerts.map((a) => {
       const brand = el('a', null, a.brand);
-      brand.href = SG.brandUrl(a.brand);
+      brand.href = SG.brandUrl(a.brand) + '#alert=' + encodeURIComponent(a.id);
       const why = el('td', 'why', el('ul', 'reasons', ...(a.reasons || []).map((r) => el('li', null, r))));
       if (a.silenced_by) why.append(el('div', 'muted', t('alerts.silenced', a.silenced_by)));
       const acked = el('td', 'acked', a.acknowledged_by ? a.acknowledged_by + ' · ' + SG.when(a.acknowledged_at) : '—');

@@ -10,6 +10,8 @@
   const RANGES = { '24h': [86400, '15m'], '7d': [7 * 86400, '1h'], '30d': [30 * 86400, '6h'] };
   let range = '24h';
   let chosen = null; // the thread key the person picked, or null for the active/newest one
+  // `#alert=ID` (the alerts page's links): show the thread of that notice.
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('alert');
   let shown = null; // the alert notice whose brief is shown
   let threadKeys = '';
   const sources = new Set();
@@ -149,6 +151,10 @@
 
     const mine = alerts.filter((a) => a.brand === name);
     const threads = SG.threads(mine);
+    if (wanted && !chosen) {
+      const hit = mine.find((a) => a.id === wanted);
+      if (hit) chosen = key(hit);
+    }
     renderSelect(threads);
     const pick = (chosen && threads.find((a) => key(a) === chosen)) || threads.find((a) => a.status === 'firing') || threads[0] || null;
     shown = pick;
