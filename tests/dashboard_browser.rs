@@ -594,6 +594,15 @@ async fn the_page_asks_for_the_token_once_and_acknowledges_and_silences_through_
         json!(true),
         "asked for the token again"
     );
+    // Each row links the brand page showing that alert.
+    let href = page
+        .eval("document.querySelector('#alerts tr.alert td a').getAttribute('href')")
+        .await;
+    assert!(
+        href.as_str()
+            .is_some_and(|h| h.starts_with("/brands/Nordwind%20Energie#alert=")),
+        "{href}"
+    );
 
     // The daemon goes away: the page says so, and keeps what it showed.
     assert!(d.stop().await.success());
