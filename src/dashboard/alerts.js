@@ -50,8 +50,7 @@
 
     const ul = document.getElementById('silences');
     ul.replaceChildren(...silences.map((s) => {
-      const li = el('li', 'silence ' + s.state, t('silence.line', s.brand === '*' ? t('silence.all') : s.brand,
-        (s.kinds && s.kinds.length ? s.kinds.join(', ') : '') || '—', SG.when(s.ends_at), s.comment || '—', s.created_by || '—'),
+      const li = el('li', 'silence ' + s.state, SG.silenceText(s),
       ' ', el('span', 'muted', t('silence.' + s.state)));
       if (s.state === 'active') {
         const b = el('button', 'end', t('silence.end'));

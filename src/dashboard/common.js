@@ -38,7 +38,7 @@ const SG = (() => {
       'ack.none': 'No alert to acknowledge.', 'ack.need_name': 'Please enter your name.',
       'silence.title': 'Silence this brand', 'silence.comment': 'why (required)', 'silence.button': 'Silence',
       'silence.done': 'Silenced until {0}.', 'silences.title': 'Silences', 'silences.none': 'No silences.',
-      'silence.end': 'End now', 'silence.line': '{0} · {1} · until {2} · {3} ({4})', 'silence.all': 'all brands',
+      'silence.end': 'End now', 'silence.line': '{0}{1} · until {2} · {3} ({4})', 'silence.all': 'all brands',
       'silence.ended': 'ended', 'silence.active': 'active',
       'filter.label': 'Label', 'filter.source': 'Source', 'filter.all': 'all', 'mentions.none': 'No mentions in the archive for this choice.',
       'alerts.title': 'Alerts', 'alerts.observed': 'Observed', 'alerts.brand': 'Brand', 'alerts.status': 'Status',
@@ -78,7 +78,7 @@ const SG = (() => {
       'ack.none': 'Kein Alarm zu bestätigen.', 'ack.need_name': 'Bitte Ihren Namen eingeben.',
       'silence.title': 'Marke stummschalten', 'silence.comment': 'Grund (Pflicht)', 'silence.button': 'Stummschalten',
       'silence.done': 'Stumm bis {0}.', 'silences.title': 'Stummschaltungen', 'silences.none': 'Keine Stummschaltungen.',
-      'silence.end': 'Jetzt beenden', 'silence.line': '{0} · {1} · bis {2} · {3} ({4})', 'silence.all': 'alle Marken',
+      'silence.end': 'Jetzt beenden', 'silence.line': '{0}{1} · bis {2} · {3} ({4})', 'silence.all': 'alle Marken',
       'silence.ended': 'beendet', 'silence.active': 'aktiv',
       'filter.label': 'Bewertung', 'filter.source': 'Quelle', 'filter.all': 'alle', 'mentions.none': 'Keine Erwähnungen im Archiv für diese Auswahl.',
       'alerts.title': 'Alarme', 'alerts.observed': 'Beobachtet', 'alerts.brand': 'Marke', 'alerts.status': 'Status',
@@ -345,6 +345,12 @@ const SG = (() => {
     return t('headline', a.mentions, duration(a.window_seconds), num(a.velocity_ratio), num(a.expected), pct(a.negative_share));
   }
 
+  /** A silence in one line: whom, which kinds, until when, why, by whom. */
+  function silenceText(s) {
+    const kinds = s.kinds && s.kinds.length ? ' (' + s.kinds.map((k) => t('kind.' + k)).join(', ') + ')' : '';
+    return t('silence.line', s.brand === '*' ? t('silence.all') : s.brand, kinds, when(s.ends_at), s.comment || '—', s.created_by || '—');
+  }
+
   /** Alert periods for a chart: [start, end] in ms, end now for a firing thread. */
   function periods(alerts) {
     return threads(alerts).map((a) => ({
@@ -356,5 +362,5 @@ const SG = (() => {
 
   document.addEventListener('DOMContentLoaded', setup);
 
-  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, headline, ApiError };
+  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, headline, silenceText, ApiError };
 })();
