@@ -10,7 +10,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
@@ -76,10 +76,6 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(dashboard))
-        // A brand's page (the alerts' `links.dashboard`): the dashboard, which reads the
-        // brand from its path.
-        .route("/brands/{name}", get(dashboard))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/mentions", post(ingest))
@@ -91,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::http_people::link_routes())
         // The history API over the mention archive (series, mentions): src/http_history.rs.
         .merge(crate::http_history::routes())
+        // The dashboard's pages and static files: src/http_dashboard.rs.
+        .merge(crate::http_dashboard::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.ingest.clone(),
             guard::guard,
@@ -101,10 +99,6 @@ pub fn router(state: AppState) -> Router {
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
-}
-
-async fn dashboard() -> Html<&'static str> {
-    Html(headers::DASHBOARD)
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {

@@ -30,7 +30,8 @@
 //! - [`worker`]: the core thread that owns the engine and its store writes, and its handle.
 //! - [`http`]: health, metrics, JSON API, ingest, charts and the dashboard; [`http_people`]
 //!   (silences, acknowledgements), [`http_history`] (series, mentions), [`ack_link`] and
-//!   [`ack_page`] (signed ack links and their pages).
+//!   [`ack_page`] (signed ack links and their pages), [`http_dashboard`] (the dashboard's
+//!   pages and the [`dashboard`] assets: scripts, style, SVG charts drawn in the browser).
 //! - [`digest`]: the daily digest of each channel with `digest_at`: when it is due (across
 //!   DST), what it says (built from the store), queued once per channel and local day.
 //! - [`daemon`]: the one place that spawns tasks, wires channels, reloads and shuts down.
@@ -55,6 +56,7 @@ pub mod brief;
 pub mod calibrate;
 pub mod config;
 pub mod daemon;
+pub mod dashboard;
 pub mod demo;
 pub mod detect;
 pub mod digest;
@@ -64,6 +66,7 @@ pub mod engine;
 pub mod export;
 pub mod http;
 pub mod http_client;
+pub mod http_dashboard;
 pub mod http_history;
 pub mod http_people;
 pub mod level;
