@@ -131,6 +131,13 @@ pub trait Format {
     fn digest_body(_digest: &Digest, _loc: &Locale) -> Option<Result<Vec<u8>, DeliveryError>> {
         None
     }
+
+    /// The daily digest's request: by default a POST of [`Format::digest_body`] to the
+    /// channel's `url`. A receiver whose body needs its url or keys (ntfy's topic, Telegram's
+    /// chat) overrides this instead.
+    fn digest_request(digest: &Digest, to: &Target<'_>) -> Option<Result<Request, DeliveryError>> {
+        Self::digest_body(digest, to.loc).map(|b| b.map(|body| Request::to_channel(to, body)))
+    }
 }
 
 /// A chat payload as JSON bytes.
@@ -189,7 +196,23 @@ macro_rules! webhook_formats {
 
             /// Whether `digest_at` may be set on a channel of this format.
             pub fn carries_digest(self) -> bool {
-                self.digest_body(&Digest::probe(), &Locale::default()).is_some()
+                let Ok(url) = url::Url::parse("http://127.0.0.1/probe/sendMessage") else {
+                    return false;
+                };
+                let (loc, keys) = (Locale::default(), ReceiverKeys::default());
+                let to = Target { loc: &loc, url: &url, keys: &keys };
+                self.digest_request(&Digest::probe(), &to).is_some()
+            }
+
+            /// The daily digest's request in this format; `None` if it carries none.
+            pub fn digest_request(
+                self,
+                digest: &Digest,
+                to: &Target<'_>,
+            ) -> Option<Result<Request, DeliveryError>> {
+                match self {
+                    $(WebhookFormat::$variant => <$module::$imp as Format>::digest_request(digest, to),)*
+                }
             }
 
             /// The daily digest's body in this format; `None` if it carries none.
@@ -337,7 +360,17 @@ mod tests {
                 (Language::De, "1.234 Erwähnungen, davon 50 % negativ"),
             ] {
                 let loc = Locale::new(language, chrono_tz::Europe::Berlin);
-                let body = f.digest_body(&d, &loc).unwrap().unwrap();
+                let url: url::Url = url_for(f).parse().unwrap();
+                let keys = ReceiverKeys {
+                    chat_id: Some(crate::config::notify::ChatId::Id(-100123)),
+                    ..Default::default()
+                };
+                let to = Target {
+                    loc: &loc,
+                    url: &url,
+                    keys: &keys,
+                };
+                let body = f.digest_request(&d, &to).unwrap().unwrap().body;
                 let v: serde_json::Value = serde_json::from_slice(&body)
                     .unwrap_or_else(|err| panic!("{}: {err}", f.name()));
                 let text = v.to_string();
@@ -347,16 +380,35 @@ mod tests {
                     assert_eq!(v["brands"][0]["mentions"], 1234);
                 } else {
                     assert!(text.contains(figures), "{}: {text}", f.name());
-                    assert!(!text.contains("<!channel>"), "{}: {text}", f.name());
-                    if f != WebhookFormat::Slack {
-                        // Slack pings only with `<!here>`, defused above; the Markdown
-                        // formats defuse `@` with a zero-width space.
+                    // ntfy shows plain text and Telegram escaped HTML: neither pings anyone.
+                    let pings = !matches!(f, WebhookFormat::Ntfy | WebhookFormat::Telegram);
+                    if pings {
+                        assert!(!text.contains("<!channel>"), "{}: {text}", f.name());
+                    }
+                    if f == WebhookFormat::Telegram {
+                        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+                    }
+                    if pings && !matches!(f, WebhookFormat::Slack | WebhookFormat::GoogleChat) {
+                        // Slack pings only with `<!here>` and Google Chat with
+                        // `<users/all>`, defused above; the Markdown formats defuse `@`
+                        // with a zero-width space.
                         assert!(!text.contains(" @here"), "{}: {text}", f.name());
                     }
                 }
             }
         }
-        assert!(WebhookFormat::Json.carries_digest() && WebhookFormat::Slack.carries_digest());
+        for f in [
+            WebhookFormat::Json,
+            WebhookFormat::Slack,
+            WebhookFormat::Ntfy,
+            WebhookFormat::Telegram,
+            WebhookFormat::GoogleChat,
+        ] {
+            assert!(f.carries_digest(), "{}", f.name());
+        }
+        // A pager's event API has no place for a report.
+        assert!(!WebhookFormat::PagerDuty.carries_digest());
+        assert!(!WebhookFormat::Opsgenie.carries_digest());
     }
 
     #[test]

@@ -52,29 +52,23 @@ pub async fn send(
     post(channel, &event.id, to, http).await
 }
 
-/// Sends the daily digest in the channel's format ([`WebhookFormat::digest_body`]), signed
+/// Sends the daily digest in the channel's format ([`WebhookFormat::digest_request`]), signed
 /// and classified as an alert is; `X-Sturmglas-Event` is `digest:<date>`.
 pub async fn send_digest(
     channel: &WebhookChannel,
     digest: &Digest,
     http: &reqwest::Client,
 ) -> Result<(), DeliveryError> {
-    let body = channel
+    let to = channel
         .format
-        .digest_body(digest, &channel.locale)
+        .digest_request(digest, &Target::of(channel))
         .unwrap_or_else(|| {
             Err(DeliveryError::Permanent(format!(
                 "format {:?} has no daily digest",
                 channel.format.name()
             )))
         })?;
-    post(
-        channel,
-        &digest.id(),
-        Request::to_channel(&Target::of(channel), body),
-        http,
-    )
-    .await
+    post(channel, &digest.id(), to, http).await
 }
 
 /// Sends `to` (already in the channel's format) to the channel: the one request every

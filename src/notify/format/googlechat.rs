@@ -29,6 +29,18 @@ impl Format for GoogleChat {
         json_bytes(&googlechat(event, to.loc))
     }
 
+    /// The digest as one plain text message (its own thread: it belongs to no storm).
+    fn digest_body(
+        digest: &crate::notify::digest::Digest,
+        loc: &Locale,
+    ) -> Option<Result<Vec<u8>, DeliveryError>> {
+        let subject = crate::notify::digest_render::subject(digest, loc);
+        let text = crate::notify::digest_render::text(digest, loc);
+        Some(json_bytes(&json!({
+            "text": clip(&plain(&format!("*{subject}*\n\n{text}")), 4000),
+        })))
+    }
+
     fn request(event: &AlertEvent, to: &Target<'_>) -> Result<Request, DeliveryError> {
         let mut url = to.url.clone();
         if !url.query_pairs().any(|(k, _)| k == REPLY_OPTION.0) {

@@ -49,6 +49,27 @@ impl Format for Ntfy {
     fn check_url(url: &url::Url) -> Result<(), String> {
         split(url).map(|_| ())
     }
+
+    /// The digest as a quiet (priority 2) plain-text message on the channel's topic.
+    fn digest_request(
+        digest: &crate::notify::digest::Digest,
+        to: &Target<'_>,
+    ) -> Option<Result<Request, DeliveryError>> {
+        Some(split(to.url).map_err(DeliveryError::Permanent).and_then(|(root, topic)| {
+            let body = json_bytes(&json!({
+                "topic": topic,
+                "title": clip(&crate::notify::digest_render::subject(digest, to.loc), 250),
+                "message": fit_bytes(&crate::notify::digest_render::text(digest, to.loc), MAX_MESSAGE_BYTES - 96),
+                "priority": 2,
+                "tags": ["bar_chart"],
+            }))?;
+            let mut headers = Vec::new();
+            if let Some(token) = &to.keys.api_key {
+                headers.push(("Authorization", format!("Bearer {}", token.expose())));
+            }
+            Ok(Request { url: root, headers, body })
+        }))
+    }
 }
 
 /// The server's root and the topic of a topic url (`https://ntfy.sh/pr-alerts` →

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::super::chat::{brief_lines, clip, header_line, samples};
 use super::super::{i18n, render, DeliveryError};
-use super::{json_bytes, Format, KeyUse, ReceiverKey, Target};
+use super::{json_bytes, Format, KeyUse, ReceiverKey, Request, Target};
 use crate::alert::AlertEvent;
 use crate::config::notify::{ChatId, Locale};
 
@@ -36,6 +36,38 @@ impl Format for Telegram {
             .as_ref()
             .ok_or_else(|| DeliveryError::Permanent("telegram needs a chat_id".into()))?;
         json_bytes(&telegram(event, to.loc, chat))
+    }
+
+    /// The digest as one message to the channel's chat, its text escaped for Telegram's HTML.
+    fn digest_request(
+        digest: &crate::notify::digest::Digest,
+        to: &Target<'_>,
+    ) -> Option<Result<Request, DeliveryError>> {
+        let chat = match to.keys.chat_id.as_ref() {
+            Some(chat) => chat,
+            None => return Some(Err(DeliveryError::Permanent("telegram needs a chat_id".into()))),
+        };
+        let chat_id = match chat {
+            ChatId::Id(n) => json!(n),
+            ChatId::Name(s) => json!(s),
+        };
+        let subject = crate::notify::digest_render::subject(digest, to.loc);
+        let text = crate::notify::digest_render::text(digest, to.loc);
+        // Clipped before escaping, so that no tag or entity is cut open.
+        let message = format!(
+            "<b>{}</b>\n\n{}",
+            tg_escape(&clip(&subject, 200)),
+            tg_escape(&clip(&text, MAX_TEXT / 2))
+        );
+        Some(
+            json_bytes(&json!({
+                "chat_id": chat_id,
+                "text": message,
+                "parse_mode": "HTML",
+                "disable_web_page_preview": true,
+            }))
+            .map(|body| Request::to_channel(to, body)),
+        )
     }
 
     fn check_url(url: &url::Url) -> Result<(), String> {
