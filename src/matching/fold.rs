@@ -17,26 +17,32 @@ pub fn fold(text: &str) -> String {
 /// ASCII bytes (most of most posts) are folded one byte at a time through [`ASCII`], without
 /// decoding characters: folding every text is on the matcher's hot path, before the automaton.
 pub fn fold_into(text: &str, out: &mut String) {
+    if plain_ascii(text) {
+        // Nothing to collapse or transliterate: lower-casing is all (and vectorises).
+        out.clear();
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
+    }
+    // Two passes: every character folded with all white space as one space each (ASCII runs
+    // copied whole and mapped through [`ASCII`]), then runs of spaces collapsed and the ends
+    // trimmed. Transliteration never makes a space, so the passes compose to the definition.
     let mut buf = std::mem::take(out).into_bytes();
     buf.clear();
     buf.reserve(text.len() + 8);
     let bytes = text.as_bytes();
-    let mut last_space = true;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            let f = ASCII[usize::from(b)];
-            if f == b' ' {
-                if !last_space {
-                    buf.push(b' ');
-                    last_space = true;
-                }
-            } else {
-                buf.push(f);
-                last_space = false;
+        if bytes[i].is_ascii() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii() {
+                i += 1;
             }
-            i += 1;
+            let from = buf.len();
+            buf.extend_from_slice(&bytes[start..i]);
+            for b in &mut buf[from..] {
+                *b = ASCII[usize::from(*b)];
+            }
             continue;
         }
         // `i` is at a character boundary: every byte before it was consumed whole.
@@ -45,19 +51,13 @@ pub fn fold_into(text: &str, out: &mut String) {
         };
         i += c.len_utf8();
         if c.is_whitespace() {
-            if !last_space {
-                buf.push(b' ');
-                last_space = true;
-            }
+            buf.push(b' ');
             continue;
         }
-        // Zero-width characters (spaces, joiners, word joiner, a BOM inside text) are invisible
-        // and would otherwise split a brand name so that it no longer matches.
-        if matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}') {
-            continue;
-        }
-        last_space = false;
         match c {
+            // Zero-width characters (spaces, joiners, word joiner, a BOM inside text) are
+            // invisible and would otherwise split a brand name so that it no longer matches.
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}
             'ä' | 'Ä' => buf.extend_from_slice(b"ae"),
             'ö' | 'Ö' => buf.extend_from_slice(b"oe"),
             'ü' | 'Ü' => buf.extend_from_slice(b"ue"),
@@ -77,13 +77,30 @@ pub fn fold_into(text: &str, out: &mut String) {
             }
         }
     }
+    buf.dedup_by(|a, b| *a == b' ' && *b == b' ');
     if buf.last() == Some(&b' ') {
         buf.pop();
+    }
+    if buf.first() == Some(&b' ') {
+        buf.remove(0);
     }
     // Only ASCII bytes and whole encoded characters were written, so this is valid UTF-8;
     // the lossy arm is never taken and only keeps this free of `unsafe` and of panics.
     *out = String::from_utf8(buf)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// ASCII whose only white space is single spaces between words: most posts, whose fold is
+/// their lower case.
+fn plain_ascii(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.is_ascii()
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !b
+            .iter()
+            .any(|&c| matches!(c, b'\t' | b'\n' | b'\x0C' | b'\r'))
+        && !text.contains("  ")
 }
 
 /// Each ASCII byte folded: lower case, and `b' '` for the white space that [`fold`] collapses
@@ -219,6 +236,12 @@ mod tests {
             "x\u{0B}y \u{200B}nord wind_energie #Tag @Handle ŁÓDŹ Ελλάδα 東京 ok",
             "é",
             "",
+            "Plain ASCII, One Space Each: @Brand42 #Tag!",
+            " leading space",
+            "trailing space ",
+            "two  spaces",
+            "tab\tand\nnewline",
+            "vertical\u{0B}tab",
         ] {
             assert_eq!(fold(text), fold_ref(text), "{text:?}");
             let f = fold(text);
