@@ -205,6 +205,19 @@ fn no_series_without_a_surge_alerts_more_than_once_a_week_and_a_planted_surge_is
         let asserted = !matches!(spec.noise, Noise::HeavyTailed);
         if most > 1 {
             println!("over one a week: {spec:?}: {per_week:?}");
+            for e in events
+                .iter()
+                .filter(|e| e.status == Status::Firing && e.kind != Kind::Source)
+                .take(6)
+            {
+                println!(
+                    "  {} {:?} {:?}: {}",
+                    e.observed_at,
+                    e.level,
+                    e.kind,
+                    e.reasons.join("; ")
+                );
+            }
         }
         if most > 1 && asserted {
             failures.push(format!(

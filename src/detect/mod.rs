@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod series;
 pub mod signal;
 pub mod stats;
+pub mod tail;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -188,12 +189,30 @@ impl BrandMonitor {
             self.baseline.learn_window(x, e, scatter_weight);
             let t = &self.thresholds;
             let could_alert = x >= t.min_mentions as f64 && x >= t.velocity_factor * e;
-            let s = if could_alert {
-                stats::count_surprise(x, e, self.baseline.dispersion())
+            // The window's surprise, sorted by whether it rests on more than one bucket: the
+            // two tails a surge that is not negative is judged against.
+            let (burst, spike) = if could_alert {
+                let phi = self.baseline.dispersion();
+                let s = stats::count_surprise(x, e, phi);
+                let (c, largest, filled) = self.minutes.scan(idx, w as usize);
+                let spread = signal::rests_on_more_than_one_bucket(
+                    c.mentions,
+                    largest.mentions,
+                    filled,
+                    e,
+                    phi,
+                    t,
+                );
+                if spread {
+                    (s, 0.0)
+                } else {
+                    (0.0, s)
+                }
             } else {
-                0.0
+                (0.0, 0.0)
             };
-            self.baseline.learn_surprise(s, scatter_weight, !busy);
+            self.baseline
+                .learn_surprise(burst, spike, scatter_weight, !busy);
             let b = self.minutes.get(idx);
             self.baseline.learn_minute(
                 at,
@@ -220,6 +239,7 @@ impl BrandMonitor {
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
             burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
+            spike_bar: self.baseline.spike_bar(signal::SURPRISE_WARNING),
         }
     }
 
@@ -236,6 +256,7 @@ impl BrandMonitor {
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
             burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
+            spike_bar: self.baseline.spike_bar(signal::SURPRISE_WARNING),
         }
     }
 

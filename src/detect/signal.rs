@@ -33,6 +33,9 @@ pub struct Reading {
     pub usual_share: f64,
     /// The surprise a surge that is not negative must reach (the brand's own burstiness).
     pub burst_bar: f64,
+    /// The surprise a surge that is not negative and rests on one bucket must reach (how far
+    /// the brand's own single buckets go).
+    pub spike_bar: f64,
     /// The window's fullest bucket, and how many of its buckets hold anything.
     pub largest: Bucket,
     pub filled: u32,
@@ -203,7 +206,12 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
     j.obvious = j.level == Level::Critical;
     // Beyond doubt even as a single bucket: a critical storm, or a surge far beyond anything
     // this brand's own bursts reach.
-    let urgent = (j.kind == Kind::Storm && j.obvious) || j.surprise >= EXTREME_FACTOR * bar;
+    let spike_bar = if negative {
+        EXTREME_FACTOR * bar
+    } else {
+        r.spike_bar.max(EXTREME_FACTOR * bar)
+    };
+    let urgent = (j.kind == Kind::Storm && j.obvious) || j.surprise >= spike_bar;
     if !negatives_only && !urgent && !beyond_one_bucket(r, t, j.by_negatives) {
         return Judgement {
             holding,
@@ -216,19 +224,31 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
 /// Smoothing: a surge must not rest on one bucket. Without its fullest bucket (and that
 /// bucket's share of the expectation) the window must still be well above the usual.
 fn beyond_one_bucket(r: &Reading, t: &Thresholds, by_negatives: bool) -> bool {
-    if r.filled < 2 {
+    let (x, largest, e) = if by_negatives {
+        (r.counts.negative, r.largest.negative, r.expected_negative())
+    } else {
+        (r.counts.mentions, r.largest.mentions, r.expected)
+    };
+    rests_on_more_than_one_bucket(x, largest, r.filled, e, r.dispersion, t)
+}
+
+/// Whether a window of `count` (its fullest bucket `largest`, `filled` buckets holding
+/// anything) where `expected` were expected is still a surge without its fullest bucket.
+/// The baseline sorts the brand's own windows by this when it measures its tails.
+pub fn rests_on_more_than_one_bucket(
+    count: u32,
+    largest: u32,
+    filled: u32,
+    expected: f64,
+    dispersion: f64,
+    t: &Thresholds,
+) -> bool {
+    if filled < 2 {
         return false;
     }
-    let (x, e) = if by_negatives {
-        (
-            r.counts.negative - r.largest.negative,
-            r.expected_negative(),
-        )
-    } else {
-        (r.counts.mentions - r.largest.mentions, r.expected)
-    };
-    let (x, e) = (x as f64, e * (1.0 - 1.0 / r.filled as f64));
-    x >= t.velocity_factor * e && count_surprise(x, e, r.dispersion) >= SURPRISE_NEGATIVE
+    let x = count.saturating_sub(largest) as f64;
+    let e = expected * (1.0 - 1.0 / filled as f64);
+    x >= t.velocity_factor * e && count_surprise(x, e, dispersion) >= SURPRISE_NEGATIVE
 }
 
 #[cfg(test)]
@@ -247,6 +267,7 @@ mod tests {
             dispersion: 0.05,
             usual_share: 0.15,
             burst_bar: 0.0,
+            spike_bar: 0.0,
             largest: Bucket {
                 mentions: mentions / 5,
                 negative: negative / 5,
