@@ -55,10 +55,10 @@ const WINSOR_MEAN: f64 = 0.920_5;
 const MAX_DISPERSION: f64 = 2.0;
 /// Memory of the surprise histograms, in minutes: two weeks.
 const TAIL_MEMORY: f64 = 14.0 * 1440.0;
-/// How often a brand's own bursts may cross the bar for a surge that is not negative: once a
-/// fortnight, so that with the histogram's own sampling error the alerts it lets through stay
-/// below one a week (issue 23's bound on false alarms).
-const BURSTS_PER_WEEK: f64 = 0.5;
+/// How often a brand's own bursts (windows above the floor and the ratio that rest on more
+/// than one bucket) may cross the bar for a surge that is not negative: twice a week. Fewer
+/// become alerts: an alert must also hold for `min_duration`, and one surge is one alert.
+const BURSTS_PER_WEEK: f64 = 2.0;
 /// Minutes of history before the histogram is trusted.
 const TAIL_TRUST: f64 = 1440.0;
 
@@ -138,14 +138,11 @@ pub struct Baseline {
     scored_sum: f64,
     /// Minutes of data seen in total (for warm-up).
     minutes_seen: f64,
-    /// How far this brand's windows usually reach beyond what the count model says: those
-    /// that rest on more than one bucket (the bar for buzz and volume surges)…
+    /// How far this brand's windows usually reach beyond what the count model says (those
+    /// that could alert: above the floor and the ratio, and resting on more than one bucket);
+    /// the bar for buzz and volume surges.
     #[serde(default)]
     bursts: Tail,
-    /// …and those that rest on their largest bucket alone (the bar a single bucket must
-    /// clear to alert without a second one).
-    #[serde(default)]
-    spikes: Tail,
     /// Decayed count of minutes behind the histograms.
     #[serde(default)]
     tail_minutes: f64,
@@ -169,7 +166,6 @@ impl Default for Baseline {
             scored_sum: 0.0,
             minutes_seen: 0.0,
             bursts: Tail::default(),
-            spikes: Tail::default(),
             tail_minutes: 0.0,
             decay_pending: 0.0,
         }
@@ -283,7 +279,7 @@ impl Baseline {
 
     /// Bytes of the buffers behind this baseline.
     pub fn heap_bytes(&self) -> usize {
-        self.bursts.heap_bytes() + self.spikes.heap_bytes()
+        self.bursts.heap_bytes()
     }
 
     pub fn dispersion(&self) -> f64 {
@@ -341,49 +337,37 @@ impl Baseline {
         self.scored_sum = self.scored_sum * keep + share_weight * scored;
     }
 
-    /// Learns how surprising the window that ended with a completed minute was: `burst` is
-    /// its surprise if it rests on more than one bucket, `spike` if on its largest alone
-    /// (each 0 otherwise, and both 0 for windows that could not have alerted anyway).
-    /// `update_bar` false keeps the bars as they are (while a surge is on, so that they cannot
-    /// rise over their own surge).
-    pub fn learn_surprise(&mut self, burst: f64, spike: f64, weight: f64, update_bar: bool) {
+    /// Learns how surprising the window that ended with a completed minute was; `surprise` is 0
+    /// for windows that could not have alerted anyway. `update_bar` false keeps the bar as it
+    /// is (while a surge is on, so that it cannot rise over its own surge).
+    pub fn learn_surprise(&mut self, surprise: f64, weight: f64, update_bar: bool) {
         self.tail_minutes = self.tail_minutes * (1.0 - weight / TAIL_MEMORY) + weight;
-        // The histograms decay in steps of 16 minutes: the same memory, and a brand's buffers
-        // are touched once a quarter hour instead of every minute.
+        // The histogram decays in steps of 16 minutes: the same memory, and a brand's buffer is
+        // touched once a quarter hour instead of every minute.
         self.decay_pending += weight;
         if self.decay_pending >= 16.0 {
-            let keep = (-self.decay_pending / TAIL_MEMORY).exp() as f32;
-            self.bursts.decay(keep);
-            self.spikes.decay(keep);
+            self.bursts
+                .decay((-self.decay_pending / TAIL_MEMORY).exp() as f32);
             self.decay_pending = 0.0;
         }
-        self.bursts.observe(burst, weight);
-        self.spikes.observe(spike, weight);
+        self.bursts.observe(surprise, weight);
         if !update_bar {
             return;
         }
         if self.tail_minutes < TAIL_TRUST {
             self.bursts.clear_bar();
-            self.spikes.clear_bar();
             return;
         }
-        // The bars: the lowest levels this brand's windows reached no more than
+        // The bar: the lowest level this brand's bursts reached no more than
         // `BURSTS_PER_WEEK` times a week.
         let allowed = (self.tail_minutes * BURSTS_PER_WEEK / (7.0 * 1440.0)) as f32;
         self.bursts.update_bar(allowed);
-        self.spikes.update_bar(allowed);
     }
 
     /// The surprise a surge that is not negative must reach for this brand: at least `base`,
     /// more for a brand whose usual bursts go beyond it.
     pub fn burst_bar(&self, base: f64) -> f64 {
         base.max(self.bursts.bar())
-    }
-
-    /// The surprise a window resting on one bucket must reach to alert on it alone: at least
-    /// `base`, more for a brand whose single buckets usually go beyond it.
-    pub fn spike_bar(&self, base: f64) -> f64 {
-        base.max(self.spikes.bar())
     }
 
     /// Learns the scatter of window counts from one window that held `observed` where
@@ -577,6 +561,22 @@ mod tests {
             b.rate(monday(18))
         );
         assert!(b.negative_share() < 0.3);
+    }
+
+    #[test]
+    fn rare_huge_windows_do_not_inflate_the_dispersion() {
+        // Poisson-like scatter around 100, and one window in fifty twenty times the usual: the
+        // plain moment estimate would make φ about 7 (clamped at 2) and blind the detector.
+        let mut b = Baseline::default();
+        for i in 0..5000 {
+            let x = match i % 50 {
+                0 => 2000.0,
+                k if k % 2 == 0 => 90.0,
+                _ => 110.0,
+            };
+            b.learn_window(x, 100.0, 1.0);
+        }
+        assert!(b.dispersion() < 0.05, "{}", b.dispersion());
     }
 
     #[test]

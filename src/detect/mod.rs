@@ -189,11 +189,10 @@ impl BrandMonitor {
             self.baseline.learn_window(x, e, scatter_weight);
             let t = &self.thresholds;
             let could_alert = x >= t.min_mentions as f64 && x >= t.velocity_factor * e;
-            // The window's surprise, sorted by whether it rests on more than one bucket: the
-            // two tails a surge that is not negative is judged against.
-            let (burst, spike) = if could_alert {
+            // The window's surprise, if it could alert: resting on more than one bucket, as a
+            // surge that is not negative must.
+            let s = if could_alert {
                 let phi = self.baseline.dispersion();
-                let s = stats::count_surprise(x, e, phi);
                 let (c, largest, filled) = self.minutes.scan(idx, w as usize);
                 let spread = signal::rests_on_more_than_one_bucket(
                     c.mentions,
@@ -204,15 +203,14 @@ impl BrandMonitor {
                     t,
                 );
                 if spread {
-                    (s, 0.0)
+                    stats::count_surprise(x, e, phi)
                 } else {
-                    (0.0, s)
+                    0.0
                 }
             } else {
-                (0.0, 0.0)
+                0.0
             };
-            self.baseline
-                .learn_surprise(burst, spike, scatter_weight, !busy);
+            self.baseline.learn_surprise(s, scatter_weight, !busy);
             let b = self.minutes.get(idx);
             self.baseline.learn_minute(
                 at,
@@ -239,7 +237,6 @@ impl BrandMonitor {
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
             burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
-            spike_bar: self.baseline.spike_bar(signal::SURPRISE_WARNING),
         }
     }
 
@@ -256,7 +253,6 @@ impl BrandMonitor {
             dispersion: self.baseline.dispersion(),
             usual_share: self.baseline.negative_share(),
             burst_bar: self.baseline.burst_bar(signal::SURPRISE_WARNING),
-            spike_bar: self.baseline.spike_bar(signal::SURPRISE_WARNING),
         }
     }
 

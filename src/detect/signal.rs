@@ -33,9 +33,6 @@ pub struct Reading {
     pub usual_share: f64,
     /// The surprise a surge that is not negative must reach (the brand's own burstiness).
     pub burst_bar: f64,
-    /// The surprise a surge that is not negative and rests on one bucket must reach (how far
-    /// the brand's own single buckets go).
-    pub spike_bar: f64,
     /// The window's fullest bucket, and how many of its buckets hold anything.
     pub largest: Bucket,
     pub filled: u32,
@@ -204,14 +201,10 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
         (None, None) => return j,
     }
     j.obvious = j.level == Level::Critical;
-    // Beyond doubt even as a single bucket: a critical storm, or a surge far beyond anything
-    // this brand's own bursts reach.
-    let spike_bar = if negative {
-        EXTREME_FACTOR * bar
-    } else {
-        r.spike_bar.max(EXTREME_FACTOR * bar)
-    };
-    let urgent = (j.kind == Kind::Storm && j.obvious) || j.surprise >= spike_bar;
+    // Beyond doubt even as a single bucket: a storm that is critical or far beyond the count
+    // model. A surge that is not negative never rests on one bucket: a brand's heaviest single
+    // buckets set no record that a bar measured on its past could bound.
+    let urgent = j.kind == Kind::Storm && (j.obvious || j.surprise >= EXTREME_FACTOR * bar);
     if !negatives_only && !urgent && !beyond_one_bucket(r, t, j.by_negatives) {
         return Judgement {
             holding,
@@ -267,7 +260,6 @@ mod tests {
             dispersion: 0.05,
             usual_share: 0.15,
             burst_bar: 0.0,
-            spike_bar: 0.0,
             largest: Bucket {
                 mentions: mentions / 5,
                 negative: negative / 5,
@@ -338,6 +330,24 @@ mod tests {
         r.filled = 1;
         r.largest = r.counts;
         assert_eq!((j(r).level, j(r).kind), (Level::Critical, Kind::Storm));
+    }
+
+    #[test]
+    fn a_surge_that_is_not_negative_never_rests_on_one_bucket() {
+        // However far beyond the count model: a heavy-tailed brand's single buckets set records
+        // that no bar measured on its past could bound.
+        for (m, n, s) in [(5000, 50, 5000), (5000, 0, 0)] {
+            let mut r = reading(m, n, s, 3.0);
+            r.largest = Bucket {
+                mentions: m - 2,
+                negative: n,
+                scored: s.saturating_sub(2),
+            };
+            assert_eq!(j(r).level, Level::Ok);
+            r.filled = 1;
+            r.largest = r.counts;
+            assert_eq!(j(r).level, Level::Ok);
+        }
     }
 
     #[test]
