@@ -89,7 +89,10 @@ fn counts_csv_reads_every_timestamp_form_skips_bad_lines_and_keeps_going() {
             csv.push_str("not a row\n");
         }
     }
+    // Two full minutes: a surge that is not negative never rests on one bucket.
     let burst = t0 + chrono::Duration::days(3);
+    csv.push_str(&format!("{},900\n", burst.to_rfc3339()));
+    let burst = burst + chrono::Duration::minutes(1);
     csv.push_str(&format!("{},900\n", burst.to_rfc3339()));
     std::fs::write(&path, csv).unwrap();
     let out = run(&[
