@@ -4,6 +4,8 @@
 //! - [`baseline`]: what is usual (hour × weekday in the brand's `timezone`, drift, scatter,
 //!   usual share).
 //! - [`stats`]: Poisson, negative-binomial and binomial tail probabilities.
+//! - [`tail`]: how far the brand's own bursts reach beyond the count model (the bar a surge
+//!   that is not negative must clear).
 //! - [`signal`]: one window judged on the volume and the negativity channel.
 //! - [`lifecycle`]: ok → warning → critical → resolved, with hysteresis and timers.
 //!
