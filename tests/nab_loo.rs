@@ -144,6 +144,8 @@ fn nab_in_sample_and_leave_one_series_out() {
     }
     let loo = held_out.iter().sum::<f64>() / held_out.len() as f64;
     println!("leave-one-series-out, standard, mean of five held-out scores: {loo:.1}");
-    assert!(in_sample[0] >= 75.0, "in-sample {:.1}", in_sample[0]);
-    assert!(loo >= 60.0, "leave-one-out {loo:.1}");
+    // Issue 23's target for the held-out figure; the in-sample one only guards against a
+    // collapse (it is never what a change is judged by).
+    assert!(loo >= 72.0, "leave-one-out {loo:.1}");
+    assert!(in_sample[0] >= 72.0, "in-sample {:.1}", in_sample[0]);
 }

@@ -13,6 +13,8 @@ use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::tail::Tail;
+
 /// Mentions per minute assumed for a brand nothing is known about yet: three in 15 minutes.
 pub const PRIOR_RATE: f64 = 0.2;
 /// Usual negative share assumed before the brand's own is known.
@@ -43,13 +45,19 @@ const SHARE_MEMORY: f64 = 7.0 * 1440.0;
 const DISPERSION_MEMORY: f64 = 3.0 * 1440.0;
 /// Dispersion assumed before any is measured: mild overdispersion.
 const PRIOR_DISPERSION: f64 = 0.05;
+/// A window's squared standardised residual counts at most this much for the dispersion: two
+/// standard deviations, beyond which a residual is the tail's business, not the core's.
+const WINSOR: f64 = 4.0;
+/// The mean of `min(z², 4)` for a standard normal z: what the clipped residuals average when
+/// φ is right.
+const WINSOR_MEAN: f64 = 0.920_5;
 /// Largest believable dispersion; keeps one freak window from blinding the detector.
 const MAX_DISPERSION: f64 = 2.0;
-/// Bins of the surprise histogram: one per unit of -log10 p.
-const TAIL_BINS: usize = 48;
-/// Memory of the surprise histogram, in minutes: two weeks.
+/// Memory of the surprise histograms, in minutes: two weeks.
 const TAIL_MEMORY: f64 = 14.0 * 1440.0;
-/// How often a brand's own bursts may cross the bar for buzz: about once a week.
+/// How often a brand's own bursts (windows above the floor and the ratio that rest on more
+/// than one bucket) may cross the bar for a surge that is not negative: twice a week. Fewer
+/// become alerts: an alert must also hold for `min_duration`, and one surge is one alert.
 const BURSTS_PER_WEEK: f64 = 2.0;
 /// Minutes of history before the histogram is trusted.
 const TAIL_TRUST: f64 = 1440.0;
@@ -130,26 +138,17 @@ pub struct Baseline {
     scored_sum: f64,
     /// Minutes of data seen in total (for warm-up).
     minutes_seen: f64,
-    /// Decayed count of bursts per surprise level: `crossings[b]` counts how often the window's
-    /// surprise rose to `b` or beyond from below it. How bursty this brand usually is, beyond
-    /// what the count model says.
+    /// How far this brand's windows usually reach beyond what the count model says (those
+    /// that could alert: above the floor and the ratio, and resting on more than one bucket);
+    /// the bar for buzz and volume surges.
     #[serde(default)]
-    crossings: Vec<f32>,
-    /// Decayed count of minutes behind `crossings`.
+    bursts: Tail,
+    /// Decayed count of minutes behind the histograms.
     #[serde(default)]
     tail_minutes: f64,
-    /// The surprise level (whole -log10 p) of the previous minute's window.
-    #[serde(default)]
-    last_level: u8,
-    /// Weight learned since the histogram last decayed.
+    /// Weight learned since the histograms last decayed.
     #[serde(default)]
     decay_pending: f64,
-    /// The bar needs recomputing (the histogram changed).
-    #[serde(default)]
-    bar_stale: bool,
-    /// The bar a surge that is not negative must clear, from `crossings`.
-    #[serde(default)]
-    burst_bar: f64,
 }
 
 impl Default for Baseline {
@@ -166,12 +165,9 @@ impl Default for Baseline {
             negative_sum: 0.0,
             scored_sum: 0.0,
             minutes_seen: 0.0,
-            crossings: vec![0.0; TAIL_BINS],
+            bursts: Tail::default(),
             tail_minutes: 0.0,
-            last_level: 0,
-            burst_bar: 0.0,
             decay_pending: 0.0,
-            bar_stale: true,
         }
     }
 }
@@ -283,7 +279,7 @@ impl Baseline {
 
     /// Bytes of the buffers behind this baseline.
     pub fn heap_bytes(&self) -> usize {
-        self.crossings.len() * 4
+        self.bursts.heap_bytes()
     }
 
     pub fn dispersion(&self) -> f64 {
@@ -345,66 +341,54 @@ impl Baseline {
     /// for windows that could not have alerted anyway. `update_bar` false keeps the bar as it
     /// is (while a surge is on, so that it cannot rise over its own surge).
     pub fn learn_surprise(&mut self, surprise: f64, weight: f64, update_bar: bool) {
-        if self.crossings.len() != TAIL_BINS {
-            self.crossings = vec![0.0; TAIL_BINS];
-        }
         self.tail_minutes = self.tail_minutes * (1.0 - weight / TAIL_MEMORY) + weight;
         // The histogram decays in steps of 16 minutes: the same memory, and a brand's buffer is
         // touched once a quarter hour instead of every minute.
         self.decay_pending += weight;
         if self.decay_pending >= 16.0 {
-            let keep = (-self.decay_pending / TAIL_MEMORY).exp() as f32;
-            for h in &mut self.crossings {
-                *h *= keep;
-            }
+            self.bursts
+                .decay((-self.decay_pending / TAIL_MEMORY).exp() as f32);
             self.decay_pending = 0.0;
-            self.bar_stale = true;
         }
-        let level = (surprise.max(0.0) as usize).min(TAIL_BINS - 1);
-        let last = self.last_level as usize;
-        if level > last {
-            for c in &mut self.crossings[last + 1..=level] {
-                *c += weight as f32;
-            }
-            self.bar_stale = true;
-        }
-        self.last_level = level as u8;
+        self.bursts.observe(surprise, weight);
         if !update_bar {
+            return;
+        }
+        if self.tail_minutes < TAIL_TRUST {
+            self.bursts.clear_bar();
             return;
         }
         // The bar: the lowest level this brand's bursts reached no more than
         // `BURSTS_PER_WEEK` times a week.
-        if self.tail_minutes < TAIL_TRUST {
-            self.burst_bar = 0.0;
-            self.bar_stale = true;
-            return;
-        }
-        if !self.bar_stale {
-            return;
-        }
         let allowed = (self.tail_minutes * BURSTS_PER_WEEK / (7.0 * 1440.0)) as f32;
-        let bar = (1..TAIL_BINS)
-            .find(|&b| self.crossings[b] <= allowed)
-            .unwrap_or(TAIL_BINS);
-        self.burst_bar = bar as f64;
-        self.bar_stale = false;
+        self.bursts.update_bar(allowed);
     }
 
     /// The surprise a surge that is not negative must reach for this brand: at least `base`,
     /// more for a brand whose usual bursts go beyond it.
     pub fn burst_bar(&self, base: f64) -> f64 {
-        base.max(self.burst_bar)
+        base.max(self.bursts.bar())
     }
 
     /// Learns the scatter of window counts from one window that held `observed` where
     /// `expected` were expected.
+    ///
+    /// Robustly: each window's squared standardised residual counts at most [`WINSOR`] (two
+    /// standard deviations), and φ settles where the mean of those clipped residuals is what a
+    /// bell-shaped count with that variance gives ([`WINSOR_MEAN`]). A heavy-tailed brand's
+    /// rare huge windows thus cannot inflate φ (and blind the detector for days after each),
+    /// nor make it swing with every outlier; how far its tail reaches beyond this core is
+    /// what the burst histogram measures.
     pub fn learn_window(&mut self, observed: f64, expected: f64, weight: f64) {
         if expected < 1.0 {
             return; // counts this small say nothing about overdispersion
         }
-        let excess = ((observed - expected).powi(2) - observed) / (expected * expected);
+        let v = expected + self.dispersion * expected * expected;
+        let clipped = ((observed - expected).powi(2) / v).min(WINSOR);
+        // The variance this window implies once clipped, as an overdispersion.
+        let implied = (clipped / WINSOR_MEAN * v - expected) / (expected * expected);
         // Unclamped below: clamping the small-count negatives to 0 would bias φ upwards.
-        let obs = excess.clamp(-MAX_DISPERSION, MAX_DISPERSION);
+        let obs = implied.clamp(-MAX_DISPERSION, MAX_DISPERSION);
         let a = weight * (1.0 / (self.dispersion_seen + 30.0)).max(1.0 / DISPERSION_MEMORY);
         self.dispersion =
             (self.dispersion + a * (obs - self.dispersion)).clamp(0.0, MAX_DISPERSION);
@@ -577,6 +561,22 @@ mod tests {
             b.rate(monday(18))
         );
         assert!(b.negative_share() < 0.3);
+    }
+
+    #[test]
+    fn rare_huge_windows_do_not_inflate_the_dispersion() {
+        // Poisson-like scatter around 100, and one window in fifty twenty times the usual: the
+        // plain moment estimate would make φ about 7 (clamped at 2) and blind the detector.
+        let mut b = Baseline::default();
+        for i in 0..5000 {
+            let x = match i % 50 {
+                0 => 2000.0,
+                k if k % 2 == 0 => 90.0,
+                _ => 110.0,
+            };
+            b.learn_window(x, 100.0, 1.0);
+        }
+        assert!(b.dispersion() < 0.05, "{}", b.dispersion());
     }
 
     #[test]

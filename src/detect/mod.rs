@@ -4,6 +4,8 @@
 //! - [`baseline`]: what is usual (hour × weekday in the brand's `timezone`, drift, scatter,
 //!   usual share).
 //! - [`stats`]: Poisson, negative-binomial and binomial tail probabilities.
+//! - [`tail`]: how far the brand's own bursts reach beyond the count model (the bar a surge
+//!   that is not negative must clear).
 //! - [`signal`]: one window judged on the volume and the negativity channel.
 //! - [`lifecycle`]: ok → warning → critical → resolved, with hysteresis and timers.
 //!
@@ -18,6 +20,7 @@ pub mod lifecycle;
 pub mod series;
 pub mod signal;
 pub mod stats;
+pub mod tail;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -188,8 +191,24 @@ impl BrandMonitor {
             self.baseline.learn_window(x, e, scatter_weight);
             let t = &self.thresholds;
             let could_alert = x >= t.min_mentions as f64 && x >= t.velocity_factor * e;
+            // The window's surprise, if it could alert: resting on more than one bucket, as a
+            // surge that is not negative must.
             let s = if could_alert {
-                stats::count_surprise(x, e, self.baseline.dispersion())
+                let phi = self.baseline.dispersion();
+                let (c, largest, filled) = self.minutes.scan(idx, w as usize);
+                let spread = signal::rests_on_more_than_one_bucket(
+                    c.mentions,
+                    largest.mentions,
+                    filled,
+                    e,
+                    phi,
+                    t,
+                );
+                if spread {
+                    stats::count_surprise(x, e, phi)
+                } else {
+                    0.0
+                }
             } else {
                 0.0
             };

@@ -201,9 +201,10 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
         (None, None) => return j,
     }
     j.obvious = j.level == Level::Critical;
-    // Beyond doubt even as a single bucket: a critical storm, or a surge far beyond anything
-    // this brand's own bursts reach.
-    let urgent = (j.kind == Kind::Storm && j.obvious) || j.surprise >= EXTREME_FACTOR * bar;
+    // Beyond doubt even as a single bucket: a storm that is critical or far beyond the count
+    // model. A surge that is not negative never rests on one bucket: a brand's heaviest single
+    // buckets set no record that a bar measured on its past could bound.
+    let urgent = j.kind == Kind::Storm && (j.obvious || j.surprise >= EXTREME_FACTOR * bar);
     if !negatives_only && !urgent && !beyond_one_bucket(r, t, j.by_negatives) {
         return Judgement {
             holding,
@@ -216,19 +217,31 @@ pub fn judge(r: &Reading, t: &Thresholds, negatives_only: bool) -> Judgement {
 /// Smoothing: a surge must not rest on one bucket. Without its fullest bucket (and that
 /// bucket's share of the expectation) the window must still be well above the usual.
 fn beyond_one_bucket(r: &Reading, t: &Thresholds, by_negatives: bool) -> bool {
-    if r.filled < 2 {
+    let (x, largest, e) = if by_negatives {
+        (r.counts.negative, r.largest.negative, r.expected_negative())
+    } else {
+        (r.counts.mentions, r.largest.mentions, r.expected)
+    };
+    rests_on_more_than_one_bucket(x, largest, r.filled, e, r.dispersion, t)
+}
+
+/// Whether a window of `count` (its fullest bucket `largest`, `filled` buckets holding
+/// anything) where `expected` were expected is still a surge without its fullest bucket.
+/// The baseline sorts the brand's own windows by this when it measures its tails.
+pub fn rests_on_more_than_one_bucket(
+    count: u32,
+    largest: u32,
+    filled: u32,
+    expected: f64,
+    dispersion: f64,
+    t: &Thresholds,
+) -> bool {
+    if filled < 2 {
         return false;
     }
-    let (x, e) = if by_negatives {
-        (
-            r.counts.negative - r.largest.negative,
-            r.expected_negative(),
-        )
-    } else {
-        (r.counts.mentions - r.largest.mentions, r.expected)
-    };
-    let (x, e) = (x as f64, e * (1.0 - 1.0 / r.filled as f64));
-    x >= t.velocity_factor * e && count_surprise(x, e, r.dispersion) >= SURPRISE_NEGATIVE
+    let x = count.saturating_sub(largest) as f64;
+    let e = expected * (1.0 - 1.0 / filled as f64);
+    x >= t.velocity_factor * e && count_surprise(x, e, dispersion) >= SURPRISE_NEGATIVE
 }
 
 #[cfg(test)]
@@ -317,6 +330,24 @@ mod tests {
         r.filled = 1;
         r.largest = r.counts;
         assert_eq!((j(r).level, j(r).kind), (Level::Critical, Kind::Storm));
+    }
+
+    #[test]
+    fn a_surge_that_is_not_negative_never_rests_on_one_bucket() {
+        // However far beyond the count model: a heavy-tailed brand's single buckets set records
+        // that no bar measured on its past could bound.
+        for (m, n, s) in [(5000, 50, 5000), (5000, 0, 0)] {
+            let mut r = reading(m, n, s, 3.0);
+            r.largest = Bucket {
+                mentions: m - 2,
+                negative: n,
+                scored: s.saturating_sub(2),
+            };
+            assert_eq!(j(r).level, Level::Ok);
+            r.filled = 1;
+            r.largest = r.counts;
+            assert_eq!(j(r).level, Level::Ok);
+        }
     }
 
     #[test]

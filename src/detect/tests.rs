@@ -154,7 +154,12 @@ fn volume_only_counts_alert_as_volume() {
         m.record_n(t, rng.poisson(2.0), None);
         assert!(m.tick(t).is_none(), "minute {minute}");
     }
+    // One bucket alone, however full, is not a surge that is not negative…
     let t = t0() + Duration::days(3);
+    m.record_n(t, 400, None);
+    assert!(m.tick(t).is_none());
+    // …a second one makes it one at once (critical: no `min_duration` wait).
+    let t = t + Duration::minutes(1);
     m.record_n(t, 400, None);
     let n = m.tick(t).expect("surge");
     assert_eq!((n.kind, n.level), (Kind::Volume, Level::Critical));
