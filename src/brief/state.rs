@@ -165,11 +165,27 @@ impl BrandBrief {
     }
 
     /// Follows the episode's peak: the brand's current count in the episode's window.
+    /// At a new peak the recap's drivers are taken again, from the peak's window: what the
+    /// storm was about at its height, not only in its first minutes (a new peak comes a few
+    /// dozen times in a storm, so this is rare work).
     pub fn observe(&mut self, mentions: u64, window_seconds: u64, now: DateTime<Utc>) {
-        if let Some(e) = &mut self.episode {
-            if e.window_seconds == window_seconds && mentions > e.peak.mentions {
-                e.peak = Peak { mentions, at: now };
-            }
+        let Some(e) = &self.episode else { return };
+        if e.window_seconds != window_seconds || mentions <= e.peak.mentions {
+            return;
+        }
+        let since = now - Duration::seconds(window_seconds as i64);
+        let post_terms: Vec<Vec<Term>> = self
+            .recent
+            .iter()
+            .filter(|p| p.at >= since)
+            .map(|p| terms(&p.text, &self.own))
+            .collect();
+        let found = drivers(&post_terms, &self.terms);
+        let Some(e) = &mut self.episode else { return };
+        e.peak = Peak { mentions, at: now };
+        if mentions >= e.drivers_from && !found.is_empty() {
+            e.drivers = found;
+            e.drivers_from = mentions;
         }
     }
 
