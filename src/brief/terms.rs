@@ -98,6 +98,14 @@ fn term(kind: TermType, text: String) -> Term {
     }
 }
 
+/// The key of a term of `kind` shown as `text` (a driver's term): a word's is its stem's.
+pub fn term_key(kind: TermType, text: &str) -> u64 {
+    match kind {
+        TermType::Word => key_of(kind, stem(text)),
+        _ => key_of(kind, text),
+    }
+}
+
 /// A word term, keyed by its stem: "Abbuchung", "Abbuchungen" and the "Abbuchungs" of
 /// "Abbuchungs-Chaos" are one term (shown as the form a post used).
 fn word(text: String) -> Term {
