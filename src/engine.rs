@@ -67,6 +67,9 @@ pub struct Engine {
     analyzer: Arc<Analyzer>,
     matcher: BrandMatcher,
     brands: Vec<BrandSlot>,
+    /// Indices of the brands with `reach_pending` posts: a tick visits only those for reach
+    /// alerts, instead of touching every brand's list (a cache miss per brand per tick).
+    reach_due: Vec<usize>,
 }
 
 fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
@@ -82,6 +85,7 @@ impl Engine {
     ) -> Result<Engine, MatchError> {
         Ok(Engine {
             analyzer,
+            reach_due: Vec::new(),
             matcher: build_matcher(brands)?,
             brands: brands
                 .iter()
@@ -123,6 +127,9 @@ impl Engine {
                     reach_pending: Vec::new(),
                 },
             })
+            .collect();
+        self.reach_due = (0..self.brands.len())
+            .filter(|&i| !self.brands[i].reach_pending.is_empty())
             .collect();
         self.matcher = matcher;
         Ok(())
@@ -224,6 +231,9 @@ impl Engine {
                 .reach_alert
                 .is_some_and(|bar| m.reach.is_some_and(|r| r >= bar));
             if loud && sentiment.is_negative() {
+                if slot.reach_pending.is_empty() {
+                    self.reach_due.push(b);
+                }
                 slot.reach_pending.push(post.clone());
             }
             slot.brief.push(
@@ -274,9 +284,13 @@ impl Engine {
     /// Runs detection for every brand at `now`; returns the notices to send.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut out = Vec::new();
-        for slot in &mut self.brands {
-            for post in std::mem::take(&mut slot.reach_pending) {
-                out.push(reach_event(slot, post, now, &self.analyzer));
+        self.reach_due.sort_unstable();
+        let mut due = self.reach_due.iter().copied().peekable();
+        for (i, slot) in self.brands.iter_mut().enumerate() {
+            if due.next_if_eq(&i).is_some() {
+                for post in std::mem::take(&mut slot.reach_pending) {
+                    out.push(reach_event(slot, post, now, &self.analyzer));
+                }
             }
             if let Some(notice) = slot.monitor.tick(now) {
                 let names: Vec<&str> = slot.names.iter().map(|n| &**n).collect();
@@ -290,6 +304,7 @@ impl Engine {
                 slot.brief.observe(s.mentions, s.window_seconds, now);
             }
         }
+        self.reach_due.clear();
         out
     }
 
