@@ -70,6 +70,9 @@ pub struct Engine {
     /// Indices of the brands with `reach_pending` posts: a tick visits only those for reach
     /// alerts, instead of touching every brand's list (a cache miss per brand per tick).
     reach_due: Vec<usize>,
+    /// Indices, ascending, of the brands whose brief has an alert episode on: a tick follows
+    /// their peaks without reading every brand's brief.
+    episodes: Vec<usize>,
 }
 
 fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
@@ -86,6 +89,7 @@ impl Engine {
         Ok(Engine {
             analyzer,
             reach_due: Vec::new(),
+            episodes: Vec::new(),
             matcher: build_matcher(brands)?,
             brands: brands
                 .iter()
@@ -130,6 +134,9 @@ impl Engine {
             .collect();
         self.reach_due = (0..self.brands.len())
             .filter(|&i| !self.brands[i].reach_pending.is_empty())
+            .collect();
+        self.episodes = (0..self.brands.len())
+            .filter(|&i| self.brands[i].brief.in_episode())
             .collect();
         self.matcher = matcher;
         Ok(())
@@ -286,7 +293,10 @@ impl Engine {
         let mut out = Vec::new();
         self.reach_due.sort_unstable();
         let mut due = self.reach_due.iter().copied().peekable();
+        let mut on = self.episodes.iter().copied().peekable();
+        let mut changed: Vec<(usize, bool)> = Vec::new();
         for (i, slot) in self.brands.iter_mut().enumerate() {
+            let in_episode = on.next_if_eq(&i).is_some();
             if due.next_if_eq(&i).is_some() {
                 for post in std::mem::take(&mut slot.reach_pending) {
                     out.push(reach_event(slot, post, now, &self.analyzer));
@@ -298,13 +308,25 @@ impl Engine {
                     slot.brief
                         .brief(&notice, now, &slot.monitor, &self.analyzer, &names);
                 out.push(event_from(&slot.brand.name, notice, now, sample, brief));
-            } else if slot.brief.in_episode() {
+                if slot.brief.in_episode() != in_episode {
+                    changed.push((i, !in_episode));
+                }
+            } else if in_episode {
                 // Only brands with an alert on: the peak of the episode for its recap.
                 let s = slot.monitor.status(now);
                 slot.brief.observe(s.mentions, s.window_seconds, now);
             }
         }
         self.reach_due.clear();
+        for (i, started) in changed {
+            match (self.episodes.binary_search(&i), started) {
+                (Err(at), true) => self.episodes.insert(at, i),
+                (Ok(at), false) => {
+                    self.episodes.remove(at);
+                }
+                _ => {}
+            }
+        }
         out
     }
 
