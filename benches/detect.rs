@@ -9,7 +9,9 @@
 //! 3. `backtest --format counts-csv` over a year of minute buckets for one brand (target: well
 //!    under a second), parsing included.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,6 +25,35 @@ use sturmglas::scenario::{rhythm, Rng};
 use sturmglas::sentiment::Analyzer;
 
 const BRANDS: usize = 10_000;
+
+/// The system allocator, counting the bytes live on the heap and the allocations made: the
+/// memory figures are checked against what was really allocated, not only against what the
+/// structures say of themselves, and the tick's allocations are counted.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 fn t0() -> DateTime<Utc> {
     "2026-03-02T00:00:00Z".parse().unwrap()
@@ -62,6 +93,7 @@ fn tick_10k_brands() {
     let mut within = Vec::new();
     let mut boundary = Vec::new();
     let mut busy = Vec::new();
+    let mut busy_allocs = 0;
     for round in 0..20 {
         let base = now + Duration::minutes(round);
         for k in 0..12 {
@@ -73,9 +105,11 @@ fn tick_10k_brands() {
                     m.created_at = Some(at);
                     engine.process(&m, at);
                 }
+                let allocs = ALLOCS.load(Ordering::Relaxed);
                 let start = Instant::now();
                 std::hint::black_box(engine.tick(at));
                 busy.push(start.elapsed().as_secs_f64() * 1e3);
+                busy_allocs = ALLOCS.load(Ordering::Relaxed) - allocs;
                 continue;
             }
             let start = Instant::now();
@@ -103,6 +137,7 @@ fn tick_10k_brands() {
         median(boundary.clone()),
         best(&boundary)
     );
+    println!("allocations in one tick with a new mention for every brand: {busy_allocs}");
 }
 
 fn memory_per_brand() {
@@ -121,19 +156,26 @@ fn memory_per_brand() {
         m.memory_bytes(),
         json.len()
     );
-    let b = brief_after_a_week();
-    println!(
-        "storm brief per brand after a week of posts: {} bytes ({} in its bounded tables, the rest recent posts); detector and brief together {} bytes (target < 65536)",
-        b.memory_bytes(),
-        b.table_bytes(),
-        b.memory_bytes() + m.memory_bytes()
-    );
+    for (what, long) in [("short posts", false), ("posts of 500 characters", true)] {
+        let before = live();
+        let b = brief_after_a_week(long);
+        let allocated = live() - before + std::mem::size_of::<BrandBrief>();
+        println!(
+            "storm brief per brand after a week of {what}: {} bytes ({} in its bounded tables, the rest recent posts; {allocated} bytes by the allocator's count); detector and brief together {} bytes (target < 65536)",
+            b.memory_bytes(),
+            b.table_bytes(),
+            b.memory_bytes() + m.memory_bytes()
+        );
+    }
 }
 
 /// A brief fed a week of posts at the same rate as the monitor above, each drawing a few
 /// words from a vocabulary of 5,000, with authors from 2,000 and links from 50 domains: the
 /// term and author tables see far more distinct keys than they have slots.
-fn brief_after_a_week() -> BrandBrief {
+///
+/// With `long`, every post is as long as the engine keeps (500 characters), with a long link:
+/// the worst case of the recent posts.
+fn brief_after_a_week(long: bool) -> BrandBrief {
     let keywords = vec!["Nordwind Energie".to_string()];
     let mut b = BrandBrief::new(&keywords, t0());
     let mut rng = Rng::new(4);
@@ -143,17 +185,25 @@ fn brief_after_a_week() -> BrandBrief {
             let words: Vec<String> = (0..12)
                 .map(|_| format!("wort{}", rng.below(5000)))
                 .collect();
-            let text = format!(
+            let mut text = format!(
                 "Nordwind Energie {} #tag{} @konto{} https://site{}.example/x",
                 words.join(" "),
                 rng.below(300),
                 rng.below(2000),
                 rng.below(50)
             );
+            let mut url = format!("https://social.example/{minute}");
+            if long {
+                while text.chars().count() < 500 {
+                    text.push_str(" Verbraucherzentrale");
+                }
+                text = text.chars().take(500).collect();
+                url.push_str(&"/x".repeat(60));
+            }
             let post = Post {
                 at: t,
                 text,
-                url: Some(format!("https://social.example/{minute}")),
+                url: Some(url),
                 author: Some(format!("@autor{}", rng.below(2000))),
                 reach: Some(rng.below(10_000) as u64),
                 score: -0.2,
@@ -206,7 +256,19 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    memory_per_brand();
-    tick_10k_brands();
-    backtest_a_year();
+    // `cargo bench --bench detect -- memory` (or `tick`, `backtest`) runs only that part.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |part: &str| only.is_empty() || only.iter().any(|a| a == part);
+    if wanted("memory") {
+        memory_per_brand();
+    }
+    if wanted("tick") {
+        tick_10k_brands();
+    }
+    if wanted("backtest") {
+        backtest_a_year();
+    }
 }

@@ -67,6 +67,12 @@ pub struct Engine {
     analyzer: Arc<Analyzer>,
     matcher: BrandMatcher,
     brands: Vec<BrandSlot>,
+    /// Indices of the brands with `reach_pending` posts: a tick visits only those for reach
+    /// alerts, instead of touching every brand's list (a cache miss per brand per tick).
+    reach_due: Vec<usize>,
+    /// Indices, ascending, of the brands whose brief has an alert episode on: a tick follows
+    /// their peaks without reading every brand's brief.
+    episodes: Vec<usize>,
 }
 
 fn build_matcher(brands: &[Brand]) -> Result<BrandMatcher, MatchError> {
@@ -82,6 +88,8 @@ impl Engine {
     ) -> Result<Engine, MatchError> {
         Ok(Engine {
             analyzer,
+            reach_due: Vec::new(),
+            episodes: Vec::new(),
             matcher: build_matcher(brands)?,
             brands: brands
                 .iter()
@@ -123,6 +131,12 @@ impl Engine {
                     reach_pending: Vec::new(),
                 },
             })
+            .collect();
+        self.reach_due = (0..self.brands.len())
+            .filter(|&i| !self.brands[i].reach_pending.is_empty())
+            .collect();
+        self.episodes = (0..self.brands.len())
+            .filter(|&i| self.brands[i].brief.in_episode())
             .collect();
         self.matcher = matcher;
         Ok(())
@@ -224,6 +238,9 @@ impl Engine {
                 .reach_alert
                 .is_some_and(|bar| m.reach.is_some_and(|r| r >= bar));
             if loud && sentiment.is_negative() {
+                if slot.reach_pending.is_empty() {
+                    self.reach_due.push(b);
+                }
                 slot.reach_pending.push(post.clone());
             }
             slot.brief.push(
@@ -274,9 +291,16 @@ impl Engine {
     /// Runs detection for every brand at `now`; returns the notices to send.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut out = Vec::new();
-        for slot in &mut self.brands {
-            for post in std::mem::take(&mut slot.reach_pending) {
-                out.push(reach_event(slot, post, now, &self.analyzer));
+        self.reach_due.sort_unstable();
+        let mut due = self.reach_due.iter().copied().peekable();
+        let mut on = self.episodes.iter().copied().peekable();
+        let mut changed: Vec<(usize, bool)> = Vec::new();
+        for (i, slot) in self.brands.iter_mut().enumerate() {
+            let in_episode = on.next_if_eq(&i).is_some();
+            if due.next_if_eq(&i).is_some() {
+                for post in std::mem::take(&mut slot.reach_pending) {
+                    out.push(reach_event(slot, post, now, &self.analyzer));
+                }
             }
             if let Some(notice) = slot.monitor.tick(now) {
                 let names: Vec<&str> = slot.names.iter().map(|n| &**n).collect();
@@ -284,10 +308,23 @@ impl Engine {
                     slot.brief
                         .brief(&notice, now, &slot.monitor, &self.analyzer, &names);
                 out.push(event_from(&slot.brand.name, notice, now, sample, brief));
-            } else if slot.brief.in_episode() {
+                if slot.brief.in_episode() != in_episode {
+                    changed.push((i, !in_episode));
+                }
+            } else if in_episode {
                 // Only brands with an alert on: the peak of the episode for its recap.
                 let s = slot.monitor.status(now);
                 slot.brief.observe(s.mentions, s.window_seconds, now);
+            }
+        }
+        self.reach_due.clear();
+        for (i, started) in changed {
+            match (self.episodes.binary_search(&i), started) {
+                (Err(at), true) => self.episodes.insert(at, i),
+                (Ok(at), false) => {
+                    self.episodes.remove(at);
+                }
+                _ => {}
             }
         }
         out

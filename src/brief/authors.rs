@@ -1,17 +1,17 @@
 //! Which authors a brand has heard from before: two generations of a Bloom filter.
 //!
-//! Invariant: fixed memory (2 × 4 KiB). An author is "known" if the current or the previous
+//! Invariant: fixed memory (2 × 2 KiB). An author is "known" if the current or the previous
 //! generation holds them; the current one turns over after [`GENERATION`] new authors, so the
-//! memory covers the last 2,000–4,000 distinct authors, and forgets older ones rather than
+//! memory covers the last 1,000–2,000 distinct authors, and forgets older ones rather than
 //! filling up. False "known" answers are rare (about 0.2 % when a generation is full); an
 //! author is never wrongly called new.
 
 use serde::{Deserialize, Serialize};
 
-const WORDS: usize = 512; // 512 × 64 bits = 4 KiB per generation
+const WORDS: usize = 256; // 256 × 64 bits = 2 KiB per generation
 const HASHES: u64 = 4;
 /// New authors after which the current generation becomes the previous one.
-const GENERATION: u32 = 2000;
+const GENERATION: u32 = 1000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorMemory {
@@ -83,6 +83,6 @@ mod tests {
             .filter(|i| m.knows(&format!("stranger{i}")))
             .count();
         assert!(wrong < 100, "{wrong} false positives");
-        assert_eq!(m.heap_bytes(), 8192);
+        assert_eq!(m.heap_bytes(), 4096);
     }
 }

@@ -169,16 +169,55 @@ pub fn g2(k: f64, n: f64, p: f64) -> f64 {
     2.0 * (term(k, n * p) + term(n - k, n * (1.0 - p)))
 }
 
+/// Share of each other's posts two terms must share to be one thing (a headline's words and
+/// phrases travel together: "erhöht den preis", "prozent" and "ankündigung" of one post).
+const SAME_THING: f64 = 0.8;
+
+/// The posts of the window that carry a term, as a bit set.
+#[derive(Debug, Clone)]
+struct Posts(Vec<u64>);
+
+impl Posts {
+    fn new(n: usize) -> Self {
+        Posts(vec![0; n.div_ceil(64)])
+    }
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn shared(&self, o: &Posts) -> u32 {
+        self.0
+            .iter()
+            .zip(&o.0)
+            .map(|(a, b)| (a & b).count_ones())
+            .sum()
+    }
+}
+
+/// Whether two terms carried by `a` and `b` posts, `shared` of them in common, are one thing.
+fn same_thing(shared: u32, a: u32, b: u32) -> bool {
+    let s = shared as f64;
+    s >= SAME_THING * a as f64 && s >= SAME_THING * b as f64
+}
+
 /// The window's drivers, strongest first: `posts` are the terms of each post in the window.
+///
+/// One thing, one driver: of terms carried by (nearly) the same posts only the strongest is
+/// named, and of equally strong ones the longest phrase, so that ten drivers name up to ten
+/// different things rather than the ten words of one headline.
 pub fn drivers(posts: &[Vec<Term>], baseline: &TermBaseline) -> Vec<Driver> {
     let n = posts.len() as f64;
     let mut counts: HashMap<u64, (u32, &Term)> = HashMap::new();
     for p in posts {
         for t in p {
-            counts.entry(t.key).or_insert((0, t)).0 += 1;
+            let e = counts.entry(t.key).or_insert((0, t));
+            e.0 += 1;
+            // A word's forms share a key; the shortest form names them.
+            if t.text.len() < e.1.text.len() {
+                e.1 = t;
+            }
         }
     }
-    let mut scored: Vec<(f64, Driver, Vec<&str>)> = counts
+    let mut scored: Vec<(f64, Driver, Vec<&str>, u64)> = counts
         .into_values()
         .filter(|(k, _)| *k >= MIN_COUNT)
         .filter_map(|(k, t)| {
@@ -194,6 +233,7 @@ pub fn drivers(posts: &[Vec<Term>], baseline: &TermBaseline) -> Vec<Driver> {
                         expected: (p * n * 10.0).round() / 10.0,
                     },
                     t.text.split(' ').collect(),
+                    t.key,
                 )
             })
         })
@@ -201,24 +241,36 @@ pub fn drivers(posts: &[Vec<Term>], baseline: &TermBaseline) -> Vec<Driver> {
     scored.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then(b.1.count.cmp(&a.1.count))
+            .then(b.2.len().cmp(&a.2.len()))
             .then(a.1.term.cmp(&b.1.term))
     });
-    // One thing, one driver: a word or phrase that mostly occurs inside a longer chosen phrase
-    // adds nothing; a longer phrase that carries most of a chosen term's posts says more.
-    let mut chosen: Vec<(Driver, Vec<&str>)> = Vec::new();
-    for (_, d, words) in scored {
+    // Which posts carry each scored term (only those: the window's other terms are many).
+    let index: HashMap<u64, usize> = scored.iter().enumerate().map(|(i, s)| (s.3, i)).collect();
+    let mut carried: Vec<Posts> = vec![Posts::new(posts.len()); scored.len()];
+    for (i, p) in posts.iter().enumerate() {
+        for t in p {
+            if let Some(&j) = index.get(&t.key) {
+                carried[j].set(i);
+            }
+        }
+    }
+    // A word or phrase that mostly occurs inside a longer chosen phrase adds nothing; a longer
+    // phrase that carries most of a chosen term's posts says more; a term carried by nearly
+    // the same posts as a chosen one is the same thing.
+    let mut chosen: Vec<(Driver, Vec<&str>, usize)> = Vec::new();
+    for (j, (_, d, words, _)) in scored.into_iter().enumerate() {
         let inside = |short: &[&str], long: &[&str]| {
             short.len() < long.len() && long.windows(short.len()).any(|w| w == short)
         };
         if chosen
             .iter()
-            .any(|(c, cw)| inside(&words, cw) && d.count as f64 <= c.count as f64 * 1.25)
+            .any(|(c, cw, _)| inside(&words, cw) && d.count as f64 <= c.count as f64 * 1.25)
         {
             continue;
         }
         let covered: Vec<usize> = (0..chosen.len())
             .filter(|&i| {
-                let (c, cw) = &chosen[i];
+                let (c, cw, _) = &chosen[i];
                 inside(cw, &words) && d.count as f64 >= c.count as f64 * 0.8
             })
             .collect();
@@ -226,14 +278,25 @@ pub fn drivers(posts: &[Vec<Term>], baseline: &TermBaseline) -> Vec<Driver> {
             for &i in covered[1..].iter().rev() {
                 chosen.remove(i);
             }
-            chosen[first] = (d, words);
+            chosen[first] = (d, words, j);
+            continue;
+        }
+        // The same thing as a chosen term: named by the one with more words, which says more
+        // ("hotline ist tot" rather than the "skandal" of the same posts).
+        if let Some(i) = chosen
+            .iter()
+            .position(|(c, _, i)| same_thing(carried[j].shared(&carried[*i]), d.count, c.count))
+        {
+            if words.len() > chosen[i].1.len() {
+                chosen[i] = (d, words, j);
+            }
             continue;
         }
         if chosen.len() < MAX_DRIVERS {
-            chosen.push((d, words));
+            chosen.push((d, words, j));
         }
     }
-    chosen.into_iter().map(|(d, _)| d).collect()
+    chosen.into_iter().map(|(d, _, _)| d).collect()
 }
 
 #[cfg(test)]
@@ -323,6 +386,39 @@ mod tests {
             d.iter()
                 .all(|d| d.term != "doppelt" && d.term != "abgebucht"),
             "{d:?}"
+        );
+    }
+
+    #[test]
+    fn the_words_of_one_headline_are_one_driver_and_two_headlines_two() {
+        let b = calm_baseline();
+        let mut window = Vec::new();
+        let extra = [
+            "paket",
+            "kundennummer",
+            "tarif",
+            "filiale",
+            "rechnung",
+            "termin",
+        ];
+        for i in 0..40 {
+            let calm = format!("Acme Lieferung {} heute angekommen", extra[i % 6]);
+            window.push(post(match i % 4 {
+                0 => "Acme erhöht den Preis um 40 Prozent ohne jede Ankündigung.",
+                1 => "Bei Acme nur Warteschleife, die Hotline ist tot.",
+                _ => &calm,
+            }));
+        }
+        let d = drivers(&window, &b);
+        let names: Vec<&str> = d.iter().map(|d| d.term.as_str()).collect();
+        assert_eq!(d.len(), 2, "{names:?}");
+        // The longest phrase stands for its headline.
+        assert!(names.contains(&"erhöht den preis"), "{names:?}");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains("hotline") || n.contains("warteschleife")),
+            "{names:?}"
         );
     }
 

@@ -6,18 +6,22 @@
 //! - [`drivers`]: a bounded per-brand baseline of term frequencies, and the surprise score.
 //! - [`dedupe`]: near-duplicate posts grouped into one story with its `copies`.
 //! - [`authors`]: a bounded memory of the authors a brand has heard from.
+//! - [`recent`]: the brand's recent posts, compact, within a fixed byte budget.
 //! - [`types`]: the brief's fields of the alert event (a leaf: the alert event embeds them).
 //! - [`state`]: the per-brand state that feeds all of it, and the brief of one notice.
 //!
 //! Invariant: pure and bounded. Nothing here does IO or keeps a clock; per brand it holds a
-//! fixed 16 KiB term table, 8 KiB of author memory, a 24-hour ring of 15-minute counts and
-//! the brand's recent posts (at most [`state::RECENT_CAP`], at most 24 hours old). The baseline
+//! fixed 16 KiB term table, 4 KiB of author memory, a 24-hour ring of 15-minute counts and
+//! the brand's recent posts (at most 24 hours old, within [`recent::Recent::BUDGET`]): about
+//! 46 KiB per brand at most, whatever its posts are like, plus the recap of an alert while one
+//! is on. The baseline
 //! learns a post only once it has left the alert window, and not while a storm is on, so a
 //! storm can never become its own usual.
 
 pub mod authors;
 pub mod dedupe;
 pub mod drivers;
+pub mod recent;
 pub mod state;
 pub mod terms;
 

@@ -10,13 +10,12 @@
 //! while an alert is on. Counting is not touched here: every post counts in the detector, and
 //! the episode's totals count every post too, copies included.
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::authors::AuthorMemory;
 use super::dedupe::{group, Fingerprint};
 use super::drivers::{drivers, Driver, TermBaseline};
+use super::recent::{Kept, Recent};
 use super::terms::{terms, OwnWords, Term};
 use super::types::{Peak, SampleMention, SampleWord, Series, SourceCounts, StormBrief, Totals};
 use crate::alert::{Kind, Status};
@@ -25,8 +24,6 @@ use crate::detect::{BrandMonitor, Notice};
 use crate::sentiment::{Analyzer, Lang};
 use crate::window::{Bucket, Ring};
 
-/// How many recent posts per brand are kept as candidates for an alert's posts and drivers.
-pub const RECENT_CAP: usize = 200;
 /// How many distinct posts an alert shows.
 pub const SAMPLE_SIZE: usize = 5;
 /// How many of the surge's first posts an alert shows.
@@ -71,7 +68,7 @@ struct Episode {
 #[derive(Debug, Clone)]
 pub struct BrandBrief {
     own: OwnWords,
-    recent: VecDeque<Post>,
+    recent: Recent,
     /// How many posts at the front of `recent` have been learned.
     learned: usize,
     terms: TermBaseline,
@@ -85,10 +82,10 @@ fn round(x: f64, decimals: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn fits(kind: Kind, p: &Post) -> bool {
+fn fits(kind: Kind, p: &Kept) -> bool {
     match kind {
-        Kind::Storm => p.score < 0.0,
-        Kind::Buzz => p.score >= 0.0,
+        Kind::Storm => p.score() < 0.0,
+        Kind::Buzz => p.score() >= 0.0,
         Kind::Volume | Kind::Source | Kind::Reach => true,
     }
 }
@@ -97,7 +94,7 @@ impl BrandBrief {
     pub fn new(keywords: &[String], now: DateTime<Utc>) -> Self {
         BrandBrief {
             own: OwnWords::new(keywords),
-            recent: VecDeque::new(),
+            recent: Recent::default(),
             learned: 0,
             terms: TermBaseline::default(),
             authors: AuthorMemory::default(),
@@ -138,38 +135,73 @@ impl BrandBrief {
             }
         }
         // Old posts leave here rather than in `tick`, which then never touches this buffer.
-        let horizon = at - Duration::hours(24);
+        // A post that must leave before it left the window (the buffer is full) is learned as
+        // it goes: it is no longer among the posts an alert would judge, and a busy brand's
+        // baseline would otherwise never learn at all.
+        let horizon = (at - Duration::hours(24)).timestamp();
         while self
             .recent
             .front()
-            .is_some_and(|r| r.at < horizon || self.recent.len() >= RECENT_CAP)
+            .is_some_and(|r| r.at().timestamp() < horizon || self.recent.needs_room(&post))
         {
-            self.recent.pop_front();
-            self.learned = self.learned.saturating_sub(1);
+            let Some(p) = self.recent.pop_front() else {
+                break;
+            };
+            if self.learned == 0 {
+                self.learn(&p);
+            } else {
+                self.learned -= 1;
+            }
         }
-        self.recent.push_back(post);
+        self.recent.push(post);
         let cutoff = at - Duration::seconds(window_seconds as i64);
-        let learn_terms = self.episode.is_none();
         while let Some(p) = self.recent.get(self.learned) {
-            if p.at > cutoff {
+            if p.at() > cutoff {
                 break;
             }
+            let (learn_terms, own) = (self.episode.is_none(), &self.own);
             if learn_terms {
-                self.terms.learn(&terms(&p.text, &self.own));
+                self.terms.learn(&terms(p.text(), own));
             }
-            if let Some(a) = &p.author {
+            if let Some(a) = p.author() {
                 self.authors.learn(a);
             }
             self.learned += 1;
         }
     }
 
+    /// Learns one post's terms (not while an alert is on) and author.
+    fn learn(&mut self, p: &Kept) {
+        if self.episode.is_none() {
+            self.terms.learn(&terms(p.text(), &self.own));
+        }
+        if let Some(a) = p.author() {
+            self.authors.learn(a);
+        }
+    }
+
     /// Follows the episode's peak: the brand's current count in the episode's window.
+    /// At a new peak the recap's drivers are taken again, from the peak's window: what the
+    /// storm was about at its height, not only in its first minutes (a new peak comes a few
+    /// dozen times in a storm, so this is rare work).
     pub fn observe(&mut self, mentions: u64, window_seconds: u64, now: DateTime<Utc>) {
-        if let Some(e) = &mut self.episode {
-            if e.window_seconds == window_seconds && mentions > e.peak.mentions {
-                e.peak = Peak { mentions, at: now };
-            }
+        let Some(e) = &self.episode else { return };
+        if e.window_seconds != window_seconds || mentions <= e.peak.mentions {
+            return;
+        }
+        let since = now - Duration::seconds(window_seconds as i64);
+        let post_terms: Vec<Vec<Term>> = self
+            .recent
+            .iter()
+            .filter(|p| p.at() >= since)
+            .map(|p| terms(p.text(), &self.own))
+            .collect();
+        let found = drivers(&post_terms, &self.terms);
+        let Some(e) = &mut self.episode else { return };
+        e.peak = Peak { mentions, at: now };
+        if mentions >= e.drivers_from && !found.is_empty() {
+            e.drivers = found;
+            e.drivers_from = mentions;
         }
     }
 
@@ -212,11 +244,16 @@ impl BrandBrief {
             );
         }
         let since = now - Duration::seconds(n.window_seconds as i64);
-        let window: Vec<&Post> = self.recent.iter().filter(|p| p.at >= since).collect();
-        let post_terms: Vec<Vec<Term>> = window.iter().map(|p| terms(&p.text, &self.own)).collect();
+        let window: Vec<&Kept> = self.recent.iter().filter(|p| p.at() >= since).collect();
+        let post_terms: Vec<Vec<Term>> =
+            window.iter().map(|p| terms(p.text(), &self.own)).collect();
         let found = drivers(&post_terms, &self.terms);
         let sample = self.sample(&window, n.kind, analyzer, names);
-        let sources = scaled_sources(&window, n.mentions);
+        let names_of: Vec<&str> = window
+            .iter()
+            .map(|p| self.recent.source(p).unwrap_or(UNKNOWN_SOURCE))
+            .collect();
+        let sources = scaled_sources(&names_of, n.mentions);
         let new_author_share = self.new_author_share(&window);
         let surprise = {
             let volume = count_surprise(n.mentions as f64, n.expected, monitor.dispersion());
@@ -281,26 +318,26 @@ impl BrandBrief {
     /// storm) first, then by reach, then by how strongly they were scored.
     fn sample(
         &self,
-        window: &[&Post],
+        window: &[&Kept],
         kind: Kind,
         analyzer: &Analyzer,
         names: &[&str],
     ) -> Vec<SampleMention> {
-        let mut c: Vec<&Post> = window.to_vec();
+        let mut c: Vec<&Kept> = window.to_vec();
         c.sort_by(|a, b| {
             fits(kind, b)
                 .cmp(&fits(kind, a))
-                .then(b.reach.unwrap_or(0).cmp(&a.reach.unwrap_or(0)))
-                .then(a.score.abs().total_cmp(&b.score.abs()).reverse())
-                .then(b.at.cmp(&a.at))
+                .then(b.reach().unwrap_or(0).cmp(&a.reach().unwrap_or(0)))
+                .then(a.score().abs().total_cmp(&b.score().abs()).reverse())
+                .then(b.at().cmp(&a.at()))
         });
         let prints: Vec<Fingerprint> = c
             .iter()
-            .map(|p| Fingerprint::new(&p.text, &self.own))
+            .map(|p| Fingerprint::new(p.text(), &self.own))
             .collect();
         group(&prints, SAMPLE_SIZE)
             .into_iter()
-            .map(|(i, copies)| sample_post(c[i], copies, false, analyzer, names))
+            .map(|(i, copies)| sample_post(&self.recent.post(c[i]), copies, false, analyzer, names))
             .collect()
     }
 
@@ -317,32 +354,35 @@ impl BrandBrief {
         let marks: Vec<u64> = found
             .iter()
             .take(MARKING_DRIVERS)
-            .map(|d| super::terms::key_of(d.kind, &d.term))
+            .map(|d| super::terms::term_key(d.kind, &d.term))
             .collect();
         let from = if marks.is_empty() {
             n.started_at
         } else {
             n.started_at - Duration::seconds(n.window_seconds as i64)
         };
-        let mut c: Vec<&Post> = self
+        let mut c: Vec<&Kept> = self
             .recent
             .iter()
-            .filter(|p| p.at >= from && fits(n.kind, p))
+            .filter(|p| p.at() >= from && fits(n.kind, p))
             .filter(|p| {
                 marks.is_empty()
-                    || terms(&p.text, &self.own)
+                    || terms(p.text(), &self.own)
                         .iter()
                         .any(|t| marks.contains(&t.key))
             })
             .collect();
-        c.sort_by_key(|p| p.at);
+        c.sort_by_key(|p| p.at());
         let mut out: Vec<(Fingerprint, SampleMention)> = Vec::new();
         for p in c {
-            let f = Fingerprint::new(&p.text, &self.own);
+            let f = Fingerprint::new(p.text(), &self.own);
             if out.iter().any(|(g, _)| g.same_story(&f)) {
                 continue;
             }
-            out.push((f, sample_post(p, 1, true, analyzer, names)));
+            out.push((
+                f,
+                sample_post(&self.recent.post(p), 1, true, analyzer, names),
+            ));
             if out.len() == FIRST_POSTS {
                 break;
             }
@@ -350,10 +390,10 @@ impl BrandBrief {
         out.into_iter().map(|(_, s)| s).collect()
     }
 
-    fn new_author_share(&self, window: &[&Post]) -> Option<f64> {
+    fn new_author_share(&self, window: &[&Kept]) -> Option<f64> {
         let mut authors: Vec<String> = window
             .iter()
-            .filter_map(|p| p.author.as_deref())
+            .filter_map(|p| p.author())
             .map(str::to_lowercase)
             .collect();
         authors.sort();
@@ -391,28 +431,32 @@ impl BrandBrief {
         s
     }
 
-    /// Bytes this brief's state occupies: its struct, tables, ring and recent posts.
+    /// Bytes this brief's state occupies: its struct, tables, ring, recent posts and, while an
+    /// alert is on, its episode.
     pub fn memory_bytes(&self) -> usize {
-        let posts: usize = self
-            .recent
-            .iter()
-            .map(|p| {
-                std::mem::size_of::<Post>()
+        let episode = self.episode.as_ref().map_or(0, |e| {
+            let post = |p: &SampleMention| {
+                std::mem::size_of::<SampleMention>()
                     + p.text.capacity()
                     + p.url.as_ref().map_or(0, String::capacity)
                     + p.author.as_ref().map_or(0, String::capacity)
-                    + p.source.as_ref().map_or(0, String::capacity)
-            })
-            .sum();
+                    + p.words.capacity() * std::mem::size_of::<SampleWord>()
+                    + p.words.iter().map(|w| w.word.capacity()).sum::<usize>()
+            };
+            e.first_posts.iter().map(post).sum::<usize>()
+                + e.drivers.capacity() * std::mem::size_of::<Driver>()
+                + e.drivers.iter().map(|d| d.term.capacity()).sum::<usize>()
+                + e.sources.capacity() * std::mem::size_of::<(String, u64)>()
+                + e.sources.iter().map(|s| s.0.capacity()).sum::<usize>()
+        });
         std::mem::size_of::<Self>()
-            + self.terms.heap_bytes()
-            + self.authors.heap_bytes()
-            + self.timeline.len() * std::mem::size_of::<Bucket>()
+            + self.table_bytes()
             + self.own.heap_bytes()
-            + posts
+            + self.recent.heap_bytes()
+            + episode
     }
 
-    /// Bytes of the bounded part alone (tables and ring, without the recent posts).
+    /// Bytes of the bounded tables and ring alone (without the recent posts).
     pub fn table_bytes(&self) -> usize {
         self.terms.heap_bytes()
             + self.authors.heap_bytes()
@@ -420,13 +464,13 @@ impl BrandBrief {
     }
 }
 
-/// Mentions per source among the window's posts; when the recent posts do not reach back
-/// over the whole window (more than [`RECENT_CAP`] in it), scaled to the window's count by
-/// largest remainders, so the parts always add up to the count the alert states.
-fn scaled_sources(window: &[&Post], mentions: u64) -> SourceCounts {
+/// Mentions per source among the window's posts (`window` names each post's source); when the
+/// recent posts do not reach back over the whole window (a busy window overflows them),
+/// scaled to the window's count by largest remainders, so the parts always add up to the
+/// count the alert states.
+fn scaled_sources(window: &[&str], mentions: u64) -> SourceCounts {
     let mut counts: Vec<(String, u64)> = Vec::new();
-    for p in window {
-        let src = p.source.as_deref().unwrap_or(UNKNOWN_SOURCE);
+    for &src in window {
         match counts.iter_mut().find(|(s, _)| s == src) {
             Some((_, n)) => *n += 1,
             None => counts.push((src.to_string(), 1)),
@@ -500,24 +544,9 @@ fn sample_words(analyzer: &Analyzer, p: &Post, names: &[&str]) -> Vec<SampleWord
 mod tests {
     use super::*;
 
-    fn post(at: DateTime<Utc>, source: &str) -> Post {
-        Post {
-            at,
-            text: "x".into(),
-            url: None,
-            author: None,
-            reach: None,
-            score: 0.0,
-            lang: Lang::De,
-            source: Some(source.into()),
-        }
-    }
-
     #[test]
     fn sources_add_up_to_the_window_count() {
-        let t: DateTime<Utc> = "2026-03-07T13:00:00Z".parse().unwrap();
-        let posts = [post(t, "reddit"), post(t, "reddit"), post(t, "bluesky")];
-        let refs: Vec<&Post> = posts.iter().collect();
+        let refs = ["reddit", "reddit", "bluesky"];
         let exact = scaled_sources(&refs, 3);
         assert_eq!(exact.0, vec![("reddit".into(), 2), ("bluesky".into(), 1)]);
         let scaled = scaled_sources(&refs, 10);

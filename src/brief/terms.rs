@@ -98,6 +98,46 @@ fn term(kind: TermType, text: String) -> Term {
     }
 }
 
+/// The key of a term of `kind` shown as `text` (a driver's term): a word's is its stem's.
+pub fn term_key(kind: TermType, text: &str) -> u64 {
+    match kind {
+        TermType::Word => key_of(kind, stem(text)),
+        _ => key_of(kind, text),
+    }
+}
+
+/// A word term, keyed by its stem: "Abbuchung", "Abbuchungen" and the "Abbuchungs" of
+/// "Abbuchungs-Chaos" are one term (shown as the form a post used).
+fn word(text: String) -> Term {
+    Term {
+        key: key_of(TermType::Word, stem(&text)),
+        text,
+        kind: TermType::Word,
+    }
+}
+
+/// A light stem of a folded word for counting: the German inflection endings (-e, -em, -en,
+/// -er, -ern, -es, and -s after a consonant that takes it, as in "Abbuchungs") and English
+/// plural -s / -es stripped, as long as four letters remain. Only for grouping a word's forms;
+/// nothing displays it.
+pub fn stem(w: &str) -> &str {
+    const ENDINGS: [&str; 6] = ["ern", "em", "en", "er", "es", "e"];
+    let letters = |s: &str| s.chars().count();
+    for e in ENDINGS {
+        if let Some(s) = w.strip_suffix(e) {
+            if letters(s) >= 4 {
+                return s;
+            }
+        }
+    }
+    if let Some(s) = w.strip_suffix('s') {
+        if letters(s) >= 4 && s.ends_with(['b', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'r', 't']) {
+            return s;
+        }
+    }
+    w
+}
+
 /// A token of running text: a word that may join a phrase, or a break.
 enum Tok {
     Word(String),
@@ -199,7 +239,14 @@ pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
         if !is_content(w) {
             continue;
         }
-        push(term(TermType::Word, w.clone()), &mut out);
+        push(word(w.clone()), &mut out);
+        // The parts of a hyphenated compound count as words of their own: "Abbuchungs-Chaos"
+        // is about Abbuchungen and about chaos.
+        if w.contains('-') {
+            for part in w.split('-').filter(|p| is_content(p)) {
+                push(word(part.to_string()), &mut out);
+            }
+        }
         if let Some(Tok::Word(b)) = toks.get(i + 1) {
             if is_content(b) {
                 push(term(TermType::Phrase, format!("{w} {b}")), &mut out);
@@ -316,6 +363,29 @@ mod tests {
     fn the_brand_never_counts() {
         let t = texts("#nordwind @nordwind_energie #NordwindEnergie nordwind-energie nervt");
         assert_eq!(t, vec!["nervt"], "{t:?}");
+    }
+
+    #[test]
+    fn the_forms_of_a_word_are_one_term() {
+        let key = |t: &str| {
+            terms(t, &own())
+                .into_iter()
+                .find(|x| {
+                    x.kind == TermType::Word
+                        && x.text.starts_with("abbuchung")
+                        && !x.text.contains('-')
+                })
+                .map(|x| x.key)
+        };
+        let one = key("die Abbuchung war falsch").unwrap();
+        assert_eq!(key("Chaos bei den Abbuchungen"), Some(one));
+        assert_eq!(key("das Abbuchungs-Chaos"), Some(one));
+        assert!(texts("das Abbuchungs-Chaos").contains(&"chaos".to_string()));
+        // Short words and words whose s is their own stay apart.
+        assert_eq!(stem("preis"), "preis");
+        assert_eq!(stem("minus"), "minus");
+        assert_eq!(stem("tote"), "tote");
+        assert_eq!(stem("charges"), stem("charge"));
     }
 
     #[test]
