@@ -58,13 +58,13 @@ pub const POSITIVE_EN: &[&str] = &[
     "Really great experience with {b}, highly recommended.",
 ];
 
-/// A storm in German: one incident (an unannounced price hike and a billing fiasco), many
-/// angry voices.
+/// A storm in German: one incident (an unannounced price hike and a billing fiasco, with a
+/// hotline nobody answers), many angry voices.
 pub const STORM_DE: &[&str] = &[
     "Abzocke! {b} erhöht den Preis um 40 Prozent ohne jede Ankündigung.",
     "{b} bucht mir 300 Euro ab statt 80. Was für eine Frechheit!",
     "Skandal bei {b}: tausende Kunden doppelt abgebucht und die Hotline ist tot.",
-    "Nie wieder {b}. Diese Preiserhöhung ist eine Abzocke.",
+    "Bei {b} geht seit Stunden niemand ran, die Hotline ist tot. Eine Frechheit!",
     "Ich bin so wütend auf {b}, die Abbuchung hat mein Konto ins Minus gedrückt.",
     "Boykott {b}! Erst die Preiserhöhung, dann das Chaos bei den Abbuchungen.",
     "{b} schweigt zum Abbuchungs-Chaos. Eine Katastrophe für alle Kunden.",
