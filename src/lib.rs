@@ -50,6 +50,8 @@ pub mod alert;
 pub mod backtest;
 pub mod brief;
 pub mod calibrate;
+pub mod cluster;
+pub mod collect;
 pub mod config;
 pub mod daemon;
 pub mod demo;

@@ -11,6 +11,7 @@
 
 pub use crate::duration;
 pub mod brand;
+pub mod cluster;
 pub mod notify;
 pub mod secret;
 pub mod sentiment;
@@ -243,6 +244,7 @@ pub struct RawConfig {
     pub sources: crate::sources::SourcesRaw,
     #[serde(default)]
     pub sentiment: sentiment::SentimentRaw,
+    pub cluster: Option<cluster::ClusterRaw>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -318,6 +320,8 @@ pub struct Config {
     pub notify: notify::NotifyConfig,
     pub sources: crate::sources::SourcesConfig,
     pub sentiment: sentiment::SentimentConfig,
+    /// `[cluster]`: NATS, shared delivery and this daemon's shard of the brands.
+    pub cluster: Option<cluster::ClusterConfig>,
     /// What `check` and the start log warn about (PATH:LINE:COL: warning: …).
     pub warnings: Vec<ConfigError>,
 }
@@ -491,6 +495,14 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         .for_each(|w| warnings::webhook(w, ctx));
     let sources = crate::sources::SourcesConfig::validate(&raw.sources, ctx);
     let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
+    // After the channels are checked against every brand: a shard counts only its own.
+    let mut cluster = raw
+        .cluster
+        .as_ref()
+        .and_then(|c| cluster::ClusterConfig::validate(c, ctx));
+    if let Some(c) = &mut cluster {
+        cluster::apply_shard(c, &mut brands);
+    }
     Config {
         path: path.to_path_buf(),
         server,
@@ -499,6 +511,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         notify,
         sources,
         sentiment,
+        cluster,
         warnings: Vec::new(),
     }
 }
@@ -636,6 +649,9 @@ impl Config {
                 let l = b.filters.sources.join(", ");
                 s.push_str(&format!("        sources: {l}\n"));
             }
+        }
+        if let Some(c) = &self.cluster {
+            s.push_str(&format!("  cluster: {}\n", c.summary(self.brands.len())));
         }
         s.push_str(&format!("  sources: {}\n", self.sources.summary()));
         s.push_str(&format!("  notify:  {}\n", self.notify.summary()));

@@ -424,10 +424,14 @@ async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut sh
             b = rx.recv() => match b { Some(b) => b, None => return },
         };
         let source = batch.source.clone();
-        match core
+        let committed = batch.committed;
+        let r = core
             .ingest(batch.mentions, batch.source, batch.cursor)
-            .await
-        {
+            .await;
+        if let Some(c) = committed {
+            c.answer(r.is_ok());
+        }
+        match r {
             Ok(s) => {
                 tracing::debug!(%source, accepted = s.accepted, matched = s.matched, "Batch recorded.")
             }
