@@ -25,6 +25,9 @@ use crate::sources::http::Backoff;
 use crate::sources::{self, Batch, SourceContext, SourceHealth};
 use crate::store::Store;
 
+/// Publishes awaited before more are sent.
+const ACKS_IN_FLIGHT: usize = 1000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error("collect publishes to NATS: set `[cluster] nats_url` in {0}")]
@@ -74,7 +77,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         .await
         .map_err(|e| CollectError::Store(String::new(), e.to_string()))?
         .map_err(|e| {
-            CollectError::Store(config.storage.state_dir.display().to_string(), e.to_string())
+            CollectError::Store(
+                config.storage.state_dir.display().to_string(),
+                e.to_string(),
+            )
         })?;
     let store = Arc::new(store);
     let client = sources::nats::connect(&cluster.nats_url, &cluster.auth, "sturmglas-collect")
@@ -178,6 +184,12 @@ async fn publish(js: &jetstream::Context, batch: &Batch) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         acks.push(ack);
+        // The client holds at most 5,000 acks in flight; a bigger batch would wait forever.
+        if acks.len() == ACKS_IN_FLIGHT {
+            for ack in acks.drain(..) {
+                ack.await.map_err(|e| e.to_string())?;
+            }
+        }
     }
     for ack in acks {
         ack.await.map_err(|e| e.to_string())?;
@@ -208,7 +220,10 @@ mod tests {
 
     #[test]
     fn subjects_are_per_source_kind() {
-        assert_eq!(subject("rss:https://a.example/feed"), "sturmglas.mentions.rss");
+        assert_eq!(
+            subject("rss:https://a.example/feed"),
+            "sturmglas.mentions.rss"
+        );
         assert_eq!(subject("hackernews"), "sturmglas.mentions.hackernews");
         assert_eq!(subject("my.src:x"), "sturmglas.mentions.my_src");
     }

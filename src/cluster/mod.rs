@@ -8,4 +8,7 @@
 //! record is a KV key per (notice, channel). `shard` is a leaf (config uses it); the rest sits
 //! below `notify` and above nothing of the pipeline but config and sources' NATS connection.
 
+pub mod gate;
+pub mod join;
+pub mod lease;
 pub mod shard;

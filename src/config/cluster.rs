@@ -38,7 +38,10 @@ impl NatsAuth {
         let credentials_file = credentials_file.and_then(|f| {
             let p = ctx.path(f.get_ref());
             if token.is_some() {
-                ctx.error(f.span(), "set either a token or `credentials_file`, not both");
+                ctx.error(
+                    f.span(),
+                    "set either a token or `credentials_file`, not both",
+                );
                 return None;
             }
             if !p.is_file() {
@@ -174,7 +177,10 @@ impl ClusterConfig {
             }
             (Some(s), _) => *s.get_ref(),
             (None, Some(s)) if *s.get_ref() > 1 => {
-                ctx.error(s.span(), "with `shards`, set which `shard` this daemon counts");
+                ctx.error(
+                    s.span(),
+                    "with `shards`, set which `shard` this daemon counts",
+                );
                 0
             }
             (None, _) => 0,
@@ -225,8 +231,7 @@ pub fn apply_shard(cluster: &mut ClusterConfig, brands: &mut Vec<Brand>) {
 /// A NATS stream or bucket name part: no dots, spaces or wildcards.
 pub fn valid_token(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
