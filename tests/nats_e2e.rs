@@ -447,3 +447,102 @@ async fn two_shards_split_the_brands_and_each_counts_only_its_own() {
 fn names_shard(listed: &[Vec<String>], names: &[String]) -> u64 {
     listed.iter().position(|l| l == names).unwrap() as u64
 }
+
+fn is_all_clear(subject: &str) -> bool {
+    let s = subject.to_uppercase();
+    s.contains("ENTWARNUNG") || s.contains("RESOLVED")
+}
+
+async fn delivering(d: &Daemon) -> bool {
+    d.get_json("/healthz").await["cluster"]["delivering"] == true
+}
+
+/// Two daemons of one cluster count the same storm; only the lease holder sends. Killed with
+/// SIGKILL after the storm's notice went out, it is replaced within 30 s by the other, which
+/// sends the all-clear once and does not repeat the storm notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kill() {
+    let nats = NatsServer::start();
+    let js = nats.jetstream().await;
+    let smtp = SmtpServer::start();
+    let mut nodes = Vec::new();
+    let mut dirs = Vec::new();
+    for node in ["a", "b"] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let extra = format!(
+            "[defaults.thresholds]\nwindow = \"1m\"\n{BRANDS}\n[[sources.nats]]\nurl = \"{url}\"\ndurable = \"node-{node}\"\n\n\
+             [cluster]\nnats_url = \"{url}\"\nname = \"test\"\nnode = \"{node}\"\n\n{}send_resolved = true\nrate_per_minute = 1000\n",
+            email(&smtp),
+            url = nats.url(),
+        );
+        let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+        if node == "a" {
+            // a takes the lease before b starts, so the kill below hits the delivering node.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !delivering(&d).await {
+                assert!(Instant::now() < deadline, "a never delivered:\n{}", d.log());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        nodes.push(d);
+        dirs.push(dir);
+    }
+    assert!(!delivering(&nodes[1]).await, "two nodes deliver at once");
+    publish(&js, "storm", 150).await;
+    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+    assert!(!is_all_clear(&mails[0].header("Subject").unwrap()));
+    // Both counted the storm and raised its notices; only a's went out.
+    for d in &nodes {
+        d.wait_alerts(20, |a| a.iter().any(|x| x["kind"] == "storm"))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let firing = nodes[0]
+        .alerts()
+        .await
+        .iter()
+        .filter(|x| x["kind"] == "storm" && x["status"] == "firing")
+        .count();
+    assert_eq!(smtp.messages().len(), firing, "one email per notice");
+
+    // Mid-storm: the delivering node dies.
+    nodes[0].signal("KILL");
+    let killed = Instant::now();
+    let b = &nodes[1];
+    while !delivering(b).await {
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "b did not take over within 30 s:\n{}",
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The all-clear, once, from b; the storm notice is not repeated.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let msgs = smtp.messages();
+        let clear = msgs
+            .iter()
+            .filter(|m| is_all_clear(&m.header("Subject").unwrap_or_default()))
+            .count();
+        if clear > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no all-clear:\n{}", b.log());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let msgs = smtp.messages();
+    let subjects: Vec<String> = msgs
+        .iter()
+        .map(|m| m.header("Subject").unwrap_or_default())
+        .collect();
+    let clear = subjects.iter().filter(|s| is_all_clear(s)).count();
+    assert_eq!(clear, 1, "{subjects:#?}");
+    assert_eq!(
+        subjects.len() - clear,
+        firing,
+        "a notice repeated: {subjects:#?}"
+    );
+}

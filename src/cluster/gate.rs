@@ -90,18 +90,30 @@ pub async fn bucket(
     name: &str,
     max_age: Duration,
 ) -> Result<kv::Store, String> {
-    match js.get_key_value(name).await {
-        Ok(kv) => Ok(kv),
-        Err(_) => js
-            .create_key_value(kv::Config {
-                bucket: name.to_string(),
-                history: 1,
-                max_age,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| format!("KV bucket {name}: {e}")),
+    if let Ok(kv) = js.get_key_value(name).await {
+        return Ok(kv);
     }
+    // The bucket's stream as the KV layout has it, created directly: the client's
+    // `create_key_value` first reads the account info, which nats-server 2.9's reply does
+    // not satisfy.
+    use async_nats::jetstream::stream;
+    js.get_or_create_stream(stream::Config {
+        name: format!("KV_{name}"),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
+        max_age,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: 1,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("KV bucket {name}: {e}"))?;
+    js.get_key_value(name)
+        .await
+        .map_err(|e| format!("KV bucket {name}: {e}"))
 }
 
 impl DeliveryGate {
