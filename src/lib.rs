@@ -22,6 +22,8 @@
 //! - [`brief`]: what a storm is about: drivers, grouped samples, sources, the series.
 //! - [`alert`]: the alert event of the contract and its one builder.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
+//! - [`cluster`]: several daemons on NATS JetStream: shards of the brands, the delivering
+//!   lease and the delivery gate the outbox asks in a cluster.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
 //! - [`people`]: silences and acknowledgements applied to notices in the core thread.
 //! - [`store`]: the one SQLite database: dedup keys, count journal, brand state, alerts,
@@ -43,6 +45,7 @@
 //!   into a model or a calibration.
 //! - [`export`]: `sturmglas export`, the mention archive as records `backtest` reads.
 //! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
+//! - [`collect`]: `sturmglas collect`, the sources publishing to JetStream instead of counting.
 
 pub mod ack_link;
 pub mod ack_page;
