@@ -7,7 +7,8 @@
 //!
 //! Invariant: only the lease holder ([`super::lease`]) sends; a notice is skipped as already
 //! sent when the cluster's last delivery for its (channel, brand, kind) has the same status
-//! and level and an episode start within [`SAME_EPISODE`], or is newer than it (the notice was
+//! and level, an episode start and a time within [`SAME_EPISODE`] of the notice's (so a later
+//! reminder is not a copy), or is newer than it (the notice was
 //! superseded while this node was not delivering). A kill between a channel accepting a
 //! notice and the record being written is, as on one machine, the one way a notice goes out
 //! twice.
@@ -65,7 +66,13 @@ impl Delivered {
             .abs()
             .to_std()
             .is_ok_and(|d| d <= SAME_EPISODE);
-        let same = self.status == next.status && self.level == next.level && same_episode;
+        // A reminder (`repeat_interval`) says the same again much later: not a copy.
+        let same_time = (self.observed_at - next.observed_at)
+            .abs()
+            .to_std()
+            .is_ok_and(|d| d <= SAME_EPISODE);
+        let same =
+            self.status == next.status && self.level == next.level && same_episode && same_time;
         // Older than what the cluster last said about this brand: superseded.
         let stale = next.observed_at + chrono::Duration::seconds(30) < self.observed_at;
         same || stale
@@ -218,6 +225,8 @@ mod tests {
         assert!(sent.covers(&d("firing", "critical", 1005, 1104)));
         assert!(!sent.covers(&d("resolved", "critical", 1000, 1900)));
         assert!(!sent.covers(&d("firing", "critical", 1000 + 3600, 1000 + 3700)));
+        // A reminder of the same episode an hour later is sent.
+        assert!(!sent.covers(&d("firing", "critical", 1000, 1100 + 3600)));
     }
 
     #[test]
