@@ -27,6 +27,13 @@ pub enum Command {
         #[arg(short, long)]
         config: Option<PathBuf>,
     },
+    /// Run only the configured sources and publish their mentions to NATS JetStream
+    /// (`[cluster] nats_url`), for daemons that read them with `[[sources.nats]]`.
+    Collect {
+        /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
     /// Validate a config file and print a summary (exit 2 when invalid).
     Check {
         /// Config file [default: $STURMGLAS_CONFIG, else /etc/sturmglas/sturmglas.toml]

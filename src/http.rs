@@ -72,6 +72,8 @@ pub struct AppState {
     pub started: Instant,
     /// The sources' health, as JSON; supplied by the daemon so HTTP stays independent of them.
     pub sources: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
+    /// `[cluster]`: name, node, shard and whether this node delivers; `None` outside one.
+    pub cluster: Arc<dyn Fn() -> Option<serde_json::Value> + Send + Sync>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -117,14 +119,19 @@ async fn healthz(State(s): State<AppState>) -> Response {
             .into_response();
     }
     match views {
-        Ok(Ok(v)) => Json(json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "uptime_seconds": s.started.elapsed().as_secs(),
-            "brands": v.len(),
-            "store": {"ok": true, "errors": s.store.health().errors()},
-        }))
-        .into_response(),
+        Ok(Ok(v)) => {
+            let mut body = json!({
+                "status": "ok",
+                "version": env!("CARGO_PKG_VERSION"),
+                "uptime_seconds": s.started.elapsed().as_secs(),
+                "brands": v.len(),
+                "store": {"ok": true, "errors": s.store.health().errors()},
+            });
+            if let Some(c) = (s.cluster)() {
+                body["cluster"] = c;
+            }
+            Json(body).into_response()
+        }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unhealthy", "error": "the detection core is not answering"})),

@@ -22,6 +22,8 @@
 //! - [`brief`]: what a storm is about: drivers, grouped samples, sources, the series.
 //! - [`alert`]: the alert event of the contract and its one builder.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
+//! - [`cluster`]: several daemons on NATS JetStream: shards of the brands, the delivering
+//!   lease and the delivery gate the outbox asks in a cluster.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
 //! - [`people`]: silences, acknowledgements, time intervals and escalation applied to notices
 //!   in the core thread, and the release of held notices.
@@ -47,6 +49,7 @@
 //!   into a model or a calibration.
 //! - [`export`]: `sturmglas export`, the mention archive as records `backtest` reads.
 //! - [`people_client`]: the CLI's client of the daemon's silence and ack API.
+//! - [`collect`]: `sturmglas collect`, the sources publishing to JetStream instead of counting.
 
 pub mod ack_link;
 pub mod ack_page;
@@ -54,6 +57,8 @@ pub mod alert;
 pub mod backtest;
 pub mod brief;
 pub mod calibrate;
+pub mod cluster;
+pub mod collect;
 pub mod config;
 pub mod daemon;
 pub mod dashboard;

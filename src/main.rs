@@ -122,6 +122,14 @@ fn main() -> ExitCode {
             };
             run_daemon(cfg)
         }
+        Command::Collect { config } => {
+            init_logging();
+            let cfg = match load_config(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            run_collect(cfg)
+        }
         Command::Check { config } => match load_config(config.as_deref()) {
             Ok(c) => {
                 print!("{}", c.summary());
@@ -282,6 +290,16 @@ fn run_daemon(cfg: config::Config) -> anyhow::Result<ExitCode> {
         let listener = sturmglas::daemon::bind(&cfg).await?;
         let (shutdown, reload) = sturmglas::daemon::unix_signals()?;
         sturmglas::daemon::run_with_reload(cfg, listener, shutdown, reload).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_collect(cfg: config::Config) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (shutdown, _reload) = sturmglas::daemon::unix_signals()?;
+        sturmglas::collect::run(cfg, shutdown).await?;
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,15 @@ fn describe(name: &str) -> (&'static str, &'static str) {
             "gauge",
             "Notices held back, by reason: silence, interval (mute or not active), escalation.",
         ),
+        "sturmglas_nats_consumer_pending" => (
+            "gauge",
+            "Messages in the stream not yet delivered to this NATS consumer (its lag).",
+        ),
+        "sturmglas_nats_acked_total" => ("counter", "NATS messages acknowledged once stored."),
+        "sturmglas_cluster_delivering" => (
+            "gauge",
+            "1 while this node holds the cluster's delivering lease, else 0.",
+        ),
         _ => ("untyped", "sturmglas metric."),
     }
 }

@@ -11,6 +11,7 @@
 
 pub use crate::duration;
 pub mod brand;
+pub mod cluster;
 pub mod notify;
 pub mod secret;
 pub mod sentiment;
@@ -247,6 +248,7 @@ pub struct RawConfig {
     /// `[[time_intervals]]`: named parts of the week that channels mute or are active in.
     #[serde(default)]
     pub time_intervals: Vec<time_intervals::TimeIntervalRaw>,
+    pub cluster: Option<cluster::ClusterRaw>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -322,6 +324,8 @@ pub struct Config {
     pub notify: notify::NotifyConfig,
     pub sources: crate::sources::SourcesConfig,
     pub sentiment: sentiment::SentimentConfig,
+    /// `[cluster]`: NATS, shared delivery and this daemon's shard of the brands.
+    pub cluster: Option<cluster::ClusterConfig>,
     /// What `check` and the start log warn about (PATH:LINE:COL: warning: …).
     pub warnings: Vec<ConfigError>,
 }
@@ -496,6 +500,14 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         .for_each(|w| warnings::webhook(w, ctx));
     let sources = crate::sources::SourcesConfig::validate(&raw.sources, ctx);
     let sentiment = sentiment::SentimentConfig::validate(&raw.sentiment, ctx);
+    // After the channels are checked against every brand: a shard counts only its own.
+    let mut cluster = raw
+        .cluster
+        .as_ref()
+        .and_then(|c| cluster::ClusterConfig::validate(c, ctx));
+    if let Some(c) = &mut cluster {
+        cluster::apply_shard(c, &mut brands);
+    }
     Config {
         path: path.to_path_buf(),
         server,
@@ -504,6 +516,7 @@ fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, path: &Path) -> Config {
         notify,
         sources,
         sentiment,
+        cluster,
         warnings: Vec::new(),
     }
 }
@@ -641,6 +654,9 @@ impl Config {
                 let l = b.filters.sources.join(", ");
                 s.push_str(&format!("        sources: {l}\n"));
             }
+        }
+        if let Some(c) = &self.cluster {
+            s.push_str(&format!("  cluster: {}\n", c.summary(self.brands.len())));
         }
         s.push_str(&format!("  sources: {}\n", self.sources.summary()));
         s.push_str(&format!("  notify:  {}\n", self.notify.summary()));

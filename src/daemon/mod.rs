@@ -218,6 +218,21 @@ pub async fn run_with_reload(
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(64);
 
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    // In a named cluster, the outbox sends only while this node holds the delivering lease.
+    let cluster = config.cluster.clone();
+    let gate = cluster
+        .as_ref()
+        .filter(|c| c.name.is_some())
+        .map(|c| Arc::new(crate::cluster::gate::DeliveryGate::new(&c.node)));
+    if let (Some(c), Some(g)) = (&cluster, &gate) {
+        tasks.push(tokio::spawn(crate::cluster::join::run(
+            c.clone(),
+            g.clone(),
+            metrics.clone(),
+            stop.clone(),
+        )));
+    }
+    let cluster_view = gate.clone();
     let source_health = Arc::new(SourceHealth::new(metrics.clone()));
     let health_view = source_health.clone();
     let app = http::router(AppState {
@@ -228,6 +243,11 @@ pub async fn run_with_reload(
         started,
         sources: Arc::new(move || {
             serde_json::to_value(health_view.snapshot(chrono::Utc::now())).unwrap_or_default()
+        }),
+        cluster: Arc::new(move || {
+            cluster
+                .as_ref()
+                .map(|c| crate::cluster::join::health(c, cluster_view.as_deref()))
         }),
     });
     let http_shutdown = stop.clone();
@@ -251,12 +271,13 @@ pub async fn run_with_reload(
         config.server.tick,
         stop.clone(),
     )));
-    tasks.push(tokio::spawn(crate::notify::outbox::run(
+    tasks.push(tokio::spawn(crate::notify::outbox::run_gated(
         store.clone(),
         notify_rx,
         outbox_wake.clone(),
         metrics.clone(),
         delivery_client,
+        gate,
         stop.clone(),
     )));
     tasks.push(tokio::spawn(forward_batches(
@@ -432,10 +453,14 @@ async fn forward_batches(core: CoreHandle, mut rx: mpsc::Receiver<Batch>, mut sh
             b = rx.recv() => match b { Some(b) => b, None => return },
         };
         let source = batch.source.clone();
-        match core
+        let committed = batch.committed;
+        let r = core
             .ingest(batch.mentions, batch.source, batch.cursor)
-            .await
-        {
+            .await;
+        if let Some(c) = committed {
+            c.answer(r.is_ok());
+        }
+        match r {
             Ok(s) => {
                 tracing::debug!(%source, accepted = s.accepted, matched = s.matched, "Batch recorded.")
             }

@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use super::retry::{self, Next};
 use super::DeliveryError;
+use crate::cluster::gate::{DeliveryGate, Verdict};
 use crate::config::notify::NotifyConfig;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
@@ -34,6 +35,8 @@ const BATCH: usize = 20;
 const DRAIN: Duration = Duration::from_secs(5);
 /// The pause after a failed database call.
 const DB_PAUSE: Duration = Duration::from_secs(1);
+/// How long a channel waits before asking the cluster's gate again when another node delivers.
+const GATE_PAUSE: Duration = Duration::from_secs(1);
 /// The longest sleep: a safety net should a wake-up be missed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
@@ -44,10 +47,24 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// timeout), the others pick up new rows as they come.
 pub async fn run(
     store: Arc<Store>,
+    config: watch::Receiver<Arc<NotifyConfig>>,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+    http: reqwest::Client,
+    shutdown: Shutdown,
+) {
+    run_gated(store, config, wake, metrics, http, None, shutdown).await
+}
+
+/// [`run`] in a cluster: each row is sent only if `gate` says this node delivers and the
+/// cluster has not sent it yet (see [`crate::cluster::gate`]).
+pub async fn run_gated(
+    store: Arc<Store>,
     mut config: watch::Receiver<Arc<NotifyConfig>>,
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     http: reqwest::Client,
+    gate: Option<Arc<DeliveryGate>>,
     mut shutdown: Shutdown,
 ) {
     let worker = Arc::new(Worker {
@@ -56,6 +73,7 @@ pub async fn run(
         http,
         limiters: Mutex::new(HashMap::new()),
         unrecorded: Arc::new(Mutex::new(HashSet::new())),
+        gate,
     });
     let mut config_open = true;
     let mut running: JoinSet<(String, PassOutcome)> = JoinSet::new();
@@ -163,6 +181,8 @@ struct Worker {
     limiters: Mutex<HashMap<String, Limiter>>,
     /// Rows delivered whose "delivered" mark could not be written: never sent again.
     unrecorded: Arc<Mutex<HashSet<i64>>>,
+    /// In a cluster: who delivers, and what the cluster already sent.
+    gate: Option<Arc<DeliveryGate>>,
 }
 
 #[derive(Debug, Default)]
@@ -282,9 +302,42 @@ impl Worker {
                 outcome.held_until = Some(Instant::now() + wait);
                 break;
             }
+            if let Some(gate) = &self.gate {
+                // Alerts: the cluster's record says whether another node sent this one.
+                // Digests: each node queues its own; only the delivering node sends.
+                let verdict = match &row.payload {
+                    Payload::Alert(event) => gate.check(&name, event).await,
+                    Payload::Digest(_) if gate.delivering() => Verdict::Send,
+                    Payload::Digest(_) => Verdict::NotDelivering,
+                };
+                match verdict {
+                    Verdict::Send => {}
+                    Verdict::NotDelivering => {
+                        outcome.held_until = Some(Instant::now() + GATE_PAUSE);
+                        break;
+                    }
+                    Verdict::Sent => {
+                        tracing::info!(channel = %name, id = %row.payload.id(), "Already delivered by the cluster.");
+                        let (seq, now) = (row.seq, Utc::now());
+                        if db(&self.store, move |s| s.outbox_delivered(seq, now))
+                            .await
+                            .is_err()
+                        {
+                            lock(&self.unrecorded).insert(seq);
+                        }
+                        continue;
+                    }
+                }
+            }
             outcome.attempted += 1;
             let result = match &row.payload {
-                Payload::Alert(event) => super::deliver(cfg, &name, event, &self.http).await,
+                Payload::Alert(event) => {
+                    let result = super::deliver(cfg, &name, event, &self.http).await;
+                    if let (Some(gate), Ok(())) = (&self.gate, &result) {
+                        gate.record(&name, event).await;
+                    }
+                    result
+                }
                 Payload::Digest(digest) => {
                     super::deliver_digest(cfg, &name, digest, &self.http).await
                 }

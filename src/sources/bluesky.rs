@@ -274,6 +274,7 @@ async fn flush_batch(
         source: name.to_string(),
         mentions,
         cursor: Some(t.to_string()),
+        committed: None,
     };
     if !send_batch(ctx, shutdown, batch).await {
         return false;

@@ -411,6 +411,7 @@ async fn stream_once(
             source: name.to_string(),
             mentions,
             cursor: next.clone(),
+            committed: None,
         };
         if !send_batch(ctx, shutdown, batch).await {
             return Ok(());
@@ -465,6 +466,7 @@ async fn stream_once(
                 source: name.to_string(),
                 mentions: vec![m],
                 cursor: next.clone(),
+                committed: None,
             };
             if !send_batch(ctx, shutdown, batch).await {
                 return Ok(());

@@ -26,6 +26,7 @@ registry::source_kinds! {
     reddit => reddit::RedditSource,
     hackernews => hackernews::HackernewsSource,
     x => x::XSource,
+    nats => nats::NatsSource,
 }
 
 use std::sync::Arc;
@@ -51,6 +52,28 @@ pub struct Batch {
     pub mentions: Vec<Mention>,
     /// The cursor to store after these mentions are recorded.
     pub cursor: Option<String>,
+    /// Told whether the batch was committed to the store: a source that must confirm
+    /// delivery upstream (NATS acks) waits for it. `None` for the others.
+    pub committed: Option<Committed>,
+}
+
+/// The one-shot answer to "is this batch stored?": `true` once its ingest transaction
+/// committed, `false` (or dropped unanswered) when it was not.
+#[derive(Debug, Clone)]
+pub struct Committed(Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<bool>>>>);
+
+impl Committed {
+    pub fn new() -> (Committed, tokio::sync::oneshot::Receiver<bool>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (Committed(Arc::new(std::sync::Mutex::new(Some(tx)))), rx)
+    }
+
+    /// Answers once; later calls do nothing.
+    pub fn answer(&self, stored: bool) {
+        if let Some(tx) = crate::lock::lock(&self.0).take() {
+            let _ = tx.send(stored);
+        }
+    }
 }
 
 /// What every source task gets.

@@ -85,6 +85,7 @@ pub async fn run<P: Poller>(
                         source: name.to_string(),
                         mentions: f.mentions,
                         cursor: next.clone(),
+                        committed: None,
                     };
                     if !send_batch(&ctx, &mut shutdown, batch).await {
                         return;

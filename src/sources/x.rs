@@ -437,6 +437,7 @@ async fn stream_once(
             source: name.to_string(),
             mentions: backfill,
             cursor: serde_json::to_string(&next).ok(),
+            committed: None,
         };
         if !send_batch(ctx, shutdown, batch).await {
             return Ok(());
@@ -504,6 +505,7 @@ async fn stream_once(
                 source: name.to_string(),
                 mentions,
                 cursor: serde_json::to_string(&next).ok(),
+                committed: None,
             };
             if !send_batch(ctx, shutdown, batch).await {
                 return Ok(());

@@ -1,0 +1,553 @@
+//! NATS JetStream end to end, against a real `nats-server -js` started by each test on
+//! loopback (Debian's `nats-server` package; `.ci/run` installs it): `collect` publishes an
+//! Atom feed's posts to the stream and a daemon reading it with `[[sources.nats]]` sends the
+//! storm email over real SMTP; a consuming daemon killed with SIGKILL mid-storm counts every
+//! mention exactly once after its restart; two shards split the brands.
+//!
+//! A machine without `nats-server` fails these tests with a message saying so: they never
+//! skip.
+
+mod harness;
+mod sources_support;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::header;
+use axum::routing::get;
+use axum::Router;
+use harness::{config, free_port, Daemon};
+use support::smtp::SmtpServer;
+
+const BRANDS: &str = r##"
+[[brands]]
+name = "Nordwind Energie"
+keywords = ["Nordwind", "#nordwind"]
+"##;
+
+const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
+
+/// A `nats-server -js` on a free loopback port with its store in a temporary directory;
+/// killed on drop.
+struct NatsServer {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl NatsServer {
+    fn start() -> NatsServer {
+        let bin = ["/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("nats-server"));
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new(&bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} ({e}): these tests need NATS's server; install it with \
+                     `apt-get install nats-server` (the tests never skip)",
+                    bin.display()
+                )
+            });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        NatsServer {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    async fn jetstream(&self) -> async_nats::jetstream::Context {
+        let c = async_nats::connect(self.url()).await.unwrap();
+        async_nats::jetstream::new(c)
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An Atom feed of `n` fresh entries that all mention the brand angrily.
+fn angry_feed(n: usize) -> String {
+    let now = chrono::Utc::now();
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:alerts</id><title>Alerts</title>"#,
+    );
+    s.push_str(&format!("<updated>{}</updated>", now.to_rfc3339()));
+    for i in 0..n {
+        let t = (now - chrono::Duration::seconds(i as i64)).to_rfc3339();
+        s.push_str(&format!(
+            "<entry><id>urn:entry:{i}</id><title>Nordwind ist eine Abzocke, Skandal! Nie wieder! ({i})</title>\
+             <link href=\"https://news.example.com/{i}\"/><published>{t}</published><updated>{t}</updated>\
+             <content type=\"html\">Kunden von Nordwind sind wütend.</content></entry>"
+        ));
+    }
+    s.push_str("</feed>");
+    s
+}
+
+fn email(smtp: &SmtpServer) -> String {
+    format!(
+        "[[notify.email]]\nname = \"pr\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"none\"\nfrom = \"sturmglas@example.org\"\nto = [\"pr@example.org\"]\n",
+        smtp.port()
+    )
+}
+
+/// `sturmglas collect` on the config in `dir`, its log in `dir/collect.log`; killed on drop.
+struct Collector(Child);
+
+impl Collector {
+    fn start(dir: &Path, config_text: &str) -> Collector {
+        let path = dir.join("collect.toml");
+        std::fs::write(&path, config_text).unwrap();
+        let log = std::fs::File::create(dir.join("collect.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+            .args(["collect", "-c"])
+            .arg(&path)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Collector(child)
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn stream_messages(js: &async_nats::jetstream::Context) -> u64 {
+    match js.get_stream("STURMGLAS_MENTIONS").await {
+        Ok(mut s) => s.info().await.map(|i| i.state.messages).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test]
+async fn collect_publishes_a_feed_that_a_daemon_turns_into_a_storm_email() {
+    let nats = NatsServer::start();
+    let feed = angry_feed(120);
+    let app = Router::new().route(
+        "/alerts.atom",
+        get(move || {
+            let feed = feed.clone();
+            async move { ([(header::CONTENT_TYPE, "application/atom+xml")], feed) }
+        }),
+    );
+    let addr = sources_support::serve(app).await;
+
+    // The collector: the feed in, the stream out; its own state dir for the cursor.
+    let cdir = tempfile::tempdir().unwrap();
+    let collect_cfg = format!(
+        "[storage]\nstate_dir = \"{}\"\n{BRANDS}\n[[sources.rss]]\nname = \"alerts\"\nurl = \"http://{addr}/alerts.atom\"\ninterval = \"200ms\"\n\n[cluster]\nnats_url = \"{}\"\n",
+        cdir.path().join("state").display(),
+        nats.url()
+    );
+    let _collector = Collector::start(cdir.path(), &collect_cfg);
+    let js = nats.jetstream().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stream_messages(&js).await < 120 {
+        assert!(
+            Instant::now() < deadline,
+            "collect did not publish; log:\n{}",
+            std::fs::read_to_string(cdir.path().join("collect.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Polled again and again, the feed is published once (cursor and Nats-Msg-Id).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(stream_messages(&js).await, 120);
+
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = format!(
+        "{BRANDS}\n[[sources.nats]]\nurl = \"{}\"\nbatch = 50\n\n{}",
+        nats.url(),
+        email(&smtp)
+    );
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+    let alerts = d
+        .wait_alerts(30, |a| a.iter().any(|x| x["kind"] == "storm"))
+        .await;
+    let storm = alerts.iter().find(|x| x["kind"] == "storm").unwrap();
+    assert_eq!(storm["brand"], "Nordwind Energie");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while d.brand("Nordwind Energie").await["mentions"] != 120 {
+        assert!(
+            Instant::now() < deadline,
+            "not all 120 counted; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mails = smtp.wait_for(1, Duration::from_secs(15)).await;
+    let subject = mails[0].header("Subject").unwrap();
+    assert!(subject.contains("storm: Nordwind Energie"), "{subject}");
+    let sources = d.get_json("/api/v1/sources").await;
+    let nats_src = sources
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["kind"] == "nats"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no nats source in {sources}"));
+    assert_eq!(nats_src["state"], "ok", "{nats_src}");
+    assert_eq!(nats_src["items"], 120, "{nats_src}");
+    // The lag gauge reads 0 once a pull finds the stream drained (at most one pull later).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let metrics = d.metrics().await;
+        if metrics.contains(
+            "sturmglas_nats_consumer_pending{source=\"nats:STURMGLAS_MENTIONS/sturmglas\"} 0",
+        ) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Publishes `n` angry mention records (ids `{prefix}{i}`) straight into the stream.
+async fn publish(js: &async_nats::jetstream::Context, prefix: &str, n: usize) {
+    js.get_or_create_stream(async_nats::jetstream::stream::Config {
+        name: "STURMGLAS_MENTIONS".into(),
+        subjects: vec!["sturmglas.mentions.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut acks = Vec::new();
+    for i in 0..n {
+        let id = format!("{prefix}{i}");
+        let body = serde_json::json!({"id": id, "text": ANGRY, "author": format!("u{i}")});
+        let msg = async_nats::jetstream::message::PublishMessage::build()
+            .payload(serde_json::to_vec(&body).unwrap().into())
+            .message_id(&id);
+        acks.push(
+            js.send_publish("sturmglas.mentions.test", msg)
+                .await
+                .unwrap(),
+        );
+        // The client bounds the acks in flight: collect them as they come.
+        if acks.len() == 500 {
+            for a in acks.drain(..) {
+                a.await.unwrap();
+            }
+        }
+    }
+    for a in acks {
+        a.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_consumer_killed_mid_storm_counts_every_mention_once_after_restart() {
+    let nats = NatsServer::start();
+    let js = nats.jetstream().await;
+    const N: usize = 6000;
+    publish(&js, "storm", N).await;
+    // A malformed record in the middle: reported and terminated, the rest still counts.
+    js.publish("sturmglas.mentions.test", "{not json".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Small batches, so the kill lands between committed batches and in-flight ones.
+    let extra = format!(
+        "{BRANDS}\n[[sources.nats]]\nurl = \"{}\"\nbatch = 10\nmax_ack_pending = 20\nack_wait = \"2s\"\n",
+        nats.url()
+    );
+    let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = d.brand("Nordwind Energie").await["mentions"]
+            .as_u64()
+            .unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing consumed; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    d.signal("KILL");
+    let before = d.log();
+    drop(d);
+
+    let d = Daemon::start_existing(dir.path(), port).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = d.brand("Nordwind Energie").await["mentions"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(
+            n <= N as u64,
+            "counted {n} of {N}: a redelivery counted twice"
+        );
+        if n == N as u64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "counted {n} of {N}; log before the kill:\n{before}\nafter:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Redeliveries after ack_wait are duplicates: the count stays exact.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(d.brand("Nordwind Energie").await["mentions"], N as u64);
+    let sources = d.get_json("/api/v1/sources").await;
+    let s = &sources[0];
+    assert_eq!(s["kind"], "nats", "{sources}");
+    assert_eq!(s["state"], "ok", "{sources}");
+    let skipped = s["skipped"].as_u64().unwrap_or(0)
+        + if before.contains("Skipping a malformed item") {
+            1
+        } else {
+            0
+        };
+    assert_eq!(
+        skipped, 1,
+        "the malformed record is reported once: {sources}"
+    );
+}
+
+/// Ten brands, each with its own keyword.
+fn ten_brands() -> String {
+    (0..10)
+        .map(|i| format!("[[brands]]\nname = \"Marke {i}\"\nkeywords = [\"marke{i}\"]\n"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn two_shards_split_the_brands_and_each_counts_only_its_own() {
+    let nats = NatsServer::start();
+    let js = nats.jetstream().await;
+    publish(&js, "warm", 0).await;
+    // Three posts per brand.
+    let mut acks = Vec::new();
+    for b in 0..10 {
+        for k in 0..3 {
+            let id = format!("m{b}-{k}");
+            let body =
+                serde_json::json!({"id": id, "text": format!("marke{b} hat heute geöffnet")});
+            let msg = async_nats::jetstream::message::PublishMessage::build()
+                .payload(serde_json::to_vec(&body).unwrap().into())
+                .message_id(&id);
+            acks.push(
+                js.send_publish("sturmglas.mentions.test", msg)
+                    .await
+                    .unwrap(),
+            );
+        }
+    }
+    for a in acks {
+        a.await.unwrap();
+    }
+    let mut daemons = Vec::new();
+    let mut dirs = Vec::new();
+    let mut listed: Vec<Vec<String>> = Vec::new();
+    for shard in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let extra = format!(
+            "{}\n[[sources.nats]]\nurl = \"{}\"\ndurable = \"shard{shard}\"\n\n[cluster]\nnats_url = \"{}\"\nshards = 2\nshard = {shard}\n",
+            ten_brands(),
+            nats.url(),
+            nats.url()
+        );
+        let text = config(port, dir.path(), &extra);
+        // `check` names the shard's brands.
+        let p = dir.path().join("check.toml");
+        std::fs::write(&p, &text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sturmglas"))
+            .args(["check", "-c"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let summary = harness::stdout_ok(&out);
+        assert!(
+            summary.contains(&format!("shard {shard} of 2")),
+            "{summary}"
+        );
+        let names: Vec<String> = (0..10)
+            .map(|i| format!("Marke {i}"))
+            .filter(|n| summary.contains(&format!("    - {n} (")))
+            .collect();
+        listed.push(names);
+        daemons.push(Daemon::start(dir.path(), port, &text).await);
+        dirs.push(dir);
+    }
+    let (a, b) = (&listed[0], &listed[1]);
+    assert_eq!(a.len() + b.len(), 10, "{a:?} {b:?}");
+    assert!(a.iter().all(|n| !b.contains(n)), "{a:?} {b:?}");
+    assert!(!a.is_empty() && !b.is_empty(), "{a:?} {b:?}");
+    // Each daemon counts its shard's brands, three posts each, and knows no other brand.
+    for (d, names) in daemons.iter().zip(&listed) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let brands = d.get_json("/api/v1/brands").await;
+            let got: Vec<(String, u64)> = brands
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| {
+                    (
+                        b["name"].as_str().unwrap().to_string(),
+                        b["mentions"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, u64)> = names.iter().map(|n| (n.clone(), 3)).collect();
+            let mut sorted = got.clone();
+            sorted.sort();
+            if sorted == want {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{got:?} want {want:?}\n{}",
+                d.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let h = d.get_json("/healthz").await;
+        assert_eq!(h["cluster"]["shard"], names_shard(&listed, names), "{h}");
+    }
+}
+
+fn names_shard(listed: &[Vec<String>], names: &[String]) -> u64 {
+    listed.iter().position(|l| l == names).unwrap() as u64
+}
+
+fn is_all_clear(subject: &str) -> bool {
+    let s = subject.to_uppercase();
+    s.contains("ENTWARNUNG") || s.contains("RESOLVED")
+}
+
+async fn delivering(d: &Daemon) -> bool {
+    d.get_json("/healthz").await["cluster"]["delivering"] == true
+}
+
+/// Two daemons of one cluster count the same storm; only the lease holder sends. Killed with
+/// SIGKILL after the storm's notice went out, it is replaced within 30 s by the other, which
+/// sends the all-clear once and does not repeat the storm notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kill() {
+    let nats = NatsServer::start();
+    let js = nats.jetstream().await;
+    let smtp = SmtpServer::start();
+    let mut nodes = Vec::new();
+    let mut dirs = Vec::new();
+    for node in ["a", "b"] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let extra = format!(
+            "[defaults.thresholds]\nwindow = \"1m\"\n{BRANDS}\n[[sources.nats]]\nurl = \"{url}\"\ndurable = \"node-{node}\"\n\n\
+             [cluster]\nnats_url = \"{url}\"\nname = \"test\"\nnode = \"{node}\"\n\n{}send_resolved = true\nrate_per_minute = 1000\n",
+            email(&smtp),
+            url = nats.url(),
+        );
+        let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
+        if node == "a" {
+            // a takes the lease before b starts, so the kill below hits the delivering node.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !delivering(&d).await {
+                assert!(Instant::now() < deadline, "a never delivered:\n{}", d.log());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        nodes.push(d);
+        dirs.push(dir);
+    }
+    assert!(!delivering(&nodes[1]).await, "two nodes deliver at once");
+    publish(&js, "storm", 150).await;
+    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+    assert!(!is_all_clear(&mails[0].header("Subject").unwrap()));
+    // Both counted the storm and raised its notices; only a's went out.
+    for d in &nodes {
+        d.wait_alerts(20, |a| a.iter().any(|x| x["kind"] == "storm"))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let firing = nodes[0]
+        .alerts()
+        .await
+        .iter()
+        .filter(|x| x["kind"] == "storm" && x["status"] == "firing")
+        .count();
+    assert_eq!(smtp.messages().len(), firing, "one email per notice");
+
+    // Mid-storm: the delivering node dies.
+    nodes[0].signal("KILL");
+    let killed = Instant::now();
+    let b = &nodes[1];
+    while !delivering(b).await {
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "b did not take over within 30 s:\n{}",
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The all-clear, once, from b; the storm notice is not repeated.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let msgs = smtp.messages();
+        let clear = msgs
+            .iter()
+            .filter(|m| is_all_clear(&m.header("Subject").unwrap_or_default()))
+            .count();
+        if clear > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no all-clear:\n{}", b.log());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let msgs = smtp.messages();
+    let subjects: Vec<String> = msgs
+        .iter()
+        .map(|m| m.header("Subject").unwrap_or_default())
+        .collect();
+    let clear = subjects.iter().filter(|s| is_all_clear(s)).count();
+    assert_eq!(clear, 1, "{subjects:#?}");
+    assert_eq!(
+        subjects.len() - clear,
+        firing,
+        "a notice repeated: {subjects:#?}"
+    );
+}
