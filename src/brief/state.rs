@@ -72,10 +72,22 @@ pub struct BrandBrief {
     /// How many posts at the front of `recent` have been learned.
     learned: usize,
     terms: TermBaseline,
+    /// The brand's posts a minute, decayed over post time (one minute), as of `rate_at` (ms),
+    /// and the state of the draws that sample the posts a busy brand learns terms from.
+    rate: f64,
+    rate_at: i64,
+    draws: u64,
     authors: AuthorMemory,
     timeline: Ring,
     episode: Option<Episode>,
 }
+
+/// About this many posts a minute teach a brand's term baseline. The baseline holds shares
+/// (the part of the brand's posts that carry a term), which a random sample of the posts
+/// estimates as well as all of them do; extracting a post's terms costs more than matching,
+/// scoring and counting it together, so a brand with thousands of posts a minute learns from
+/// about one a second, each post drawn with the same chance. Quiet brands learn every post.
+const LEARN_PER_MINUTE: f64 = 60.0;
 
 fn round(x: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
@@ -97,6 +109,9 @@ impl BrandBrief {
             recent: Recent::default(),
             learned: 0,
             terms: TermBaseline::default(),
+            rate: 0.0,
+            rate_at: 0,
+            draws: 0x9E37_79B9_7F4A_7C15,
             authors: AuthorMemory::default(),
             timeline: Ring::new(STEP_SECONDS, STEPS, now),
             episode: None,
@@ -155,13 +170,16 @@ impl BrandBrief {
         }
         self.recent.push(post);
         let cutoff = at - Duration::seconds(window_seconds as i64);
-        while let Some(p) = self.recent.get(self.learned) {
-            if p.at() > cutoff {
+        while let Some(at) = self.recent.get(self.learned).map(|p| p.at()) {
+            if at > cutoff {
                 break;
             }
-            let (learn_terms, own) = (self.episode.is_none(), &self.own);
+            let learn_terms = self.episode.is_none() && self.learn_token(at);
+            let Some(p) = self.recent.get(self.learned) else {
+                break;
+            };
             if learn_terms {
-                self.terms.learn(&terms(p.text(), own));
+                self.terms.learn(&terms(p.text(), &self.own));
             }
             if let Some(a) = p.author() {
                 self.authors.learn(a);
@@ -172,12 +190,32 @@ impl BrandBrief {
 
     /// Learns one post's terms (not while an alert is on) and author.
     fn learn(&mut self, p: &Kept) {
-        if self.episode.is_none() {
+        if self.episode.is_none() && self.learn_token(p.at()) {
             self.terms.learn(&terms(p.text(), &self.own));
         }
         if let Some(a) = p.author() {
             self.authors.learn(a);
         }
+    }
+
+    /// Whether the post at `at` teaches the term baseline: always while the brand has at most
+    /// [`LEARN_PER_MINUTE`] posts a minute, else with the chance that keeps it near that many
+    /// (a xorshift draw: the same posts give the same baseline, whatever their order of words).
+    fn learn_token(&mut self, at: DateTime<Utc>) -> bool {
+        let t = at.timestamp_millis();
+        let minutes = t.saturating_sub(self.rate_at).max(0) as f64 / 60_000.0;
+        self.rate_at = self.rate_at.max(t);
+        self.rate = self.rate * (-minutes).exp() + 1.0;
+        let chance = LEARN_PER_MINUTE / self.rate;
+        if chance >= 1.0 {
+            return true;
+        }
+        let mut x = self.draws;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.draws = x;
+        ((x >> 11) as f64 / (1u64 << 53) as f64) < chance
     }
 
     /// Follows the episode's peak: the brand's current count in the episode's window.
@@ -552,5 +590,54 @@ mod tests {
         let scaled = scaled_sources(&refs, 10);
         assert_eq!(scaled.total(), 10);
         assert_eq!(scaled.0[0], ("reddit".into(), 7));
+    }
+
+    fn post(at: DateTime<Utc>, text: &str) -> Post {
+        Post {
+            at,
+            text: text.into(),
+            url: None,
+            author: None,
+            reach: None,
+            score: -0.5,
+            lang: Lang::De,
+            source: None,
+        }
+    }
+
+    /// A busy brand learns its terms from a sample of [`LEARN_PER_MINUTE`] posts a minute,
+    /// and the sample still gives each term its share; a quiet brand learns every post.
+    #[test]
+    fn busy_brands_learn_term_shares_from_a_sample() {
+        let t0: DateTime<Utc> = "2026-03-02T00:00:00Z".parse().unwrap();
+        let mut busy = BrandBrief::new(&["acme".into()], t0);
+        // 6,000 posts over ten minutes, every other one about the hotline.
+        for i in 0..6000i64 {
+            let text = if i % 2 == 0 {
+                "acme hotline kaputt"
+            } else {
+                "acme rechnung falsch"
+            };
+            busy.push(post(t0 + Duration::milliseconds(i * 100), text), true, 60);
+        }
+        let learned = busy.terms.posts();
+        assert!(
+            (500.0..=700.0).contains(&learned),
+            "about 60 a minute over ten minutes: {learned}"
+        );
+        let key = super::super::terms::term_key(super::super::terms::TermType::Word, "hotline");
+        let share = busy.terms.share(key);
+        assert!((0.4..=0.6).contains(&share), "{share}");
+
+        let mut quiet = BrandBrief::new(&["acme".into()], t0);
+        for i in 0..100i64 {
+            quiet.push(
+                post(t0 + Duration::seconds(i * 10), "acme hotline kaputt"),
+                true,
+                60,
+            );
+        }
+        // Every post older than the window (60 s) is learned.
+        assert!(quiet.terms.posts() >= 90.0, "{}", quiet.terms.posts());
     }
 }
