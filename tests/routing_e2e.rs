@@ -172,9 +172,17 @@ async fn kinds_keep_buzz_away_from_a_storms_only_channel() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
+    // A surge that is not negative must rest on more than one minute (one bucket alone can
+    // be a brand's ordinary burst): the positive posts come in two successive minutes.
     let happy = "Sonnenschein ist super, ich liebe es, einfach toll und wunderbar!";
-    d.post_mentions(ndjson("s", 120, happy), Some(TOKEN)).await;
-    let got = all.wait_for(2, Duration::from_secs(30)).await;
+    d.post_mentions(ndjson("s", 60, happy), Some(TOKEN)).await;
+    let first_minute = chrono::Utc::now().timestamp().div_euclid(60);
+    while chrono::Utc::now().timestamp().div_euclid(60) <= first_minute {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    d.post_mentions(ndjson("t", 60, happy), Some(TOKEN)).await;
+    let got = all.wait_for(2, Duration::from_secs(75)).await;
     let buzz = got[1].json();
     assert_eq!(buzz["kind"], "buzz", "{buzz}");
     assert_eq!(buzz["brand"], "Sonnenschein");
