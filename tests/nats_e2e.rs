@@ -76,7 +76,19 @@ impl NatsServer {
     }
 
     async fn jetstream(&self) -> async_nats::jetstream::Context {
-        let c = async_nats::connect(self.url()).await.unwrap();
+        // The server may still be starting (a reset on the first connect under load).
+        let mut tries = 0;
+        let c = loop {
+            match async_nats::connect(self.url()).await {
+                Ok(c) => break c,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    eprintln!("nats connect: {e}; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("cannot connect to nats-server: {e}"),
+            }
+        };
         async_nats::jetstream::new(c)
     }
 }
