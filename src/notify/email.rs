@@ -11,7 +11,7 @@
 use std::time::SystemTime;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -33,11 +33,7 @@ pub async fn send(channel: &EmailChannel, event: &AlertEvent) -> Result<(), Deli
         &channel.locale,
     )
     .map_err(DeliveryError::Permanent)?;
-    let transport = transport(channel)?;
-    match transport.send(message).await {
-        Ok(_) => Ok(()),
-        Err(e) => Err(classify(&e)),
-    }
+    submit(channel, message).await
 }
 
 fn transport(channel: &EmailChannel) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliveryError> {
@@ -96,9 +92,7 @@ pub fn build(
     date: SystemTime,
     loc: &Locale,
 ) -> Result<Message, String> {
-    let from: Mailbox = from
-        .parse()
-        .map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
+    let from = sender(from)?;
     let mut builder = Message::builder()
         .from(from)
         .subject(i18n::subject(event, loc))
@@ -111,15 +105,7 @@ pub fn build(
         .in_reply_to(thread_id(event))
         .references(thread_id(event))
         .user_agent(format!("sturmglas/{}", env!("CARGO_PKG_VERSION")));
-    if to.is_empty() {
-        return Err("no recipients".into());
-    }
-    for t in to {
-        let mailbox: Mailbox = t
-            .parse()
-            .map_err(|e| format!("invalid recipient address {t:?}: {e}"))?;
-        builder = builder.to(mailbox);
-    }
+    builder = addressed(builder, to)?;
     let png = match chart::render(event, loc) {
         Some(Ok(png)) => Some(png),
         Some(Err(e)) => {
@@ -164,11 +150,7 @@ pub async fn send_digest(channel: &EmailChannel, digest: &Digest) -> Result<(), 
         &channel.locale,
     )
     .map_err(DeliveryError::Permanent)?;
-    let transport = transport(channel)?;
-    match transport.send(message).await {
-        Ok(_) => Ok(()),
-        Err(e) => Err(classify(&e)),
-    }
+    submit(channel, message).await
 }
 
 /// The digest's message; an error names the address that could not be parsed.
@@ -179,9 +161,7 @@ pub fn build_digest(
     date: SystemTime,
     loc: &Locale,
 ) -> Result<Message, String> {
-    let from: Mailbox = from
-        .parse()
-        .map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
+    let from = sender(from)?;
     let mut builder = Message::builder()
         .from(from)
         .subject(digest_render::subject(digest, loc))
@@ -192,15 +172,7 @@ pub fn build_digest(
             digest.date
         )))
         .user_agent(format!("sturmglas/{}", env!("CARGO_PKG_VERSION")));
-    if to.is_empty() {
-        return Err("no recipients".into());
-    }
-    for t in to {
-        let mailbox: Mailbox = t
-            .parse()
-            .map_err(|e| format!("invalid recipient address {t:?}: {e}"))?;
-        builder = builder.to(mailbox);
-    }
+    builder = addressed(builder, to)?;
     let body = MultiPart::alternative()
         .singlepart(part(
             ContentType::TEXT_PLAIN,
@@ -213,6 +185,36 @@ pub fn build_digest(
     builder
         .multipart(body)
         .map_err(|e| format!("cannot build message: {e}"))
+}
+
+/// Hands a built message to the channel's SMTP server; a refusal is classified as
+/// transient or permanent.
+async fn submit(channel: &EmailChannel, message: Message) -> Result<(), DeliveryError> {
+    let transport = transport(channel)?;
+    match transport.send(message).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// The sender's mailbox; an error names the address.
+fn sender(from: &str) -> Result<Mailbox, String> {
+    from.parse()
+        .map_err(|e| format!("invalid sender address {from:?}: {e}"))
+}
+
+/// The recipients on `builder`: at least one, each parsed; an error names the address.
+fn addressed(mut builder: MessageBuilder, to: &[String]) -> Result<MessageBuilder, String> {
+    if to.is_empty() {
+        return Err("no recipients".into());
+    }
+    for t in to {
+        let mailbox: Mailbox = t
+            .parse()
+            .map_err(|e| format!("invalid recipient address {t:?}: {e}"))?;
+        builder = builder.to(mailbox);
+    }
+    Ok(builder)
 }
 
 /// Quoted-printable keeps the raw message readable and survives any relay (7-bit clean).
