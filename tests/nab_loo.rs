@@ -108,15 +108,33 @@ fn nab_in_sample_and_leave_one_series_out() {
     );
     // Leave one series out over the tune grid.
     let g = grid();
-    let scores: Vec<Vec<nab::Score>> = g
-        .iter()
-        .map(|s| {
-            let t = s.apply(&defaults);
-            data.iter()
-                .map(|d| d.series.score(&detections(d, &t, &analyzer), &STANDARD))
-                .collect()
-        })
-        .collect();
+    // Every grid setting on every series, spread over the cores (this binary's one test is all
+    // that runs while it runs); the order of `scores` is the grid's.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = g.len().div_ceil(cores).max(1);
+    let scores: Vec<Vec<nab::Score>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = g
+            .chunks(chunk)
+            .map(|settings| {
+                let (data, defaults, analyzer) = (&data, &defaults, &analyzer);
+                scope.spawn(move || {
+                    settings
+                        .iter()
+                        .map(|s| {
+                            let t = s.apply(defaults);
+                            data.iter()
+                                .map(|d| d.series.score(&detections(d, &t, analyzer), &STANDARD))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a grid worker panicked"))
+            .collect()
+    });
     let mut held_out = Vec::new();
     for (k, d) in data.iter().enumerate() {
         let train = |i: usize| -> f64 {

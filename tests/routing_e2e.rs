@@ -1,6 +1,6 @@
 //! End-to-end, routing per channel: the real daemon on loopback with real webhook receivers.
 //! A mute interval holds a warning, passes a critical and releases the warning when it ends;
-//! `kinds` keeps buzz away from a storms-only channel; an unacknowledged critical storm
+//! `kinds` keeps a reach alert away from a storms-only channel; an unacknowledged critical storm
 //! escalates after `escalate_after` (across a restart), an acknowledged one does not; an
 //! invalid time interval is reported by `check` with line and column.
 
@@ -145,20 +145,22 @@ async fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_the_warn
         .unwrap();
 }
 
+/// `kinds` is checked with a reach alert beside the storm: both fire within a tick, where buzz
+/// would need two real minutes of warmup and surge (the buzz kind's routing is unit-tested in
+/// `notify::tests::targets_follow_kinds`).
 #[tokio::test]
-async fn kinds_keep_buzz_away_from_a_storms_only_channel() {
+async fn kinds_keep_a_reach_alert_away_from_a_storms_only_channel() {
     let storms = WebhookReceiver::start().await;
     let all = WebhookReceiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let extra = format!(
         "[[brands]]\nname = \"Sonnenschein\"\nkeywords = [\"Sonnenschein\"]\n\
-         [brands.thresholds]\nwarmup = \"1s\"\nmin_duration = \"1s\"\n\n\
+         [brands.thresholds]\nreach_alert = 100000\n\n\
          [[brands]]\nname = \"Nordwind Energie\"\nkeywords = [\"Nordwind\"]\n\n{}{}{RETRY}",
         hook("storms", &storms.url("/storms"), "kinds = [\"storm\"]"),
         hook("all", &all.url("/all"), ""),
     );
-    let started_minute = chrono::Utc::now().timestamp().div_euclid(60);
     let d = Daemon::start(dir.path(), port, &config(port, dir.path(), &extra)).await;
     // A storm reaches both channels: the storms channel works.
     d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
@@ -166,26 +168,18 @@ async fn kinds_keep_buzz_away_from_a_storms_only_channel() {
     assert_eq!(got[0].json()["kind"], "storm");
     all.wait_for(1, Duration::from_secs(15)).await;
 
-    // Buzz waits for the warmup: one completed minute learned by the baseline. Post the
-    // positive surge after that, so that it is news to the baseline.
-    while chrono::Utc::now().timestamp().div_euclid(60) <= started_minute {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    // A surge that is not negative must rest on more than one minute (one bucket alone can
-    // be a brand's ordinary burst): the positive posts come in two successive minutes.
-    let happy = "Sonnenschein ist super, ich liebe es, einfach toll und wunderbar!";
-    d.post_mentions(ndjson("s", 60, happy), Some(TOKEN)).await;
-    let first_minute = chrono::Utc::now().timestamp().div_euclid(60);
-    while chrono::Utc::now().timestamp().div_euclid(60) <= first_minute {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    d.post_mentions(ndjson("t", 60, happy), Some(TOKEN)).await;
-    let got = all.wait_for(2, Duration::from_secs(75)).await;
-    let buzz = got[1].json();
-    assert_eq!(buzz["kind"], "buzz", "{buzz}");
-    assert_eq!(buzz["brand"], "Sonnenschein");
+    // One angry post with a large reach about the other brand: a reach alert, for "all" only.
+    let loud = json!({
+        "id": "loud",
+        "text": "Sonnenschein ist eine Abzocke, Skandal! Nie wieder!",
+        "author": "bigvoice",
+        "reach": 250_000
+    });
+    d.post_mentions(loud.to_string(), Some(TOKEN)).await;
+    let got = all.wait_for(2, Duration::from_secs(15)).await;
+    let reach = got[1].json();
+    assert_eq!(reach["kind"], "reach", "{reach}");
+    assert_eq!(reach["brand"], "Sonnenschein");
     // The storms channel is kept from it, not merely late.
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let to_storms: Vec<_> = bodies(&storms)
