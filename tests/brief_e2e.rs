@@ -43,20 +43,14 @@ fn ndjson() -> String {
 }
 
 fn channels(smtp_port: u16, hook_url: &str) -> String {
+    let mail = harness::email_channel(smtp_port);
     format!(
         r##"
 [[brands]]
 name = "Nordwind Energie"
 keywords = ["Nordwind", "#nordwind"]
 
-[[notify.email]]
-name = "pr-team"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_port}
-tls = "none"
-from = "sturmglas@example.org"
-to = ["pr@example.org"]
-language = "de"
+{mail}language = "de"
 timezone = "Europe/Berlin"
 
 [[notify.webhook]]

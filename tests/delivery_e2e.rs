@@ -16,6 +16,7 @@ use support::webhook::WebhookReceiver;
 const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
 
 fn brands_and_channels(smtp_port: u16, hook_url: &str) -> String {
+    let mail = harness::email_channel(smtp_port);
     format!(
         r##"
 [[brands]]
@@ -26,14 +27,7 @@ keywords = ["Nordwind", "#nordwind"]
 name = "Acme"
 keywords = ["Acme"]
 
-[[notify.email]]
-name = "pr-team"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_port}
-tls = "none"
-from = "sturmglas@example.org"
-to = ["pr@example.org"]
-
+{mail}
 [[notify.webhook]]
 name = "ops"
 url = "{hook_url}"

@@ -30,6 +30,7 @@ fn channels(smtp_port: u16, hook: &str, digest: Option<(&str, &str)>) -> String 
         ),
         None => (String::new(), String::new()),
     };
+    let mail = harness::email_channel(smtp_port);
     format!(
         r##"
 [[brands]]
@@ -40,14 +41,7 @@ keywords = ["Nordwind", "#nordwind"]
 name = "Stadtwerke Süd"
 keywords = ["Stadtwerke Süd"]
 
-[[notify.email]]
-name = "pr-team"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_port}
-tls = "none"
-from = "sturmglas@example.org"
-to = ["pr@example.org"]
-language = "de"
+{mail}language = "de"
 timezone = "Europe/Berlin"
 {mail_at}
 [[notify.webhook]]

@@ -7,13 +7,14 @@ mod support;
 
 use std::time::Duration;
 
-use harness::{config, config_with_server, free_port, ndjson, Daemon, TOKEN};
+use harness::{config, config_with_server, free_port, ndjson, Daemon, InProcess, TOKEN};
 use serde_json::{json, Value};
 use support::smtp::SmtpServer;
 
 const ANGRY: &str = "Nordwind ist eine Abzocke, Skandal! Nie wieder!";
 
 fn brands_and_mail(smtp_port: u16, thresholds: &str) -> String {
+    let mail = harness::email_channel(smtp_port);
     format!(
         r##"
 [[brands]]
@@ -21,14 +22,7 @@ name = "Nordwind Energie"
 keywords = ["Nordwind", "#nordwind"]
 {thresholds}
 
-[[notify.email]]
-name = "pr-team"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_port}
-tls = "none"
-from = "sturmglas@example.org"
-to = ["pr@example.org"]
-
+{mail}
 [notify.retry]
 initial_backoff = "200ms"
 max_backoff = "1s"
@@ -277,34 +271,24 @@ fn text_of(mail: &support::smtp::ReceivedMail) -> String {
 async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() {
     let smtp = SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let text = config_with_server(
-        port,
+    let daemon = InProcess::start(
         dir.path(),
-        &format!("public_url = \"{base}\"\n"),
-        &brands_and_mail(smtp.port(), ""),
-    );
-    let config_path = dir.path().join("sturmglas.toml");
-    std::fs::write(&config_path, &text).unwrap();
-    let mut cfg = sturmglas::config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
-    cfg.brands[0].thresholds.repeat_interval = Duration::from_secs(1);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(sturmglas::daemon::run(cfg, listener, async {
-        let _ = stopped.await;
-    }));
-    let d = Daemon {
-        child: None,
-        port,
-        dir: dir.path().to_path_buf(),
-        config_path,
-        log_path: dir.path().join("none.log"),
-    };
-    support::eventually("the daemon to answer", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    })
+        |port| {
+            let base = format!("http://127.0.0.1:{port}");
+            config_with_server(
+                port,
+                dir.path(),
+                &format!("public_url = \"{base}\"\n"),
+                &brands_and_mail(smtp.port(), ""),
+            )
+        },
+        |cfg| {
+            cfg.brands[0].thresholds.repeat_interval = Duration::from_secs(1);
+        },
+    )
     .await;
+    let d = &daemon.d;
+    let base = d.url("");
     d.post_mentions(ndjson("n", 120, ANGRY), Some(TOKEN)).await;
 
     let first = smtp.wait_for(1, Duration::from_secs(10)).await;
@@ -409,10 +393,5 @@ async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() 
     let out = cli(&d, &["ack", "nope"]);
     assert!(!out.status.success());
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(sturmglas::daemon::STOP_DEADLINE, running)
-        .await
-        .expect("the daemon did not stop")
-        .unwrap()
-        .unwrap();
+    daemon.stop().await;
 }

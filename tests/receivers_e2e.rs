@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use harness::{config_with_server, ndjson, Daemon, TOKEN};
+use harness::{config_with_server, ndjson, InProcess, TOKEN};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -560,35 +560,25 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
     let gc = ApiServer::start(googlechat).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let text = config_with_server(
-        port,
+    let daemon = InProcess::start(
         dir.path(),
-        &format!("public_url = \"{base}\"\n"),
-        &receivers_config(&pd, &og, &nt, &tg, &gc),
-    );
-    let config_path = dir.path().join("sturmglas.toml");
-    std::fs::write(&config_path, &text).unwrap();
-    let mut cfg = sturmglas::config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
-    // The storm is over one second after its minute leaves the (one-minute) short window.
-    cfg.brands[0].thresholds.window = Duration::from_secs(1);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(sturmglas::daemon::run(cfg, listener, async {
-        let _ = stopped.await;
-    }));
-    let d = Daemon {
-        child: None,
-        port,
-        dir: dir.path().to_path_buf(),
-        config_path,
-        log_path: dir.path().join("none.log"),
-    };
-    support::eventually("the daemon to answer", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    })
+        |port| {
+            let base = format!("http://127.0.0.1:{port}");
+            config_with_server(
+                port,
+                dir.path(),
+                &format!("public_url = \"{base}\"\n"),
+                &receivers_config(&pd, &og, &nt, &tg, &gc),
+            )
+        },
+        |cfg| {
+            // The storm is over one second after its minute leaves the (one-minute) short window.
+            cfg.brands[0].thresholds.window = Duration::from_secs(1);
+        },
+    )
     .await;
+    let d = &daemon.d;
+    let base = d.url("");
 
     // Storm late in a minute, so that the minute ends (and the storm with it) soon after.
     let s = second_of_minute();
@@ -773,8 +763,7 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
         g[1].json()["thread"]["threadKey"]
     );
 
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), running).await;
+    daemon.stop().await;
 }
 
 /// The thread key a PagerDuty trigger carries.

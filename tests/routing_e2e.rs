@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use chrono::Timelike;
-use harness::{config, free_port, ndjson, Daemon, TOKEN};
+use harness::{config, free_port, ndjson, Daemon, InProcess, TOKEN};
 use serde_json::{json, Value};
 use support::webhook::WebhookReceiver;
 
@@ -46,8 +46,6 @@ async fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_the_warn
     let chat = WebhookReceiver::start().await;
     let pager = WebhookReceiver::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let extra = format!(
         "[[brands]]\nname = \"Nordwind Energie\"\nkeywords = [\"Nordwind\"]\n\
          [brands.thresholds]\nreach_alert = 100000\n\n\
@@ -61,33 +59,22 @@ async fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_the_warn
         ),
         hook("pager", &pager.url("/pager"), ""),
     );
-    let text = config(port, dir.path(), &extra);
-    let config_path = dir.path().join("sturmglas.toml");
-    std::fs::write(&config_path, &text).unwrap();
-    let mut cfg = sturmglas::config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
-    // "Night" is now: from a minute ago until 12 seconds from now (UTC).
-    let now = chrono::Utc::now().num_seconds_from_midnight();
-    let night = &mut cfg.notify.webhook[0].filter.routing.mute[0];
-    night.timezone = chrono_tz::UTC;
-    night.times[0].start = (now + 86_400 - 60) % 86_400;
-    night.times[0].end = (now + 12) % 86_400;
     // Whole seconds: the interval may end up to a second before `now + 12`.
     let ends = std::time::Instant::now() + Duration::from_secs(11);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(sturmglas::daemon::run(cfg, listener, async {
-        let _ = stopped.await;
-    }));
-    let d = Daemon {
-        child: None,
-        port,
-        dir: dir.path().to_path_buf(),
-        config_path,
-        log_path: dir.path().join("none.log"),
-    };
-    support::eventually("the daemon to answer", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    })
+    let daemon = InProcess::start(
+        dir.path(),
+        |port| config(port, dir.path(), &extra),
+        |cfg| {
+            // "Night" is now: from a minute ago until 12 seconds from now (UTC).
+            let now = chrono::Utc::now().num_seconds_from_midnight();
+            let night = &mut cfg.notify.webhook[0].filter.routing.mute[0];
+            night.timezone = chrono_tz::UTC;
+            night.times[0].start = (now + 86_400 - 60) % 86_400;
+            night.times[0].end = (now + 12) % 86_400;
+        },
+    )
     .await;
+    let d = &daemon.d;
 
     // A warning (one angry post with a large reach): to the pager now, held for the chat.
     let loud = json!({"id": "loud", "text": ANGRY, "author": "bigvoice", "reach": 250_000});
@@ -137,12 +124,7 @@ async fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_the_warn
         .await
         .contains("sturmglas_notices_held{reason=\"interval\"} 0\n"));
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(sturmglas::daemon::STOP_DEADLINE, running)
-        .await
-        .expect("the daemon did not stop")
-        .unwrap()
-        .unwrap();
+    daemon.stop().await;
 }
 
 /// `kinds` is checked with a reach alert beside the storm: both fire within a tick, where buzz

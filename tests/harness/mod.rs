@@ -248,3 +248,73 @@ pub fn ndjson(prefix: &str, n: usize, text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The daemon in the test's own process (`daemon::run`), for a test that must set what the
+/// config file cannot say (an interval placed around the current second, a one-second window):
+/// `adjust` changes the loaded config before the daemon starts. `d` talks to it over HTTP as to
+/// the binary; [`InProcess::stop`] stops it as SIGTERM would.
+pub struct InProcess {
+    pub d: Daemon,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<Result<(), sturmglas::daemon::DaemonError>>,
+}
+
+impl InProcess {
+    /// Binds a loopback port, writes `config_text(port)` to `dir/sturmglas.toml`, loads it,
+    /// applies `adjust`, starts the daemon and waits until it answers.
+    pub async fn start(
+        dir: &Path,
+        config_text: impl FnOnce(u16) -> String,
+        adjust: impl FnOnce(&mut sturmglas::config::Config),
+    ) -> InProcess {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let config_path = dir.join("sturmglas.toml");
+        std::fs::write(&config_path, config_text(port)).unwrap();
+        let mut cfg = sturmglas::config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
+        adjust(&mut cfg);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(sturmglas::daemon::run(cfg, listener, async {
+            let _ = stopped.await;
+        }));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the in-process daemon did not answer"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        InProcess {
+            d: Daemon {
+                child: None,
+                port,
+                dir: dir.to_path_buf(),
+                config_path,
+                log_path: dir.join("none.log"),
+            },
+            stop,
+            running,
+        }
+    }
+
+    /// Stops the daemon and asserts that it stopped cleanly within its stop deadline.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(sturmglas::daemon::STOP_DEADLINE, self.running)
+            .await
+            .expect("the daemon did not stop")
+            .expect("the daemon task panicked")
+            .expect("the daemon stopped with an error");
+    }
+}
+
+/// The tests' `[[notify.email]]` channel "pr-team" to the loopback SMTP server on `smtp_port`,
+/// without TLS; a test appends its own keys (language, timezone, digest_at) on the next lines.
+pub fn email_channel(smtp_port: u16) -> String {
+    format!(
+        "[[notify.email]]\nname = \"pr-team\"\nsmtp_host = \"127.0.0.1\"\n\
+         smtp_port = {smtp_port}\ntls = \"none\"\nfrom = \"sturmglas@example.org\"\n\
+         to = [\"pr@example.org\"]\n"
+    )
+}
