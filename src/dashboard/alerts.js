@@ -49,25 +49,7 @@
     if (!alerts.length) tb.append(SG.noteRow(8, t('alerts.none')));
 
     const ul = document.getElementById('silences');
-    ul.replaceChildren(...silences.map((s) => {
-      const li = el('li', 'silence ' + s.state, SG.silenceText(s),
-      ' ', el('span', 'muted', t('silence.' + s.state)));
-      if (s.state === 'active') {
-        const b = el('button', 'end', t('silence.end'));
-        b.type = 'button';
-        b.addEventListener('click', async () => {
-          b.disabled = true;
-          try {
-            await SG.api('/api/v1/silences/' + encodeURIComponent(s.id), { method: 'DELETE' });
-          } catch (e) {
-            li.append(el('span', 'error', ' ' + t('error', e.message)));
-          }
-          refresh();
-        });
-        li.append(' ', b);
-      }
-      return li;
-    }));
+    ul.replaceChildren(...SG.silenceItems(silences, () => refresh()));
     if (!silences.length) ul.append(el('li', 'muted', t('silences.none')));
   }
 

@@ -88,25 +88,7 @@
   function renderSilences(list) {
     const ul = document.getElementById('silences');
     const mine = list.filter((s) => s.brand === name || s.brand === '*');
-    ul.replaceChildren(...mine.map((s) => {
-      const li = el('li', 'silence ' + s.state, SG.silenceText(s),
-      ' ', el('span', 'muted', t('silence.' + s.state)));
-      if (s.state === 'active') {
-        const b = el('button', 'end', t('silence.end'));
-        b.type = 'button';
-        b.addEventListener('click', async () => {
-          b.disabled = true;
-          try {
-            await SG.api('/api/v1/silences/' + encodeURIComponent(s.id), { method: 'DELETE' });
-          } catch (e) {
-            li.append(el('span', 'error', t('error', e.message)));
-          }
-          refresh();
-        });
-        li.append(' ', b);
-      }
-      return li;
-    }));
+    ul.replaceChildren(...SG.silenceItems(mine, () => refresh()));
     if (!mine.length) ul.append(el('li', 'muted', t('silences.none')));
   }
 

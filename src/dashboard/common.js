@@ -351,6 +351,30 @@ const SG = (() => {
     return t('silence.line', s.brand === '*' ? t('silence.all') : s.brand, kinds, when(s.ends_at), s.comment || '—', s.created_by || '—');
   }
 
+  /** One list item per silence, with an "end" button on the active ones; `changed` runs
+   *  after a button's request, whether it worked or not. */
+  function silenceItems(list, changed) {
+    return list.map((s) => {
+      const li = el('li', 'silence ' + s.state, silenceText(s),
+        ' ', el('span', 'muted', t('silence.' + s.state)));
+      if (s.state === 'active') {
+        const b = el('button', 'end', t('silence.end'));
+        b.type = 'button';
+        b.addEventListener('click', async () => {
+          b.disabled = true;
+          try {
+            await api('/api/v1/silences/' + encodeURIComponent(s.id), { method: 'DELETE' });
+          } catch (e) {
+            li.append(el('span', 'error', ' ' + t('error', e.message)));
+          }
+          changed();
+        });
+        li.append(' ', b);
+      }
+      return li;
+    });
+  }
+
   /** Alert periods for a chart: [start, end] in ms, end now for a firing thread. */
   function periods(alerts) {
     return threads(alerts).map((a) => ({
@@ -362,5 +386,5 @@ const SG = (() => {
 
   document.addEventListener('DOMContentLoaded', setup);
 
-  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, headline, silenceText, ApiError };
+  return { lang, t, el, noteRow, link, safeUrl, pageUrl, brandUrl, levelBadge, pct, when, clock, num, duration, api, poll, who, legend, threads, periods, headline, silenceText, silenceItems, ApiError };
 })();

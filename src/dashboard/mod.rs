@@ -69,23 +69,25 @@ pub enum Page {
     Alerts,
 }
 
-const OVERVIEW: &str = include_str!("overview.html");
-const BRAND: &str = include_str!("brand.html");
-const ALERTS: &str = include_str!("alerts.html");
+/// What every page shares: head, scripts, top bar, the token form; `{LANG}`, `{PAGE}` and
+/// `{MAIN}` are filled in by [`page`].
+const SHELL: &str = include_str!("shell.html");
+const OVERVIEW: &str = include_str!("overview.main.html");
+const BRAND: &str = include_str!("brand.main.html");
+const ALERTS: &str = include_str!("alerts.main.html");
 
-/// A page in `lang`: its template with the `lang` attribute filled in (the scripts take the
-/// language from it).
+/// A page in `lang`: the shell around the page's own `<main>` content, with the `lang`
+/// attribute filled in (the scripts take the language from it).
 pub fn page(page: Page, lang: Lang) -> String {
-    let template = match page {
-        Page::Overview => OVERVIEW,
-        Page::Brand => BRAND,
-        Page::Alerts => ALERTS,
+    let (name, main) = match page {
+        Page::Overview => ("overview", OVERVIEW),
+        Page::Brand => ("brand", BRAND),
+        Page::Alerts => ("alerts", ALERTS),
     };
-    template.replacen(
-        "<html lang=\"en\">",
-        &format!("<html lang=\"{}\">", lang.code()),
-        1,
-    )
+    SHELL
+        .replacen("{LANG}", lang.code(), 1)
+        .replace("{PAGE}", name)
+        .replacen("{MAIN}", main, 1)
 }
 
 /// The static files under `/dashboard/`: (name, content type, body).
