@@ -43,6 +43,20 @@ fn nights() -> TimeInterval {
     }
 }
 
+/// One webhook "chat" muted by [`nights`].
+fn chat_muted_at_night() -> NotifyConfig {
+    NotifyConfig {
+        webhook: vec![hook(
+            "chat",
+            Routing {
+                mute: vec![nights()],
+                ..Default::default()
+            },
+        )],
+        ..Default::default()
+    }
+}
+
 fn notice(id: &str, level: Level, status: Status, at: DateTime<Utc>) -> AlertEvent {
     let mut e = AlertEvent::new(id, "Nordwind", status, level, Kind::Storm, at);
     e.started_at = t("2026-12-07T22:30:00Z");
@@ -131,16 +145,7 @@ fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_at_its_end() {
 #[test]
 fn a_held_warning_whose_alert_ended_is_not_released_nor_its_resolved_notice_sent() {
     let store = Store::in_memory().unwrap();
-    let notify = NotifyConfig {
-        webhook: vec![hook(
-            "chat",
-            Routing {
-                mute: vec![nights()],
-                ..Default::default()
-            },
-        )],
-        ..Default::default()
-    };
+    let notify = chat_muted_at_night();
     let night = t("2026-12-07T22:30:00Z");
     record(
         &store,
@@ -404,16 +409,7 @@ fn a_held_warning_is_released_at_seven_local_time_on_the_fall_back_day() {
     // 2026-10-25: the night in Berlin is 25 hours long; it ends at 07:00 CET = 06:00 UTC,
     // an hour later in UTC than the night before.
     let store = Store::in_memory().unwrap();
-    let notify = NotifyConfig {
-        webhook: vec![hook(
-            "chat",
-            Routing {
-                mute: vec![nights()],
-                ..Default::default()
-            },
-        )],
-        ..Default::default()
-    };
+    let notify = chat_muted_at_night();
     let night = t("2026-10-24T23:00:00Z");
     let mut w = notice("w1", Level::Warning, Status::Firing, night);
     w.started_at = night;
