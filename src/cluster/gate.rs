@@ -171,7 +171,11 @@ impl DeliveryGate {
             tracing::warn!(%error, "Cannot read the cluster's delivered notices; holding.");
             Verdict::NotDelivering
         };
-        match ready.kv.get(Self::delivery_key(channel, asked.notice)).await {
+        match ready
+            .kv
+            .get(Self::delivery_key(channel, asked.notice))
+            .await
+        {
             Ok(Some(_)) => return Verdict::Sent,
             Ok(None) => {}
             Err(error) => return fail(error),
@@ -181,7 +185,11 @@ impl DeliveryGate {
                 Ok(Some(v)) => {
                     let episode: Episode = serde_json::from_slice(&v).unwrap_or_default();
                     if episode.supersedes(&place) {
-                        tracing::info!(channel, notice = asked.notice, "Superseded by a later notice the cluster delivered.");
+                        tracing::info!(
+                            channel,
+                            notice = asked.notice,
+                            "Superseded by a later notice the cluster delivered."
+                        );
                         return Verdict::Sent;
                     }
                 }
@@ -214,7 +222,14 @@ impl DeliveryGate {
         let delivery = notice::delivery_id(asked.notice, channel);
         let mut recorded = false;
         for _ in 0..3 {
-            match publish(ready, &Self::delivery_key(channel, asked.notice), &delivery, &body).await {
+            match publish(
+                ready,
+                &Self::delivery_key(channel, asked.notice),
+                &delivery,
+                &body,
+            )
+            .await
+            {
                 Ok(()) => {
                     recorded = true;
                     break;
@@ -226,7 +241,12 @@ impl DeliveryGate {
             }
         }
         if !recorded {
-            tracing::error!(channel, notice = asked.notice, alert = id, "The cluster does not know this notice was sent; another node may send it again.");
+            tracing::error!(
+                channel,
+                notice = asked.notice,
+                alert = id,
+                "The cluster does not know this notice was sent; another node may send it again."
+            );
             return;
         }
         if let Some(place) = asked.alert.and_then(|e| notice::place(e, channel)) {

@@ -121,7 +121,15 @@ pub fn place(e: &AlertEvent, channel: &str) -> Option<Place> {
         Status::Resolved => None,
     };
     Some(Place {
-        episode: hex16(&[RECIPE, "episode", &e.brand, class(e), &episode(e), test, channel]),
+        episode: hex16(&[
+            RECIPE,
+            "episode",
+            &e.brand,
+            class(e),
+            &episode(e),
+            test,
+            channel,
+        ]),
         rank,
     })
 }
@@ -213,8 +221,18 @@ mod tests {
 
     #[test]
     fn ranks_climb_with_level_and_storm() {
-        let w = storm("w", Level::Warning, "2026-12-02T10:00:00Z", "2026-12-02T10:01:00Z");
-        let c = storm("c", Level::Critical, "2026-12-02T10:00:00Z", "2026-12-02T10:02:00Z");
+        let w = storm(
+            "w",
+            Level::Warning,
+            "2026-12-02T10:00:00Z",
+            "2026-12-02T10:01:00Z",
+        );
+        let c = storm(
+            "c",
+            Level::Critical,
+            "2026-12-02T10:00:00Z",
+            "2026-12-02T10:02:00Z",
+        );
         let mut buzz = w.clone();
         buzz.kind = Kind::Buzz;
         let r = |e: &AlertEvent| place(e, "pr").unwrap().rank.unwrap();
@@ -248,7 +266,13 @@ mod tests {
         assert_eq!(base(&mk("Abzocke")), base(&mk("Abzocke")));
         assert_ne!(base(&mk("Abzocke")), base(&mk("Skandal")));
         assert!(place(&mk("Abzocke"), "pr").is_none());
-        assert_eq!(digest_id("digest:2026-12-02"), digest_id("digest:2026-12-02"));
-        assert_ne!(digest_id("digest:2026-12-02"), digest_id("digest:2026-12-03"));
+        assert_eq!(
+            digest_id("digest:2026-12-02"),
+            digest_id("digest:2026-12-02")
+        );
+        assert_ne!(
+            digest_id("digest:2026-12-02"),
+            digest_id("digest:2026-12-03")
+        );
     }
 }

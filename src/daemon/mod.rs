@@ -528,7 +528,10 @@ mod tests {
         let t0 = 1_800_000_000_000_i64 - 1_800_000_000_000_i64.rem_euclid(60_000);
         assert_eq!(until_next_tick(t0, five), Duration::from_millis(2500));
         assert_eq!(until_next_tick(t0 + 2400, five), Duration::from_millis(100));
-        assert_eq!(until_next_tick(t0 + 2600, five), Duration::from_millis(4900));
+        assert_eq!(
+            until_next_tick(t0 + 2600, five),
+            Duration::from_millis(4900)
+        );
         // Two daemons started at different moments tick at the same instants.
         for start in [t0 + 17, t0 + 3_333, t0 + 59_999] {
             let at = start + until_next_tick(start, five).as_millis() as i64;

@@ -272,10 +272,7 @@ impl Store {
         let alert_cut = now - alert_retention.as_secs() as i64;
         let mut n = conn.execute("DELETE FROM dedup WHERE seen_at < ?1", [dedup_cut])?;
         n += conn.execute("DELETE FROM alerts WHERE observed_at < ?1", [alert_cut])?;
-        n += conn.execute(
-            "DELETE FROM notice_ids WHERE observed_at < ?1",
-            [alert_cut],
-        )?;
+        n += conn.execute("DELETE FROM notice_ids WHERE observed_at < ?1", [alert_cut])?;
         n += conn.execute("DELETE FROM digests WHERE queued_at < ?1", [alert_cut])?;
         n += conn.execute(
             "DELETE FROM outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < ?1",
