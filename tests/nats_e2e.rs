@@ -601,9 +601,10 @@ async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kil
             }
         }
         nodes.push(d);
-        dirs.push(dir);
+        dirs.push((dir, port));
     }
     assert!(!delivering(&nodes[1]).await, "two nodes deliver at once");
+    let t0 = Instant::now();
     publish(&js, "storm", 150).await;
     let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
     assert!(!is_all_clear(&mails[0].header("Subject").unwrap()));
@@ -637,6 +638,7 @@ async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kil
     }
     assert!(nodes[1].log().contains("Already delivered by the cluster"));
 
+    eprintln!("storm notices sent and known to b after {:?}", t0.elapsed());
     // Mid-storm: the delivering node dies.
     nodes[0].signal("KILL");
     let killed = Instant::now();
@@ -649,6 +651,14 @@ async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kil
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // a comes back (now a follower) with the notices it recorded before the kill: it names
+    // them by the same notice ids as before, so it neither sends them again nor the all-clear
+    // it raises itself, which b sends.
+    eprintln!("b took over {:?} after the kill", killed.elapsed());
+    let (dir_a, port_a) = &dirs[0];
+    nodes[0] = Daemon::start_existing(dir_a.path(), *port_a).await;
+    assert!(!delivering(&nodes[0]).await, "a took the lease back from b");
+    let b = &nodes[1];
     // The all-clear, once, from b; the storm notice is not repeated.
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
@@ -663,7 +673,25 @@ async fn a_cluster_sends_each_notice_once_and_survives_the_delivering_node_s_kil
         assert!(Instant::now() < deadline, "no all-clear:\n{}", b.log());
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    eprintln!("the all-clear after {:?}", t0.elapsed());
+    // The restarted a raised the all-clear too and marked it delivered, and b has nothing left
+    // to send: no more email can come.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let a = &nodes[0];
+        let raised = a.alerts().await.iter().any(|x| x["status"] == "resolved");
+        let empty = |m: String| m.contains("sturmglas_outbox_pending 0");
+        let known = a.log().contains("Already delivered by the cluster");
+        if raised && known && empty(a.metrics().await) && empty(nodes[1].metrics().await) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted a holds notices the cluster sent (or raised no all-clear):\n{}",
+            a.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let msgs = smtp.messages();
     let subjects: Vec<String> = msgs
         .iter()
