@@ -23,7 +23,8 @@
 //! - [`alert`]: the alert event of the contract and its one builder.
 //! - [`engine`]: the pure core that ties matching → sentiment → windows → detection → alerts.
 //! - [`cluster`]: several daemons on NATS JetStream: shards of the brands, the delivering
-//!   lease and the delivery gate the outbox asks in a cluster.
+//!   lease, the notice id every node computes alike, and the delivery gate the outbox asks
+//!   in a cluster.
 //! - [`notify`]: email and webhook delivery through a persistent outbox.
 //! - [`people`]: silences, acknowledgements, time intervals and escalation applied to notices
 //!   in the core thread, and the release of held notices.

@@ -78,6 +78,6 @@ async fn open(cfg: &ClusterConfig, name: &str, gate: &DeliveryGate) -> Result<Ar
     let (lease_bucket, delivered_bucket) = bucket_names(name, cfg.shard);
     let lease = Arc::new(Lease::open(&js, &lease_bucket, &cfg.node).await?);
     let delivered = bucket(&js, &delivered_bucket, Duration::from_secs(7 * 86_400)).await?;
-    gate.set(lease.clone(), delivered);
+    gate.set(lease.clone(), delivered, js);
     Ok(lease)
 }

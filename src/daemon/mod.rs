@@ -425,15 +425,14 @@ impl Daemon {
     }
 }
 
-/// The detector's clock: one tick per interval; a tick that went through also pets the
-/// watchdog.
+/// The detector's clock: one tick per interval, on the wall clock's grid (see
+/// [`until_next_tick`]); a tick that went through also pets the watchdog.
 async fn ticker(core: CoreHandle, every: Duration, mut shutdown: Shutdown) {
-    let mut interval = tokio::time::interval(every);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let wait = until_next_tick(Utc::now().timestamp_millis(), every);
         tokio::select! {
             _ = shutdown.recv() => return,
-            _ = interval.tick() => {
+            _ = tokio::time::sleep(wait) => {
                 match core.tick(Utc::now()).await {
                     Ok(_) => service::watchdog(),
                     Err(worker::CoreError::Gone) => return,
@@ -442,6 +441,19 @@ async fn ticker(core: CoreHandle, every: Duration, mut shutdown: Shutdown) {
             }
         }
     }
+}
+
+/// How long from `now_ms` (unix milliseconds) to the next tick. Ticks fall half a period past
+/// each multiple of `every` on the wall clock, so the daemons of a cluster (clocks kept by
+/// NTP) judge the same mentions at the same moments and place an episode's start in the same
+/// minute, which its notice id names (`cluster::notice`); and, `every` dividing a minute, no
+/// tick falls on a minute's edge, where clocks a few milliseconds apart would disagree. A
+/// tick that overran its period skips to the next slot.
+fn until_next_tick(now_ms: i64, every: Duration) -> Duration {
+    let period = (every.as_millis() as i64).max(1);
+    let phase = period / 2;
+    let wait = (phase - now_ms).rem_euclid(period);
+    Duration::from_millis(if wait == 0 { period } else { wait } as u64)
 }
 
 /// Moves source batches into the core. A batch still queued at shutdown is dropped on
@@ -501,5 +513,34 @@ async fn maintenance(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::until_next_tick;
+    use std::time::Duration;
+
+    #[test]
+    fn ticks_fall_half_a_period_past_the_wall_clock_grid_and_never_on_a_minute() {
+        let five = Duration::from_secs(5);
+        // 10:00:00.000 → 10:00:02.500; 10:00:02.400 → 100 ms; 10:00:02.600 → 10:00:07.500.
+        let t0 = 1_800_000_000_000_i64 - 1_800_000_000_000_i64.rem_euclid(60_000);
+        assert_eq!(until_next_tick(t0, five), Duration::from_millis(2500));
+        assert_eq!(until_next_tick(t0 + 2400, five), Duration::from_millis(100));
+        assert_eq!(
+            until_next_tick(t0 + 2600, five),
+            Duration::from_millis(4900)
+        );
+        // Two daemons started at different moments tick at the same instants.
+        for start in [t0 + 17, t0 + 3_333, t0 + 59_999] {
+            let at = start + until_next_tick(start, five).as_millis() as i64;
+            assert_eq!(at.rem_euclid(5000), 2500, "{start}");
+            assert_ne!(at.rem_euclid(60_000), 0);
+        }
+        assert_eq!(
+            until_next_tick(t0 + 50, Duration::from_millis(200)),
+            Duration::from_millis(50)
+        );
     }
 }

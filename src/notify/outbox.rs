@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::retry::{self, Next};
 use super::DeliveryError;
-use crate::cluster::gate::{DeliveryGate, Verdict};
+use crate::cluster::gate::{Asked, DeliveryGate, Verdict};
 use crate::config::notify::NotifyConfig;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
@@ -57,7 +57,7 @@ pub async fn run(
 }
 
 /// [`run`] in a cluster: each row is sent only if `gate` says this node delivers and the
-/// cluster has not sent it yet (see [`crate::cluster::gate`]).
+/// cluster has not sent it yet, by the row's notice id (see [`crate::cluster::gate`]).
 pub async fn run_gated(
     store: Arc<Store>,
     mut config: watch::Receiver<Arc<NotifyConfig>>,
@@ -302,22 +302,21 @@ impl Worker {
                 outcome.held_until = Some(Instant::now() + wait);
                 break;
             }
+            let asked = Asked {
+                notice: &row.notice,
+                alert: row.payload.alert(),
+            };
             if let Some(gate) = &self.gate {
-                // Alerts: the cluster's record says whether another node sent this one.
-                // Digests: each node queues its own; only the delivering node sends.
-                let verdict = match &row.payload {
-                    Payload::Alert(event) => gate.check(&name, event).await,
-                    Payload::Digest(_) if gate.delivering() => Verdict::Send,
-                    Payload::Digest(_) => Verdict::NotDelivering,
-                };
-                match verdict {
+                // Alerts and digests alike: each node queues its own; the cluster's record,
+                // by notice id, says whether another node sent it.
+                match gate.check(&name, &asked).await {
                     Verdict::Send => {}
                     Verdict::NotDelivering => {
                         outcome.held_until = Some(Instant::now() + GATE_PAUSE);
                         break;
                     }
                     Verdict::Sent => {
-                        tracing::info!(channel = %name, id = %row.payload.id(), "Already delivered by the cluster.");
+                        tracing::info!(channel = %name, id = %row.payload.id(), notice = %row.notice, "Already delivered by the cluster.");
                         let (seq, now) = (row.seq, Utc::now());
                         if db(&self.store, move |s| s.outbox_delivered(seq, now))
                             .await
@@ -331,17 +330,14 @@ impl Worker {
             }
             outcome.attempted += 1;
             let result = match &row.payload {
-                Payload::Alert(event) => {
-                    let result = super::deliver(cfg, &name, event, &self.http).await;
-                    if let (Some(gate), Ok(())) = (&self.gate, &result) {
-                        gate.record(&name, event).await;
-                    }
-                    result
-                }
+                Payload::Alert(event) => super::deliver(cfg, &name, event, &self.http).await,
                 Payload::Digest(digest) => {
                     super::deliver_digest(cfg, &name, digest, &self.http).await
                 }
             };
+            if let (Some(gate), Ok(())) = (&self.gate, &result) {
+                gate.record(&name, &asked, &row.payload.id()).await;
+            }
             if !self.record(cfg, &row, result).await {
                 outcome.db_trouble = true;
                 break;

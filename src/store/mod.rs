@@ -82,6 +82,17 @@ CREATE TABLE IF NOT EXISTS alerts (
     event       TEXT NOT NULL
 );
 
+-- A recorded alert's notice id (cluster/notice.rs), written with the alert: `base` is the
+-- identity without the sequence, `seq` how many alerts with that base came before it.
+CREATE TABLE IF NOT EXISTS notice_ids (
+    alert_id    TEXT PRIMARY KEY,
+    base        TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    notice      TEXT NOT NULL,
+    observed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notice_ids_base ON notice_ids(base);
+
 CREATE TABLE IF NOT EXISTS outbox (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     alert_id     TEXT NOT NULL,
@@ -261,6 +272,7 @@ impl Store {
         let alert_cut = now - alert_retention.as_secs() as i64;
         let mut n = conn.execute("DELETE FROM dedup WHERE seen_at < ?1", [dedup_cut])?;
         n += conn.execute("DELETE FROM alerts WHERE observed_at < ?1", [alert_cut])?;
+        n += conn.execute("DELETE FROM notice_ids WHERE observed_at < ?1", [alert_cut])?;
         n += conn.execute("DELETE FROM digests WHERE queued_at < ?1", [alert_cut])?;
         n += conn.execute(
             "DELETE FROM outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < ?1",

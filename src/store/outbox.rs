@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::{Result, Store, StoreError};
 use crate::alert::AlertEvent;
+use crate::cluster::notice;
 use crate::notify::digest::Digest;
 
 /// What an outbox row delivers.
@@ -51,6 +52,10 @@ pub struct OutboxEntry {
     pub attempts: u32,
     /// When the alert was queued; retries give up a fixed time after it.
     pub created_at: DateTime<Utc>,
+    /// The notice id the cluster knows this notice by (`cluster::notice`): the one recorded
+    /// with the alert, or a digest's by its date. An alert recorded before notice ids were
+    /// kept gets the id of the first of its kind.
+    pub notice: String,
 }
 
 /// One outbox row as it stands, for the API, logs and tests.
@@ -107,10 +112,11 @@ impl Store {
     ) -> Result<Vec<OutboxEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, channel, event, attempts, created_at, alert_id FROM outbox
-             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt <= ?1
-               AND (?3 IS NULL OR channel = ?3)
-             ORDER BY seq LIMIT ?2",
+            "SELECT o.seq, o.channel, o.event, o.attempts, o.created_at, o.alert_id, n.notice
+             FROM outbox o LEFT JOIN notice_ids n ON n.alert_id = o.alert_id
+             WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt <= ?1
+               AND (?3 IS NULL OR o.channel = ?3)
+             ORDER BY o.seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![secs(now), limit as i64, channel], |r| {
             Ok((
@@ -120,16 +126,20 @@ impl Store {
                 r.get::<_, u32>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, channel, json, attempts, created_at, id) = row?;
+            let (seq, channel, json, attempts, created_at, id, notice) = row?;
             let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
-            let payload = if id.starts_with(Digest::ID_PREFIX) {
-                Payload::Digest(Box::new(serde_json::from_str(&json).map_err(corrupt)?))
+            let (payload, notice) = if id.starts_with(Digest::ID_PREFIX) {
+                let d: Digest = serde_json::from_str(&json).map_err(corrupt)?;
+                (Payload::Digest(Box::new(d)), notice::digest_id(&id))
             } else {
-                Payload::Alert(Box::new(serde_json::from_str(&json).map_err(corrupt)?))
+                let e: AlertEvent = serde_json::from_str(&json).map_err(corrupt)?;
+                let notice = notice.unwrap_or_else(|| notice::id(&notice::base(&e), 0));
+                (Payload::Alert(Box::new(e)), notice)
             };
             out.push(OutboxEntry {
                 seq,
@@ -137,6 +147,7 @@ impl Store {
                 payload,
                 attempts,
                 created_at: DateTime::from_timestamp(created_at, 0).unwrap_or_default(),
+                notice,
             });
         }
         Ok(out)
