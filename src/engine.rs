@@ -21,6 +21,10 @@ use crate::matching::{BrandMatcher, BrandSpec, MatchError};
 use crate::mention::Mention;
 use crate::sentiment::{name_words, Analyzer, Lang, Sentiment};
 
+/// How many brands ahead a tick asks for a monitor's struct, and for its buffers.
+const PREFETCH_STATE: usize = 8;
+const PREFETCH_BUFFERS: usize = 4;
+
 /// Longest text kept for a sample; longer texts are cut at a character boundary.
 const SAMPLE_TEXT_CHARS: usize = 500;
 
@@ -295,7 +299,17 @@ impl Engine {
         let mut due = self.reach_due.iter().copied().peekable();
         let mut on = self.episodes.iter().copied().peekable();
         let mut changed: Vec<(usize, bool)> = Vec::new();
-        for (i, slot) in self.brands.iter_mut().enumerate() {
+        for i in 0..self.brands.len() {
+            // Most of a tick over thousands of brands is waiting for each brand's state to
+            // come from memory: ask for it a few brands ahead, the struct first, its buffers
+            // (whose addresses the struct holds) once the struct is in.
+            if let Some(s) = self.brands.get(i + PREFETCH_STATE) {
+                s.monitor.prefetch_state();
+            }
+            if let Some(s) = self.brands.get(i + PREFETCH_BUFFERS) {
+                s.monitor.prefetch_buffers();
+            }
+            let slot = &mut self.brands[i];
             let in_episode = on.next_if_eq(&i).is_some();
             if due.next_if_eq(&i).is_some() {
                 for post in std::mem::take(&mut slot.reach_pending) {

@@ -88,6 +88,17 @@ impl Calendar {
         }
     }
 
+    /// The offset at `secs` if it is cached, else 0: enough for a prefetch hint, which
+    /// needs no exactness and must not search the zone's table.
+    fn cached_offset(&self, secs: i64) -> i64 {
+        if self.tz.is_none() {
+            return 0;
+        }
+        let q = secs.div_euclid(900);
+        let c = self.cache.get();
+        c.iter().find(|e| e.0 == q).map_or(0, |e| e.1 as i64)
+    }
+
     /// Seconds local time is ahead of UTC at the unix time `secs`.
     pub fn offset(&self, secs: i64) -> i64 {
         let Some(tz) = self.tz else { return 0 };
@@ -114,10 +125,11 @@ impl Calendar {
 /// and the usual negative share.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Baseline {
-    /// Per weekday (0 = Thursday, the weekday of day 0 of unix time) its 24 local hours; inline
-    /// (not behind a pointer), so that a tick over thousands of brands walks memory in order.
+    /// Per weekday (0 = Thursday, the weekday of day 0 of unix time) its 24 local hours; behind
+    /// a pointer, so that the monitor itself stays small: a tick over thousands of brands walks
+    /// their monitors in order and asks for these slots ahead ([`Baseline::prefetch`]).
     #[serde(default)]
-    days: [[Slot; 24]; 7],
+    days: Box<[[Slot; 24]; 7]>,
     /// The 24 local hours over all days: what a weekday hour falls back on while it has
     /// seen little.
     #[serde(default)]
@@ -125,7 +137,7 @@ pub struct Baseline {
     /// The weekday and weekend hours of state saved before 0.2; moved into `days` and `hours`
     /// by [`Baseline::migrate`].
     #[serde(default, skip_serializing)]
-    slots: Option<[[Slot; 24]; 2]>,
+    slots: Option<Box<[[Slot; 24]; 2]>>,
     #[serde(skip)]
     calendar: Calendar,
     level: f64,
@@ -154,7 +166,7 @@ pub struct Baseline {
 impl Default for Baseline {
     fn default() -> Self {
         Baseline {
-            days: [[Slot::default(); 24]; 7],
+            days: Box::new([[Slot::default(); 24]; 7]),
             hours: [Slot::default(); 24],
             slots: None,
             calendar: Calendar::default(),
@@ -280,6 +292,20 @@ impl Baseline {
     /// Bytes of the buffers behind this baseline.
     pub fn heap_bytes(&self) -> usize {
         self.bursts.heap_bytes()
+            + std::mem::size_of::<[[Slot; 24]; 7]>()
+            + self
+                .slots
+                .as_ref()
+                .map_or(0, |_| std::mem::size_of::<[[Slot; 24]; 2]>())
+    }
+
+    /// Asks the CPU to start loading the weekday-hour slots a tick at `at` reads (the hours of
+    /// that local day up to `at`).
+    pub fn prefetch(&self, at: i64) {
+        let (day, hour) = slot_of_local(at + self.calendar.cached_offset(at));
+        let row = &self.days[day];
+        crate::window::prefetch(std::ptr::from_ref(&row[hour]));
+        crate::window::prefetch(std::ptr::from_ref(&row[hour.saturating_sub(4)]));
     }
 
     pub fn dispersion(&self) -> f64 {

@@ -391,6 +391,29 @@ impl BrandMonitor {
         })
     }
 
+    /// Asks the CPU to start loading this monitor's own fields. A tick over thousands of
+    /// brands calls this a few brands ahead, then [`BrandMonitor::prefetch_buffers`] a little
+    /// later, so that each brand's state is in cache when it is judged: a hint only, it
+    /// changes nothing.
+    pub fn prefetch_state(&self) {
+        let base = (self as *const Self).cast::<u8>();
+        let mut off = 0;
+        while off < std::mem::size_of::<Self>() {
+            // `wrapping_add` stays an address computation; the hint never reads.
+            crate::window::prefetch(base.wrapping_add(off));
+            off += 64;
+        }
+    }
+
+    /// Asks the CPU to start loading the buffers a tick reads: the newest buckets of both
+    /// rings and the seasonal slots of the current hours.
+    pub fn prefetch_buffers(&self) {
+        self.minutes
+            .prefetch_newest(self.window_minutes() as usize + 1);
+        self.hours.prefetch_newest(self.long_hours() as usize);
+        self.baseline.prefetch(self.clock.timestamp());
+    }
+
     /// Bytes this monitor occupies in memory (its struct and its buffers).
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
