@@ -6,6 +6,10 @@
 
 /// The first `keep` characters and `…` when the text is longer; it may end one past `keep`.
 pub fn truncate(s: &str, keep: usize) -> String {
+    // No more bytes than `keep` means no more characters: nothing to count.
+    if s.len() <= keep {
+        return s.to_string();
+    }
     match s.char_indices().nth(keep) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),

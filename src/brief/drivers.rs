@@ -87,10 +87,17 @@ fn set_of(key: u64) -> usize {
 impl TermBaseline {
     /// Learns one post's terms.
     pub fn learn(&mut self, terms: &[Term]) {
+        let keys: Vec<u64> = terms.iter().map(|t| t.key).collect();
+        self.learn_keys(&keys);
+    }
+
+    /// Learns one post's terms by their keys (distinct, as [`super::terms::with_term_keys`]
+    /// gives them).
+    pub fn learn_keys(&mut self, keys: &[u64]) {
         let w = self.weight as f32;
-        for t in terms {
-            let set = set_of(t.key);
-            let tg = tag(t.key);
+        for &key in keys {
+            let set = set_of(key);
+            let tg = tag(key);
             let slots = &mut self.slots[set..set + WAYS];
             if let Some(s) = slots.iter_mut().find(|s| s.tag == tg) {
                 s.count += w;

@@ -16,7 +16,7 @@ use super::authors::AuthorMemory;
 use super::dedupe::{group, Fingerprint};
 use super::drivers::{drivers, Driver, TermBaseline};
 use super::recent::{Kept, Recent};
-use super::terms::{terms, OwnWords, Term};
+use super::terms::{terms, with_term_keys, OwnWords, Term};
 use super::types::{Peak, SampleMention, SampleWord, Series, SourceCounts, StormBrief, Totals};
 use crate::alert::{Kind, Status};
 use crate::detect::stats::{binomial_surprise, count_surprise};
@@ -179,7 +179,7 @@ impl BrandBrief {
                 break;
             };
             if learn_terms {
-                self.terms.learn(&terms(p.text(), &self.own));
+                with_term_keys(p.text(), &self.own, |k| self.terms.learn_keys(k));
             }
             if let Some(a) = p.author() {
                 self.authors.learn(a);
@@ -191,7 +191,7 @@ impl BrandBrief {
     /// Learns one post's terms (not while an alert is on) and author.
     fn learn(&mut self, p: &Kept) {
         if self.episode.is_none() && self.learn_token(p.at()) {
-            self.terms.learn(&terms(p.text(), &self.own));
+            with_term_keys(p.text(), &self.own, |k| self.terms.learn_keys(k));
         }
         if let Some(a) = p.author() {
             self.authors.learn(a);

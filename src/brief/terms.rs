@@ -90,29 +90,11 @@ pub fn key_of(kind: TermType, text: &str) -> u64 {
     x ^ (x >> 33)
 }
 
-fn term(kind: TermType, text: String) -> Term {
-    Term {
-        key: key_of(kind, &text),
-        text,
-        kind,
-    }
-}
-
 /// The key of a term of `kind` shown as `text` (a driver's term): a word's is its stem's.
 pub fn term_key(kind: TermType, text: &str) -> u64 {
     match kind {
         TermType::Word => key_of(kind, stem(text)),
         _ => key_of(kind, text),
-    }
-}
-
-/// A word term, keyed by its stem: "Abbuchung", "Abbuchungen" and the "Abbuchungs" of
-/// "Abbuchungs-Chaos" are one term (shown as the form a post used).
-fn word(text: String) -> Term {
-    Term {
-        key: key_of(TermType::Word, stem(&text)),
-        text,
-        kind: TermType::Word,
     }
 }
 
@@ -138,9 +120,11 @@ pub fn stem(w: &str) -> &str {
     w
 }
 
-/// A token of running text: a word that may join a phrase, or a break.
+/// A token of running text: a word that may join a phrase (its folded form at
+/// `words[start..end]`, and whether it is a content word), or a break.
+#[derive(Clone, Copy)]
 enum Tok {
-    Word(String),
+    Word { start: u32, end: u32, content: bool },
     Break,
 }
 
@@ -151,39 +135,144 @@ fn domain(link: &str) -> Option<String> {
     Some(host.trim_start_matches("www.").to_string())
 }
 
+/// Buffers reused from post to post on one thread: extracting terms allocates nothing per
+/// word or phrase.
+#[derive(Default)]
+struct Scratch {
+    /// The folded words of the post, one after another.
+    words: String,
+    toks: Vec<Tok>,
+    /// The term being formed (a tag or a phrase).
+    term: String,
+    keys: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// [`fold`] appended to `out`; ASCII (most words) without an allocation.
+fn fold_onto(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let from = out.len();
+        out.push_str(s);
+        out[from..].make_ascii_lowercase();
+    } else {
+        out.push_str(&fold(s));
+    }
+}
+
 /// The terms of `text`, each once, in order of first appearance.
 pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
     let mut out: Vec<Term> = Vec::new();
-    let push = |t: Term, out: &mut Vec<Term>| {
-        if !out.iter().any(|o| o.key == t.key) {
-            out.push(t);
+    each_term(text, own, &mut |kind, shown, key| {
+        if !out.iter().any(|o| o.key == key) {
+            out.push(Term {
+                text: shown.to_string(),
+                kind,
+                key,
+            });
+        }
+    });
+    out
+}
+
+/// The keys of [`terms`] of `text`, in the same order, handed to `f`: what learning a post
+/// needs, without a string per term.
+pub fn with_term_keys<R>(text: &str, own: &OwnWords, f: impl FnOnce(&[u64]) -> R) -> R {
+    let mut keys = SCRATCH.with(|c| {
+        c.try_borrow_mut()
+            .map(|mut s| std::mem::take(&mut s.keys))
+            .unwrap_or_default()
+    });
+    keys.clear();
+    each_term(text, own, &mut |_, _, key| {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    });
+    let r = f(&keys);
+    SCRATCH.with(|c| {
+        if let Ok(mut s) = c.try_borrow_mut() {
+            s.keys = keys;
+        }
+    });
+    r
+}
+
+/// Calls `emit(kind, shown, key)` for every term occurrence of `text` in order (a term may
+/// come more than once; the callers keep the first).
+fn each_term(text: &str, own: &OwnWords, emit: &mut impl FnMut(TermType, &str, u64)) {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let s = &mut *s;
+            each_term_in(text, own, &mut s.words, &mut s.toks, &mut s.term, emit)
+        }
+        // Re-entered from `emit` (never done here): fresh buffers.
+        Err(_) => each_term_in(
+            text,
+            own,
+            &mut String::new(),
+            &mut Vec::new(),
+            &mut String::new(),
+            emit,
+        ),
+    })
+}
+
+fn each_term_in(
+    text: &str,
+    own: &OwnWords,
+    words: &mut String,
+    toks: &mut Vec<Tok>,
+    buf: &mut String,
+    emit: &mut impl FnMut(TermType, &str, u64),
+) {
+    words.clear();
+    toks.clear();
+    let push_word = |w: &str, words: &mut String, toks: &mut Vec<Tok>| {
+        let start = words.len();
+        fold_onto(w, words);
+        let f = &words[start..];
+        // Words of the brand break phrases like punctuation does.
+        if own.is_own(f) {
+            words.truncate(start);
+            toks.push(Tok::Break);
+        } else {
+            let content = is_content(f);
+            toks.push(Tok::Word {
+                start: start as u32,
+                end: words.len() as u32,
+                content,
+            });
         }
     };
-    let mut toks: Vec<Tok> = Vec::new();
     for raw in text.split_whitespace() {
         if raw.starts_with("http://") || raw.starts_with("https://") {
             if let Some(d) = domain(raw) {
-                push(term(TermType::Link, d), &mut out);
+                emit(TermType::Link, &d, key_of(TermType::Link, &d));
             }
             toks.push(Tok::Break);
             continue;
         }
         if let Some(rest) = raw.strip_prefix(['#', '@']) {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let folded = fold(&name);
+            let len = rest
+                .char_indices()
+                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+                .map_or(rest.len(), |(i, _)| i);
+            let name = &rest[..len];
             if name.chars().count() >= 2 {
                 let sigil = &raw[..1];
-                let full = format!("{sigil}{folded}");
-                if !own.is_own(&full) {
+                buf.clear();
+                buf.push_str(sigil);
+                fold_onto(name, buf);
+                if !own.is_own(buf) {
                     let kind = if sigil == "#" {
                         TermType::Hashtag
                     } else {
                         TermType::Handle
                     };
-                    push(term(kind, full), &mut out);
+                    emit(kind, buf, key_of(kind, buf));
                 }
             }
             toks.push(Tok::Break);
@@ -191,14 +280,13 @@ pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
         }
         // Split a whitespace token into words and sentence marks: "Energie:" is a word and a
         // break, "Abbuchungs-Chaos" one word.
-        let mut word = String::new();
-        for c in raw.chars() {
-            if c.is_alphanumeric() || ((c == '-' || c == '\'' || c == '’') && !word.is_empty()) {
-                word.push(c);
+        let mut start: Option<usize> = None;
+        for (i, c) in raw.char_indices() {
+            if c.is_alphanumeric() || ((c == '-' || c == '\'' || c == '’') && start.is_some()) {
+                start.get_or_insert(i);
             } else {
-                if !word.is_empty() {
-                    toks.push(Tok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
-                    word.clear();
+                if let Some(st) = start.take() {
+                    push_word(raw[st..i].trim_end_matches(['-', '\'', '’']), words, toks);
                 }
                 if matches!(
                     c,
@@ -221,44 +309,51 @@ pub fn terms(text: &str, own: &OwnWords) -> Vec<Term> {
                 }
             }
         }
-        if !word.is_empty() {
-            toks.push(Tok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
+        if let Some(st) = start {
+            push_word(raw[st..].trim_end_matches(['-', '\'', '’']), words, toks);
         }
     }
-    // Words of the brand break phrases like punctuation does.
-    let toks: Vec<Tok> = toks
-        .into_iter()
-        .map(|t| match t {
-            Tok::Word(w) if own.is_own(&w) => Tok::Break,
-            t => t,
-        })
-        .collect();
-    let content = |t: &Tok| matches!(t, Tok::Word(w) if is_content(w));
-    for (i, t) in toks.iter().enumerate() {
-        let Tok::Word(w) = t else { continue };
-        if !is_content(w) {
+    let word_at = |t: Option<&Tok>| match t {
+        Some(&Tok::Word {
+            start,
+            end,
+            content,
+        }) => Some((&words[start as usize..end as usize], content)),
+        _ => None,
+    };
+    for i in 0..toks.len() {
+        let Some((w, true)) = word_at(toks.get(i)) else {
             continue;
-        }
-        push(word(w.clone()), &mut out);
+        };
+        emit(TermType::Word, w, key_of(TermType::Word, stem(w)));
         // The parts of a hyphenated compound count as words of their own: "Abbuchungs-Chaos"
         // is about Abbuchungen and about chaos.
         if w.contains('-') {
             for part in w.split('-').filter(|p| is_content(p)) {
-                push(word(part.to_string()), &mut out);
+                emit(TermType::Word, part, key_of(TermType::Word, stem(part)));
             }
         }
-        if let Some(Tok::Word(b)) = toks.get(i + 1) {
-            if is_content(b) {
-                push(term(TermType::Phrase, format!("{w} {b}")), &mut out);
+        if let Some((b, b_content)) = word_at(toks.get(i + 1)) {
+            if b_content {
+                buf.clear();
+                buf.push_str(w);
+                buf.push(' ');
+                buf.push_str(b);
+                emit(TermType::Phrase, buf, key_of(TermType::Phrase, buf));
             }
-            if let Some(c @ Tok::Word(cw)) = toks.get(i + 2) {
-                if content(c) && b.chars().count() >= 2 {
-                    push(term(TermType::Phrase, format!("{w} {b} {cw}")), &mut out);
+            if let Some((cw, true)) = word_at(toks.get(i + 2)) {
+                if b.chars().count() >= 2 {
+                    buf.clear();
+                    buf.push_str(w);
+                    buf.push(' ');
+                    buf.push_str(b);
+                    buf.push(' ');
+                    buf.push_str(cw);
+                    emit(TermType::Phrase, buf, key_of(TermType::Phrase, buf));
                 }
             }
         }
     }
-    out
 }
 
 /// A word that can carry meaning: three letters or more, not only digits, not a stop word.
@@ -392,5 +487,186 @@ mod tests {
     fn a_post_gives_each_term_once() {
         let t = texts("Abzocke! Abzocke! Abzocke!");
         assert_eq!(t, vec!["abzocke"]);
+    }
+    /// The extraction as it was before it shared buffers (a `String` per word and term):
+    /// the reference the buffered one must agree with, term for term.
+    fn term(kind: TermType, text: String) -> Term {
+        Term {
+            key: key_of(kind, &text),
+            text,
+            kind,
+        }
+    }
+    fn word(text: String) -> Term {
+        Term {
+            key: key_of(TermType::Word, stem(&text)),
+            text,
+            kind: TermType::Word,
+        }
+    }
+    enum OldTok {
+        Word(String),
+        Break,
+    }
+    fn reference(text: &str, own: &OwnWords) -> Vec<Term> {
+        let mut out: Vec<Term> = Vec::new();
+        let push = |t: Term, out: &mut Vec<Term>| {
+            if !out.iter().any(|o| o.key == t.key) {
+                out.push(t);
+            }
+        };
+        let mut toks: Vec<OldTok> = Vec::new();
+        for raw in text.split_whitespace() {
+            if raw.starts_with("http://") || raw.starts_with("https://") {
+                if let Some(d) = domain(raw) {
+                    push(term(TermType::Link, d), &mut out);
+                }
+                toks.push(OldTok::Break);
+                continue;
+            }
+            if let Some(rest) = raw.strip_prefix(['#', '@']) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let folded = fold(&name);
+                if name.chars().count() >= 2 {
+                    let sigil = &raw[..1];
+                    let full = format!("{sigil}{folded}");
+                    if !own.is_own(&full) {
+                        let kind = if sigil == "#" {
+                            TermType::Hashtag
+                        } else {
+                            TermType::Handle
+                        };
+                        push(term(kind, full), &mut out);
+                    }
+                }
+                toks.push(OldTok::Break);
+                continue;
+            }
+            // Split a whitespace token into words and sentence marks: "Energie:" is a word and a
+            // break, "Abbuchungs-Chaos" one word.
+            let mut word = String::new();
+            for c in raw.chars() {
+                if c.is_alphanumeric() || ((c == '-' || c == '\'' || c == '’') && !word.is_empty())
+                {
+                    word.push(c);
+                } else {
+                    if !word.is_empty() {
+                        toks.push(OldTok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
+                        word.clear();
+                    }
+                    if matches!(
+                        c,
+                        '.' | ','
+                            | ';'
+                            | ':'
+                            | '!'
+                            | '?'
+                            | '('
+                            | ')'
+                            | '"'
+                            | '„'
+                            | '“'
+                            | '”'
+                            | '–'
+                            | '—'
+                            | '…'
+                    ) {
+                        toks.push(OldTok::Break);
+                    }
+                }
+            }
+            if !word.is_empty() {
+                toks.push(OldTok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
+            }
+        }
+        // Words of the brand break phrases like punctuation does.
+        let toks: Vec<OldTok> = toks
+            .into_iter()
+            .map(|t| match t {
+                OldTok::Word(w) if own.is_own(&w) => OldTok::Break,
+                t => t,
+            })
+            .collect();
+        let content = |t: &OldTok| matches!(t, OldTok::Word(w) if is_content(w));
+        for (i, t) in toks.iter().enumerate() {
+            let OldTok::Word(w) = t else { continue };
+            if !is_content(w) {
+                continue;
+            }
+            push(word(w.clone()), &mut out);
+            // The parts of a hyphenated compound count as words of their own: "Abbuchungs-Chaos"
+            // is about Abbuchungen and about chaos.
+            if w.contains('-') {
+                for part in w.split('-').filter(|p| is_content(p)) {
+                    push(word(part.to_string()), &mut out);
+                }
+            }
+            if let Some(OldTok::Word(b)) = toks.get(i + 1) {
+                if is_content(b) {
+                    push(term(TermType::Phrase, format!("{w} {b}")), &mut out);
+                }
+                if let Some(c @ OldTok::Word(cw)) = toks.get(i + 2) {
+                    if content(c) && b.chars().count() >= 2 {
+                        push(term(TermType::Phrase, format!("{w} {b} {cw}")), &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    const PIECES: &[&str] = &[
+        "Nordwind",
+        "Energie",
+        "Abbuchungs-Chaos",
+        "Hotline",
+        "ist",
+        "tot",
+        "die",
+        " ",
+        " ",
+        ".",
+        ",",
+        "!",
+        "#Abzocke",
+        "@verbraucher",
+        "#nordwind",
+        "https://www.tagesschau.de/x",
+        "ÄRGER",
+        "über",
+        "Preise",
+        "1234",
+        "it's",
+        "don’t",
+        "-",
+        "'",
+        "Straße",
+        "ΣΟΦΟΣ",
+        "\u{200B}",
+        "x",
+        "ab",
+        "@a",
+        "#Ö1",
+        "Kunden-",
+        "doppelt",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn buffered_extraction_agrees_with_the_reference(
+            pieces in proptest::collection::vec(0..PIECES.len(), 0..24),
+        ) {
+            let text: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            let own = own();
+            let got = terms(&text, &own);
+            let want = reference(&text, &own);
+            proptest::prop_assert_eq!(&got, &want, "{:?}", text);
+            let keys = with_term_keys(&text, &own, |k| k.to_vec());
+            let want_keys: Vec<u64> = want.iter().map(|t| t.key).collect();
+            proptest::prop_assert_eq!(keys, want_keys);
+        }
     }
 }

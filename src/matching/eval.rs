@@ -23,19 +23,50 @@ pub struct SlotHit {
 pub struct Program {
     pub expr: Expr<u16>,
     pub first_exclude: u16,
-    pub has_near: bool,
 }
 
 /// The occurrences of one brand in one text, and the word starts for `NEAR/n`.
 pub struct Occurrences<'a> {
     /// The brand's hits, sorted by slot then position.
-    pub hits: &'a [SlotHit],
-    pub first_exclude: u16,
-    /// Byte offsets of the text's word starts; filled only when a program has `NEAR`.
-    pub word_starts: &'a [u32],
+    hits: &'a [SlotHit],
+    first_exclude: u16,
+    /// `hits[excludes..]` are the hits of exclude phrases.
+    excludes: usize,
+    /// Bit `s` set: slot `s` (below 64) occurs and is not excluded. Judging a term is then
+    /// one bit test instead of a search among the hits, and a brand's query is judged once
+    /// per text it is a candidate in.
+    present: u64,
+    /// Byte offsets of the text's word starts.
+    word_starts: &'a [u32],
 }
 
-impl Occurrences<'_> {
+impl<'a> Occurrences<'a> {
+    /// `hits` sorted by slot then position; `word_starts` as [`super::fold::word_starts`]
+    /// gives them.
+    pub fn new(hits: &'a [SlotHit], first_exclude: u16, word_starts: &'a [u32]) -> Self {
+        let excludes = hits.partition_point(|h| h.slot < first_exclude);
+        let mut occ = Occurrences {
+            hits,
+            first_exclude,
+            excludes,
+            present: 0,
+            word_starts,
+        };
+        let mut present = 0u64;
+        for h in &hits[..excludes] {
+            if h.slot < 64 && present & (1 << h.slot) == 0 && !occ.excluded(h) {
+                present |= 1 << h.slot;
+            }
+        }
+        occ.present = present;
+        occ
+    }
+
+    /// The brand's hits, sorted by slot then position.
+    pub fn hits(&self) -> &'a [SlotHit] {
+        self.hits
+    }
+
     fn slot(&self, slot: u16) -> impl Iterator<Item = &SlotHit> + '_ {
         let from = self.hits.partition_point(|h| h.slot < slot);
         self.hits[from..]
@@ -49,14 +80,16 @@ impl Occurrences<'_> {
         if h.slot >= self.first_exclude {
             return false;
         }
-        let from = self.hits.partition_point(|x| x.slot < self.first_exclude);
-        self.hits[from..]
+        self.hits[self.excludes..]
             .iter()
             .any(|x| x.start <= h.start && h.end <= x.end)
     }
 
     /// Whether `slot` occurs (and is not excluded).
     pub fn present(&self, slot: u16) -> bool {
+        if slot < 64 && slot < self.first_exclude {
+            return self.present & (1 << slot) != 0;
+        }
         self.slot(slot).next().is_some()
     }
 

@@ -14,35 +14,40 @@ pub fn fold(text: &str) -> String {
 
 /// [`fold`] into a buffer the caller reuses, which saves an allocation per text.
 ///
-/// ASCII bytes (most of most posts) are folded one byte at a time through [`ASCII`], without
-/// decoding characters: folding every text is on the matcher's hot path, before the automaton.
+/// Folding every text is on the matcher's hot path, before the automaton, so ASCII is never
+/// decoded character by character: a text of plain ASCII (most posts) is copied and
+/// lower-cased whole, and elsewhere each run of ASCII bytes is copied at once and mapped in
+/// place; both loops vectorise.
 pub fn fold_into(text: &str, out: &mut String) {
-    if plain_ascii(text) {
-        // Nothing to collapse or transliterate: lower-casing is all (and vectorises).
+    if plain_ascii(text.as_bytes()) {
+        // Nothing to collapse or transliterate: lower-casing is all.
         out.clear();
         out.push_str(text);
         out.make_ascii_lowercase();
         return;
     }
-    // Two passes: every character folded with all white space as one space each (ASCII runs
-    // copied whole and mapped through [`ASCII`]), then runs of spaces collapsed and the ends
-    // trimmed. Transliteration never makes a space, so the passes compose to the definition.
+    // Every character folded with each white space as one space, then runs of spaces
+    // collapsed and the ends trimmed (only where a run or an end needs it). Transliteration
+    // never makes a space, so the two steps compose to the definition.
     let mut buf = std::mem::take(out).into_bytes();
     buf.clear();
     buf.reserve(text.len() + 8);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i].is_ascii() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii() {
-                i += 1;
-            }
+        let run = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(bytes.len() - i);
+        if run > 0 {
             let from = buf.len();
-            buf.extend_from_slice(&bytes[start..i]);
-            for b in &mut buf[from..] {
-                *b = ASCII[usize::from(*b)];
+            buf.extend_from_slice(&bytes[i..i + run]);
+            let new = &mut buf[from..];
+            new.make_ascii_lowercase();
+            for b in new {
+                *b = if is_folded_space(*b) { b' ' } else { *b };
             }
+            i += run;
             continue;
         }
         // `i` is at a character boundary: every byte before it was consumed whole.
@@ -77,12 +82,14 @@ pub fn fold_into(text: &str, out: &mut String) {
             }
         }
     }
-    buf.dedup_by(|a, b| *a == b' ' && *b == b' ');
-    if buf.last() == Some(&b' ') {
-        buf.pop();
-    }
-    if buf.first() == Some(&b' ') {
-        buf.remove(0);
+    if buf.first() == Some(&b' ') || buf.last() == Some(&b' ') || doubled_space(&buf) {
+        buf.dedup_by(|a, b| *a == b' ' && *b == b' ');
+        if buf.last() == Some(&b' ') {
+            buf.pop();
+        }
+        if buf.first() == Some(&b' ') {
+            buf.remove(0);
+        }
     }
     // Only ASCII bytes and whole encoded characters were written, so this is valid UTF-8;
     // the lossy arm is never taken and only keeps this free of `unsafe` and of panics.
@@ -90,39 +97,33 @@ pub fn fold_into(text: &str, out: &mut String) {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
-/// ASCII whose only white space is single spaces between words: most posts, whose fold is
-/// their lower case.
-fn plain_ascii(text: &str) -> bool {
-    let b = text.as_bytes();
-    text.is_ascii()
-        && b.first() != Some(&b' ')
-        && b.last() != Some(&b' ')
-        && !b
-            .iter()
-            .any(|&c| matches!(c, b'\t' | b'\n' | b'\x0C' | b'\r'))
-        && !text.contains("  ")
+/// The ASCII white space that folds to a space other than the space itself (tab, line feed,
+/// form feed, carriage return; not the vertical tab, as `char::is_ascii_whitespace` has it).
+fn is_folded_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r')
 }
 
-/// Each ASCII byte folded: lower case, and `b' '` for the white space that [`fold`] collapses
-/// (tab, line feed, form feed, carriage return, space; not the vertical tab, as
-/// `char::is_ascii_whitespace` has it).
-const ASCII: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut i = 0;
-    while i < 128 {
-        let b = i as u8;
-        t[i] = if b.is_ascii_whitespace() {
-            b' '
-        } else {
-            b.to_ascii_lowercase()
-        };
-        i += 1;
+/// Whether two spaces follow each other (without an early exit, so that it vectorises).
+fn doubled_space(b: &[u8]) -> bool {
+    let mut found = false;
+    for (x, y) in b.iter().zip(b.get(1..).unwrap_or_default()) {
+        found |= (*x == b' ') & (*y == b' ');
     }
-    t
-};
+    found
+}
+
+/// ASCII whose only white space is single spaces between words: most posts, whose fold is
+/// their lower case.
+fn plain_ascii(b: &[u8]) -> bool {
+    let mut other = false;
+    for &c in b {
+        other |= !c.is_ascii() | is_folded_space(c);
+    }
+    !other && b.first() != Some(&b' ') && b.last() != Some(&b' ') && !doubled_space(b)
+}
 
 /// Whether each ASCII byte is a word character ([`is_word_char`]).
-const ASCII_WORD: [bool; 128] = {
+pub(super) const ASCII_WORD: [bool; 128] = {
     let mut t = [false; 128];
     let mut i = 0;
     while i < 128 {

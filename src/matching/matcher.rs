@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use super::anchor::anchors;
 use super::automaton::{Automaton, Hit};
 use super::eval::{Occurrences, Program, SlotHit};
-use super::fold::{fold_into, word_starts};
+use super::fold::fold_into;
 use super::query::{Expr, Query};
 use super::term::Term;
 use super::{BrandSpec, MatchError};
@@ -135,11 +135,9 @@ impl BrandMatcher {
                     u16::MAX
                 )));
             }
-            let has_near = has_near(&expr);
             programs.push(Program {
                 expr,
                 first_exclude: first_exclude as u16,
-                has_near,
             });
             slots_of.push(slots);
             negated_of.push(negated);
@@ -215,7 +213,8 @@ impl BrandMatcher {
     ) {
         fold_into(text, &mut s.folded);
         s.hits.clear();
-        self.automaton.scan(&s.folded, &mut s.hits);
+        self.automaton
+            .scan(&s.folded, &mut s.hits, &mut s.word_starts);
         if s.hits.is_empty() {
             return;
         }
@@ -286,7 +285,6 @@ impl BrandMatcher {
         s: &mut Scratch,
         f: &mut impl FnMut(usize, &Program, &Occurrences<'_>),
     ) {
-        let mut positions = false;
         let mut rest = &s.slot_hits[..];
         while let Some(first) = rest.first() {
             let n = rest.partition_point(|h| h.brand == first.brand);
@@ -294,15 +292,7 @@ impl BrandMatcher {
             rest = tail;
             let brand = first.brand as usize;
             let program = &self.programs[brand];
-            if program.has_near && !positions {
-                word_starts(&s.folded, &mut s.word_starts);
-                positions = true;
-            }
-            let occ = Occurrences {
-                hits: group,
-                first_exclude: program.first_exclude,
-                word_starts: &s.word_starts,
-            };
+            let occ = Occurrences::new(group, program.first_exclude, &s.word_starts);
             f(brand, program, &occ);
         }
     }
@@ -333,7 +323,7 @@ impl BrandMatcher {
                 let shown = self.terms[term as usize].to_string();
                 let slot16 = slot as u16;
                 if slot16 >= program.first_exclude {
-                    if occ.hits.iter().any(|h| h.slot == slot16) {
+                    if occ.hits().iter().any(|h| h.slot == slot16) {
                         c.excluded.push(shown);
                     }
                 } else if occ.present(slot16) {
@@ -369,15 +359,6 @@ impl BrandMatcher {
                 .iter()
                 .map(|s| s.capacity() * 4 + 24)
                 .sum::<usize>()
-    }
-}
-
-fn has_near(e: &Expr<u16>) -> bool {
-    match e {
-        Expr::Near(..) => true,
-        Expr::Term(_) => false,
-        Expr::And(v) | Expr::Or(v) => v.iter().any(has_near),
-        Expr::Not(e) => has_near(e),
     }
 }
 
