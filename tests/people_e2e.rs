@@ -378,19 +378,19 @@ async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() 
     // The API and the CLI: the first acknowledgement is kept; an unknown alert is 404.
     let id = acked[0]["id"].as_str().unwrap();
     let (status, body) = post(
-        &d,
+        d,
         &format!("/api/v1/alerts/{id}/ack"),
         json!({"by": "ben", "comment": "x"}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["acknowledged_by"], "Anna Peters");
-    let (status, _) = post(&d, "/api/v1/alerts/nope/ack", json!({"by": "ben"})).await;
+    let (status, _) = post(d, "/api/v1/alerts/nope/ack", json!({"by": "ben"})).await;
     assert_eq!(status, 404);
-    let out = cli(&d, &["ack", id, "--by", "ben"]);
+    let out = cli(d, &["ack", id, "--by", "ben"]);
     let printed = harness::stdout_ok(&out);
     assert!(printed.contains("Anna Peters"), "{printed}");
-    let out = cli(&d, &["ack", "nope"]);
+    let out = cli(d, &["ack", "nope"]);
     assert!(!out.status.success());
 
     daemon.stop().await;

@@ -86,7 +86,7 @@ async fn a_mute_interval_holds_a_warning_passes_a_critical_and_releases_the_warn
         (Some("reach"), Some("warning")),
         "{warning}"
     );
-    wait_metric(&d, "sturmglas_notices_held{reason=\"interval\"} 1\n").await;
+    wait_metric(d, "sturmglas_notices_held{reason=\"interval\"} 1\n").await;
     assert!(
         chat.requests().is_empty(),
         "a warning was sent in the mute interval"
