@@ -288,23 +288,7 @@ fn each_term_in(
                 if let Some(st) = start.take() {
                     push_word(raw[st..i].trim_end_matches(['-', '\'', '’']), words, toks);
                 }
-                if matches!(
-                    c,
-                    '.' | ','
-                        | ';'
-                        | ':'
-                        | '!'
-                        | '?'
-                        | '('
-                        | ')'
-                        | '"'
-                        | '„'
-                        | '“'
-                        | '”'
-                        | '–'
-                        | '—'
-                        | '…'
-                ) {
+                if is_break(c) {
                     toks.push(Tok::Break);
                 }
             }
@@ -357,6 +341,14 @@ fn each_term_in(
 }
 
 /// A word that can carry meaning: three letters or more, not only digits, not a stop word.
+/// Punctuation that ends a phrase: no 2–3-word phrase spans it.
+fn is_break(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '„' | '“' | '”' | '–' | '—' | '…'
+    )
+}
+
 fn is_content(w: &str) -> bool {
     w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stop(w)
 }
@@ -557,23 +549,7 @@ mod tests {
                         toks.push(OldTok::Word(fold(word.trim_end_matches(['-', '\'', '’']))));
                         word.clear();
                     }
-                    if matches!(
-                        c,
-                        '.' | ','
-                            | ';'
-                            | ':'
-                            | '!'
-                            | '?'
-                            | '('
-                            | ')'
-                            | '"'
-                            | '„'
-                            | '“'
-                            | '”'
-                            | '–'
-                            | '—'
-                            | '…'
-                    ) {
+                    if is_break(c) {
                         toks.push(OldTok::Break);
                     }
                 }
