@@ -244,19 +244,24 @@ async fn collect_publishes_a_feed_that_a_daemon_turns_into_a_storm_email() {
     }
 }
 
-/// Publishes `n` angry mention records (ids `{prefix}{i}`) straight into the stream.
-async fn publish(js: &async_nats::jetstream::Context, prefix: &str, n: usize) {
-    js.get_or_create_stream(async_nats::jetstream::stream::Config {
-        name: "STURMGLAS_MENTIONS".into(),
-        subjects: vec!["sturmglas.mentions.>".into()],
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+/// The angry mention record number `i` with id `{prefix}{i}`.
+fn angry(prefix: &str, i: usize) -> serde_json::Value {
+    serde_json::json!({"id": format!("{prefix}{i}"), "text": ANGRY, "author": format!("u{i}")})
+}
+
+/// Publishes each record to the stream with its `id` as `Nats-Msg-Id` and waits until the
+/// server acknowledged all of them; returns how many that was.
+async fn publish_records(
+    js: &async_nats::jetstream::Context,
+    records: impl IntoIterator<Item = serde_json::Value>,
+) -> usize {
     let mut acks = Vec::new();
-    for i in 0..n {
-        let id = format!("{prefix}{i}");
-        let body = serde_json::json!({"id": id, "text": ANGRY, "author": format!("u{i}")});
+    let mut sent = 0;
+    for body in records {
+        let id = body["id"]
+            .as_str()
+            .expect("a record with an id")
+            .to_string();
         let msg = async_nats::jetstream::message::PublishMessage::build()
             .payload(serde_json::to_vec(&body).unwrap().into())
             .message_id(&id);
@@ -265,6 +270,7 @@ async fn publish(js: &async_nats::jetstream::Context, prefix: &str, n: usize) {
                 .await
                 .unwrap(),
         );
+        sent += 1;
         // The client bounds the acks in flight: collect them as they come.
         if acks.len() == 500 {
             for a in acks.drain(..) {
@@ -275,6 +281,19 @@ async fn publish(js: &async_nats::jetstream::Context, prefix: &str, n: usize) {
     for a in acks {
         a.await.unwrap();
     }
+    sent
+}
+
+/// Publishes `n` angry mention records (ids `{prefix}{i}`) straight into the stream.
+async fn publish(js: &async_nats::jetstream::Context, prefix: &str, n: usize) {
+    js.get_or_create_stream(async_nats::jetstream::stream::Config {
+        name: "STURMGLAS_MENTIONS".into(),
+        subjects: vec!["sturmglas.mentions.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    publish_records(js, (0..n).map(|i| angry(prefix, i))).await;
 }
 
 /// The durable consumer `durable` of the mention stream, as the server sees it.
@@ -301,23 +320,9 @@ async fn publish_slowly(
 ) {
     use std::sync::atomic::Ordering;
     for chunk in 0..n.div_ceil(100) {
-        let mut acks = Vec::new();
-        for i in chunk * 100..((chunk + 1) * 100).min(n) {
-            let id = format!("{prefix}{i}");
-            let body = serde_json::json!({"id": id, "text": ANGRY, "author": format!("u{i}")});
-            let msg = async_nats::jetstream::message::PublishMessage::build()
-                .payload(serde_json::to_vec(&body).unwrap().into())
-                .message_id(&id);
-            acks.push(
-                js.send_publish("sturmglas.mentions.test", msg)
-                    .await
-                    .unwrap(),
-            );
-        }
-        for a in acks {
-            a.await.unwrap();
-            published.fetch_add(1, Ordering::SeqCst);
-        }
+        let range = chunk * 100..((chunk + 1) * 100).min(n);
+        let sent = publish_records(&js, range.map(|i| angry(prefix, i))).await;
+        published.fetch_add(sent, Ordering::SeqCst);
         if chunk == n / 200 {
             // A malformed record in the middle: reported and terminated, the rest still counts.
             js.publish("sturmglas.mentions.test", "{not json".into())
@@ -467,25 +472,12 @@ async fn two_shards_split_the_brands_and_each_counts_only_its_own() {
     let js = nats.jetstream().await;
     publish(&js, "warm", 0).await;
     // Three posts per brand.
-    let mut acks = Vec::new();
-    for b in 0..10 {
-        for k in 0..3 {
-            let id = format!("m{b}-{k}");
-            let body =
-                serde_json::json!({"id": id, "text": format!("marke{b} hat heute geöffnet")});
-            let msg = async_nats::jetstream::message::PublishMessage::build()
-                .payload(serde_json::to_vec(&body).unwrap().into())
-                .message_id(&id);
-            acks.push(
-                js.send_publish("sturmglas.mentions.test", msg)
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
-    for a in acks {
-        a.await.unwrap();
-    }
+    let records = (0..10).flat_map(|b| {
+        (0..3).map(move |k| {
+            serde_json::json!({"id": format!("m{b}-{k}"), "text": format!("marke{b} hat heute geöffnet")})
+        })
+    });
+    publish_records(&js, records).await;
     let mut daemons = Vec::new();
     let mut dirs = Vec::new();
     let mut listed: Vec<Vec<String>> = Vec::new();
