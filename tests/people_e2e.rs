@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use harness::{config, config_with_server, free_port, ndjson, Daemon, InProcess, TOKEN};
+use harness::{config, config_with_own_public_url, free_port, ndjson, Daemon, InProcess, TOKEN};
 use serde_json::{json, Value};
 use support::smtp::SmtpServer;
 
@@ -273,15 +273,7 @@ async fn an_ack_link_shows_a_page_on_get_acks_on_post_and_stops_the_reminders() 
     let dir = tempfile::tempdir().unwrap();
     let daemon = InProcess::start(
         dir.path(),
-        |port| {
-            let base = format!("http://127.0.0.1:{port}");
-            config_with_server(
-                port,
-                dir.path(),
-                &format!("public_url = \"{base}\"\n"),
-                &brands_and_mail(smtp.port(), ""),
-            )
-        },
+        |port| config_with_own_public_url(port, dir.path(), &brands_and_mail(smtp.port(), "")),
         |cfg| {
             cfg.brands[0].thresholds.repeat_interval = Duration::from_secs(1);
         },

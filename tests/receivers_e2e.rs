@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use harness::{config_with_server, ndjson, InProcess, TOKEN};
+use harness::{config_with_own_public_url, ndjson, InProcess, TOKEN};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -563,13 +563,7 @@ async fn each_receiver_gets_the_storm_and_its_all_clear_in_its_apis_shape() {
     let daemon = InProcess::start(
         dir.path(),
         |port| {
-            let base = format!("http://127.0.0.1:{port}");
-            config_with_server(
-                port,
-                dir.path(),
-                &format!("public_url = \"{base}\"\n"),
-                &receivers_config(&pd, &og, &nt, &tg, &gc),
-            )
+            config_with_own_public_url(port, dir.path(), &receivers_config(&pd, &og, &nt, &tg, &gc))
         },
         |cfg| {
             // The storm is over one second after its minute leaves the (one-minute) short window.

@@ -49,6 +49,13 @@ pub fn config_with_server(port: u16, dir: &Path, server: &str, extra: &str) -> S
     )
 }
 
+/// [`config`] with `server.public_url` set to the daemon's own loopback address, so the links
+/// in its notices (ack, dashboard, chart) reach it.
+pub fn config_with_own_public_url(port: u16, dir: &Path, extra: &str) -> String {
+    let server = format!("public_url = \"http://127.0.0.1:{port}\"\n");
+    config_with_server(port, dir, &server, extra)
+}
+
 impl Daemon {
     /// Writes `config_text` to `dir/sturmglas.toml` and starts the daemon on it.
     pub async fn start(dir: &Path, port: u16, config_text: &str) -> Daemon {
