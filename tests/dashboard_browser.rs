@@ -350,6 +350,15 @@ impl Page {
 
     /// Calls a DevTools method and returns its result.
     async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e}"),
+        }
+    }
+
+    /// Calls a DevTools method; an error answer (such as "Inspected target navigated or
+    /// closed" while the page is being replaced) comes back as `Err` for the caller to judge.
+    async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next += 1;
         let id = self.next;
         let msg = json!({"id": id, "method": method, "params": params});
@@ -366,9 +375,24 @@ impl Page {
             let Message::Text(text) = m else { continue };
             let v: Value = serde_json::from_str(&text).unwrap();
             if v["id"] == id {
-                assert!(v["error"].is_null(), "{method}: {v}");
-                return v["result"].clone();
+                if !v["error"].is_null() {
+                    return Err(v);
+                }
+                return Ok(v["result"].clone());
             }
+        }
+    }
+
+    /// Moves the page to `path` as a click on a link would; the document that asked may be
+    /// gone before its answer comes, so only a refusal for another reason fails.
+    async fn go(&mut self, path: &str) {
+        let expr = format!("location.href = {}; true", json!(path));
+        let params = json!({"expression": expr, "returnByValue": true});
+        if let Err(e) = self.try_call("Runtime.evaluate", params).await {
+            let navigated = e["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("navigated"));
+            assert!(navigated, "going to {path}: {e}");
         }
     }
 
@@ -380,8 +404,12 @@ impl Page {
             let probe = format!(
                 "(() => {{ try {{ return !!({expr}); }} catch (_) {{ return false; }} }})()"
             );
-            if self.eval(&probe).await == Value::Bool(true) {
-                return;
+            // While a navigation replaces the document, the evaluation is refused: not yet.
+            let params = json!({"expression": probe, "awaitPromise": true, "returnByValue": true});
+            if let Ok(v) = self.try_call("Runtime.evaluate", params).await {
+                if v["result"]["value"] == Value::Bool(true) {
+                    return;
+                }
             }
             if Instant::now() > deadline {
                 let text = self.eval("document.body.innerText").await;
@@ -584,7 +612,7 @@ async fn the_page_asks_for_the_token_once_and_acknowledges_and_silences_through_
         .await;
 
     // The alerts page shows who acknowledged, with the token from the session.
-    page.eval("location.href = '/alerts'; true").await;
+    page.go("/alerts").await;
     page.wait(
         "[...document.querySelectorAll('#alerts td.acked')].some(td => td.textContent.startsWith('anna'))",
         15,
