@@ -99,8 +99,9 @@ pub fn fold_into(text: &str, out: &mut String) {
 
 /// The ASCII white space that folds to a space other than the space itself (tab, line feed,
 /// form feed, carriage return; not the vertical tab, as `char::is_ascii_whitespace` has it).
+/// Plain comparisons rather than a match, so that loops over bytes vectorise.
 fn is_folded_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r')
+    (b == b'\t') | (b == b'\n') | (b == b'\x0C') | (b == b'\r')
 }
 
 /// Whether two spaces follow each other (without an early exit, so that it vectorises).
@@ -112,14 +113,43 @@ fn doubled_space(b: &[u8]) -> bool {
     found
 }
 
-/// ASCII whose only white space is single spaces between words: most posts, whose fold is
-/// their lower case.
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// ASCII without control characters, whose only white space is single spaces between
+/// words: most posts, whose fold is their lower case. Eight bytes at a time: a byte of
+/// `0x80` or more, or below `0x20` (tab, line feed and the other controls, which the
+/// general path handles), and two spaces in a row are found with word arithmetic.
 fn plain_ascii(b: &[u8]) -> bool {
-    let mut other = false;
-    for &c in b {
-        other |= !c.is_ascii() | is_folded_space(c);
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
     }
-    !other && b.first() != Some(&b' ') && b.last() != Some(&b' ') && !doubled_space(b)
+    let mut other = 0u64;
+    // Spaces: the high bit of each byte that is one; the last of the previous word.
+    let mut last_space = false;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let x = u64::from_le_bytes(a);
+        // A byte below 0x20 borrows from its high bit (exact for the word as a whole).
+        other |= (x | (x.wrapping_sub(0x20 * LOW) & !x)) & HIGH;
+        let y = x ^ (0x20 * LOW);
+        // Exact per byte: the high bit survives only where `y`'s byte is zero.
+        let spaces = !(((y & !HIGH).wrapping_add(!HIGH)) | y | !HIGH);
+        if spaces & (spaces >> 8) != 0 || (last_space && spaces & 0x80 != 0) {
+            return false;
+        }
+        last_space = spaces >> 63 != 0;
+    }
+    if other != 0 {
+        return false;
+    }
+    let rest = chunks.remainder();
+    if last_space && rest.first() == Some(&b' ') {
+        return false;
+    }
+    rest.iter().all(|&c| (0x20..0x80).contains(&c)) && !doubled_space(rest)
 }
 
 /// Whether each ASCII byte is a word character ([`is_word_char`]).
@@ -243,12 +273,32 @@ mod tests {
             "two  spaces",
             "tab\tand\nnewline",
             "vertical\u{0B}tab",
+            "abcdefg  hijklmn",
+            "abcdefgh ijklmnop qrstuvwx",
+            "abcdefghijklmnopq\x01r",
+            "ABCDEFGHIJKLMNOP ",
         ] {
             assert_eq!(fold(text), fold_ref(text), "{text:?}");
             let f = fold(text);
             let mut v = Vec::new();
             word_starts(&f, &mut v);
             assert_eq!(v, starts_ref(&f), "{text:?}");
+        }
+        // Texts of every length around the eight-byte words of the plain-ASCII check.
+        let pieces = [
+            "a", "B", " ", " ", "\t", "\n", "\u{0B}", "\u{01}", ".", "7", "ä", "~",
+        ];
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+            assert_eq!(fold(&text), fold_ref(&text), "{text:?}");
         }
     }
 
